@@ -1,0 +1,3 @@
+from rb_lint.cli import main
+
+main()

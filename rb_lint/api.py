@@ -1,0 +1,90 @@
+"""The Python API the CLI, the pre-commit hooks and CI share: lint paths or in-memory documents."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from rb_lint.config import ConfigError, LoadedConfig, load_config, parse_config
+from rb_lint.context import Context, Options
+from rb_lint.discovery import collect, display_path
+from rb_lint.documents import KINDS, Document, document_from_bytes, read_document
+from rb_lint.engine import Report, build_filter, run
+
+ConfigArg = LoadedConfig | Path | str | Mapping[str, Any] | None
+
+
+def lint(
+    paths: Iterable[str | Path] = (".",),
+    *,
+    config: ConfigArg = None,
+    kind: str | None = None,
+    select: list[str] | None = None,
+    ignore: Iterable[str] = (),
+    extend_select: Iterable[str] = (),
+    options: Options | None = None,
+) -> Report:
+    """Lint files and directories (directories are walked for `*.json`).
+
+    `config` is a config file, a mapping of `[tool.rb-lint]` keys, or None to find one upward
+    from the first path. Raises `ConfigError` for usage problems (a missing path, a bad config).
+    """
+    targets = [Path(p) for p in paths] or [Path(".")]
+    loaded = _config(config, targets[0])
+    _check_kind(kind)
+    found = collect(targets, loaded.root, loaded.exclude_patterns)
+    documents = [read_document(p, display_path(p), kind) for p in found.json_files]
+    options = options or Options()
+    options.extra.setdefault("mask_paths", found.mask_files)
+    return _run(documents, loaded, options, select, ignore, extend_select)
+
+
+def lint_documents(
+    documents: Mapping[str, str | bytes | list[Any] | dict[str, Any]],
+    *,
+    config: ConfigArg = None,
+    kind: str | None = None,
+    root: Path | str | None = None,
+    select: list[str] | None = None,
+    ignore: Iterable[str] = (),
+    options: Options | None = None,
+) -> Report:
+    """Lint in-memory documents: name -> JSON text, bytes, or already-parsed data.
+
+    Names are treated as paths relative to `root` (default: the working directory), so relative
+    mask paths inside the documents resolve as they would on disk.
+    """
+    base = Path(root) if root is not None else Path.cwd()
+    loaded = _config(config, base) if config is not None else LoadedConfig(
+        parse_config({}), base.resolve())
+    _check_kind(kind)
+    docs: list[Document] = []
+    for name, content in documents.items():
+        if isinstance(content, (list, dict)):
+            content = json.dumps(content, indent=2)
+        raw = content.encode("utf-8") if isinstance(content, str) else content
+        docs.append(document_from_bytes(raw, base / name, name, kind))
+    return _run(docs, loaded, options or Options(), select, ignore, ())
+
+
+def _config(config: ConfigArg, start: Path) -> LoadedConfig:
+    if isinstance(config, LoadedConfig):
+        return config
+    if isinstance(config, Mapping):
+        root = start.resolve()
+        return LoadedConfig(parse_config(dict(config)), root if root.is_dir() else root.parent)
+    return load_config(Path(config) if config is not None else None, start)
+
+
+def _check_kind(kind: str | None) -> None:
+    if kind is not None and kind not in KINDS:
+        raise ConfigError(f"unknown kind `{kind}`: use one of {', '.join(KINDS)}")
+
+
+def _run(documents: list[Document], loaded: LoadedConfig, options: Options,
+         select: list[str] | None, ignore: Iterable[str], extend_select: Iterable[str]) -> Report:
+    ctx = Context(loaded, documents, options)
+    rule_filter = build_filter(ctx, select, ignore, extend_select)
+    return run(documents, ctx, rule_filter)

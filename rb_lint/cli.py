@@ -1,0 +1,146 @@
+"""The `rb-lint` command: check, rules, rule, schema. Exit 0 clean, 1 findings, 2 usage/internal."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from rb_lint import __version__
+from rb_lint.api import lint
+from rb_lint.config import ConfigError, load_config
+from rb_lint.context import Options
+from rb_lint.documents import KINDS
+from rb_lint.findings import Severity
+from rb_lint.reporters import REPORTERS, RenderOptions
+from rb_lint.rules import ALL_RULES, find_rule
+from rb_lint.schemas import SCHEMAS, render
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+LEVELS = ["error", "warning", "info"]
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    return [code.strip().upper() for value in values for code in value.split(",") if code.strip()]
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"rb-lint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Usage and config problems, and any bug, end as one line on stderr and exit code 2."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as error:
+            _fail(str(error))
+        except (KeyboardInterrupt, SystemExit, click.exceptions.Exit):
+            raise
+        except click.ClickException:
+            raise
+        except Exception as error:
+            if kwargs.get("verbose"):
+                traceback.print_exc()
+            _fail(f"internal error: {type(error).__name__}: {error} (run with -v for details)")
+
+    wrapper.__name__ = command.__name__
+    wrapper.__doc__ = command.__doc__
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rb-lint")
+def main() -> None:
+    """Lint RedBrick AI items lists, tasks.json exports, taxonomies, NIfTI masks and DataGym
+    exports before they go near the platform."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--taxonomy", type=click.Path(path_type=Path), help="Taxonomy JSON to check "
+              "categories against (overrides config).")
+@click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default=None,
+              help="Output format [default: text].")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
+@click.option("--select", multiple=True, help="Rule codes or prefixes to run (replaces config).")
+@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to add.")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to skip.")
+@click.option("--fail-on", type=click.Choice(LEVELS), default=None,
+              help="Lowest severity that fails the run [default: error].")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="Config file (default: rb-lint.toml or pyproject.toml found upward).")
+@click.option("--kind", type=click.Choice(KINDS), help="Lint every file as this kind.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for masks.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the mask scan cache.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
+@_guarded
+def check(paths: tuple[Path, ...], taxonomy: Path | None, output_format: str | None,
+          output: Path | None, select: tuple[str, ...], extend_select: tuple[str, ...],
+          ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool,
+          config_path: Path | None, kind: str | None, jobs: int | None, no_cache: bool,
+          statistics: bool, quiet: bool, verbose: bool) -> None:
+    """Lint PATHS (files, or directories walked for *.json; default: .)."""
+    targets = list(paths) or [Path(".")]
+    for target in targets:
+        if not target.exists():
+            raise ConfigError(f"path does not exist: {target}")
+    loaded = load_config(config_path, targets[0])
+    options = Options(taxonomy=taxonomy, jobs=jobs, use_cache=not no_cache,
+                      progress=sys.stderr.isatty() and not quiet,
+                      extra={"verbose": verbose})
+    report = lint(targets, config=loaded, kind=kind,
+                  select=_codes(select) or None, ignore=_codes(ignore),
+                  extend_select=_codes(extend_select), options=options)
+    level = Severity.parse(fail_on or loaded.config.fail_on)
+    rendered = REPORTERS[output_format or "text"](report, RenderOptions(
+        color=_use_color(output, output_format), statistics=statistics, quiet=quiet,
+        fail_on=level))
+    if output is not None:
+        output.write_text(rendered, encoding="utf-8")
+    else:
+        click.echo(rendered, nl=False)
+    for error in report.errors:
+        click.echo(f"rb-lint: error: {error}", err=True)
+    code = report.exit_code(level)
+    sys.exit(EXIT_ERROR if code == EXIT_ERROR else (EXIT_CLEAN if exit_zero else code))
+
+
+def _use_color(output: Path | None, output_format: str | None) -> bool:
+    if output is not None or output_format not in (None, "text") or "NO_COLOR" in os.environ:
+        return False
+    return sys.stdout.isatty()
+
+
+@main.command("rules")
+def list_rules() -> None:
+    """List every rule: code, name, default severity and summary."""
+    for rule in ALL_RULES:
+        click.echo(f"{rule.code}  {rule.name:<36} {rule.severity!s:<8} {rule.summary}")
+
+
+@main.command("rule")
+@click.argument("code")
+def show_rule(code: str) -> None:
+    """Print the documentation of one rule (by code or name)."""
+    rule = find_rule(code)
+    if rule is None:
+        _fail(f"unknown rule `{code}`: `rb-lint rules` lists them")
+    click.echo(f"{rule.code} {rule.name} [{rule.severity}]\n\n{rule.summary}\n\n{rule.doc}")
+
+
+@main.command("schema")
+@click.argument("name", type=click.Choice(sorted(SCHEMAS)))
+def show_schema(name: str) -> None:
+    """Print a JSON Schema generated from rb-lint's models."""
+    click.echo(render(SCHEMAS[name]), nl=False)

@@ -1,0 +1,186 @@
+"""Configuration: `[tool.rb-lint]` in pyproject.toml or an `rb-lint.toml`, found upward from a path.
+
+Every key is kebab-case, as in ruff. An unknown key, a bad value or an unknown rule code is a
+`ConfigError` (exit 2), naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILES = ("rb-lint.toml", "pyproject.toml")
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".dvc", ".venv", "venv", "node_modules", "__pycache__",
+    ".rb_lint_cache", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox",
+)
+SeverityName = Literal["error", "warning", "info"]
+
+
+class ConfigError(Exception):
+    """A problem with the configuration or the command line: exit code 2."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True,
+                              alias_generator=lambda name: name.replace("_", "-"))
+
+
+class MasksConfig(_Section):
+    """`[tool.rb-lint.masks]`: NIfTI mask scanning."""
+
+
+class ConsensusConfig(_Section):
+    """`[tool.rb-lint.consensus]`: consensus score checks."""
+
+
+class DataGymConfig(_Section):
+    """`[tool.rb-lint.datagym]`: DataGym export checks."""
+
+
+class Config(_Section):
+    select: list[str] | None = None
+    extend_select: list[str] = Field(default_factory=list)
+    ignore: list[str] = Field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = Field(default_factory=dict)
+    pointer_ignores: dict[str, list[str]] = Field(default_factory=dict)
+    severity: dict[str, SeverityName] = Field(default_factory=dict)
+    exclude: list[str] | None = None
+    extend_exclude: list[str] = Field(default_factory=list)
+    taxonomy: str | None = None
+    fail_on: SeverityName = "error"
+    masks: MasksConfig = Field(default_factory=MasksConfig)
+    consensus: ConsensusConfig = Field(default_factory=ConsensusConfig)
+    datagym: DataGymConfig = Field(default_factory=DataGymConfig)
+
+
+@dataclass
+class LoadedConfig:
+    config: Config
+    root: Path  # the directory relative globs and paths are resolved against
+    source: Path | None = None
+
+    @property
+    def exclude_patterns(self) -> list[str]:
+        base = list(DEFAULT_EXCLUDE) if self.config.exclude is None else self.config.exclude
+        return base + self.config.extend_exclude
+
+
+def find_config_file(start: Path) -> Path | None:
+    directory = start.resolve()
+    if not directory.is_dir():
+        directory = directory.parent
+    for candidate in (directory, *directory.parents):
+        for name in CONFIG_FILES:
+            path = candidate / name
+            if path.is_file() and (name != "pyproject.toml" or _has_tool_table(path)):
+                return path
+    return None
+
+
+def _has_tool_table(path: Path) -> bool:
+    try:
+        return "rb-lint" in _read_toml(path).get("tool", {})
+    except ConfigError:
+        return False
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from None
+
+
+def load_config(path: Path | None, start: Path | None = None) -> LoadedConfig:
+    """Load an explicit config file, or find one upward from `start` (defaults when none)."""
+    if path is None and start is not None:
+        path = find_config_file(start)
+    if path is None:
+        root = (start or Path.cwd()).resolve()
+        return LoadedConfig(Config(), root if root.is_dir() else root.parent)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    table = _read_toml(path)
+    if path.name == "pyproject.toml":
+        table = table.get("tool", {}).get("rb-lint", {})
+    return LoadedConfig(parse_config(table, str(path)), path.resolve().parent, path)
+
+
+def parse_config(table: dict[str, Any], source: str = "config") -> Config:
+    try:
+        return Config.model_validate(table)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        if first["type"] == "extra_forbidden":
+            raise ConfigError(f"{source}: unknown configuration key `{where}`") from None
+        raise ConfigError(f"{source}: `{where}`: {first['msg']}") from None
+
+
+@lru_cache(maxsize=512)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """`*` and `?` stay within one path segment (or pointer token); `**` crosses them."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def path_matches(relative_posix: str, pattern: str) -> bool:
+    """A pattern without `/` matches any path segment (as in .gitignore); else the whole path."""
+    pattern = pattern.rstrip("/")
+    if "/" not in pattern:
+        return any(glob_regex(pattern).match(part) for part in relative_posix.split("/"))
+    return bool(glob_regex(pattern.lstrip("/")).match(relative_posix)) or bool(
+        glob_regex(pattern.lstrip("/") + "/**").match(relative_posix)
+    )
+
+
+@dataclass
+class Selection:
+    """Which rules run, ruff-style: the longest matching prefix decides; ignore wins ties."""
+
+    select: list[str] = field(default_factory=lambda: ["RB"])
+    ignore: list[str] = field(default_factory=list)
+
+    def enabled(self, code: str) -> bool:
+        chosen = _longest(code, self.select)
+        dropped = _longest(code, self.ignore)
+        return chosen >= 0 and chosen > dropped
+
+
+def _longest(code: str, prefixes: Iterable[str]) -> int:
+    return max((len(p) for p in prefixes if p == "ALL" or code.startswith(p)), default=-1)
+
+
+def check_codes(codes: Iterable[str], known: Iterable[str], where: str) -> None:
+    known = list(known)
+    for code in codes:
+        if code != "ALL" and not any(k.startswith(code) for k in known):
+            raise ConfigError(f"{where}: unknown rule code or prefix `{code}`")

@@ -1,0 +1,183 @@
+"""A linted JSON document: its text, parsed data, detected kind, and lazy positions."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from rb_lint.findings import Hit, Part
+from rb_lint.jsonpos import LineIndex, Locator, ParsedJSON, SyntaxProblem, parse_json
+
+ITEMS_LIST = "items-list"
+TASKS_EXPORT = "tasks-export"
+TAXONOMY = "taxonomy"
+DATAGYM = "datagym"
+UNKNOWN = "unknown"
+KINDS = (ITEMS_LIST, TASKS_EXPORT, TAXONOMY, DATAGYM)
+TASK_KINDS = (ITEMS_LIST, TASKS_EXPORT)
+
+# Keys the platform writes on export and never needs on upload.
+EXPORT_ONLY_KEYS = frozenset(
+    {"taskId", "currentStageName", "createdBy", "createdAt", "updatedBy", "updatedAt", "status",
+     "consensus", "consensusTasks", "consensusScore", "superTruth"}
+)
+TASK_KEYS = frozenset({"name", "series", "items"}) | EXPORT_ONLY_KEYS
+TAXONOMY_KEYS = frozenset({"objectTypes", "studyClassify", "seriesClassify", "instanceClassify",
+                           "isNew", "categories"})
+
+
+@dataclass
+class LoadProblem:
+    """A problem found while reading a file, before any rule runs (codes of the parsing family)."""
+
+    code: str
+    hit: Hit
+
+
+@dataclass(eq=False)
+class Document:
+    path: Path
+    display_path: str
+    text: str
+    data: Any = None
+    parsed: bool = False
+    kind: str = UNKNOWN
+    load_problems: list[LoadProblem] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)  # derived data rules share (e.g. issues)
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent
+
+    @cached_property
+    def _locator(self) -> Locator:
+        return Locator(self.text)
+
+    def positions(self, hits: Iterable[Hit]) -> dict[int, tuple[int, int]]:
+        """Line and column of each hit, keyed by ``id(hit)``, computed in one pass over the text."""
+        hits = list(hits)
+        offsets = self.offsets({(h.pointer, h.at) for h in hits if h.offset is None})
+        hit_offsets = {
+            id(h): h.offset if h.offset is not None else offsets.get((h.pointer, h.at), 0)
+            for h in hits
+        }
+        lines = LineIndex(self.text).positions(hit_offsets.values())
+        return {key: lines[self._clamp(off)] for key, off in hit_offsets.items()}
+
+    def line_columns(self, requests: Iterable[tuple[str, Part]]) -> dict[tuple[str, Part], tuple[int, int]]:
+        """Line and column of pointers (e.g. to cite another occurrence in a message)."""
+        offsets = self.offsets(requests)
+        lines = LineIndex(self.text).positions(offsets.values())
+        return {request: lines[self._clamp(off)] for request, off in offsets.items()}
+
+    def offsets(self, requests: Iterable[tuple[str, Part]]) -> dict[tuple[str, Part], int]:
+        requests = set(requests)
+        if not requests or not self.parsed:
+            return {}
+        return self._locator.offsets(requests)
+
+    def _clamp(self, offset: int) -> int:
+        return max(0, min(offset, len(self.text)))
+
+
+def read_document(path: Path, display_path: str, kind: str | None = None) -> Document:
+    """Read a file from disk; an unreadable file becomes a document with one load problem."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        doc = Document(path, display_path, "")
+        reason = error.strerror or str(error)
+        doc.load_problems.append(
+            LoadProblem("RB008", Hit(f"cannot read the file: {reason}", offset=0))
+        )
+        return doc
+    return document_from_bytes(raw, path, display_path, kind)
+
+
+def document_from_bytes(
+    raw: bytes, path: Path, display_path: str, kind: str | None = None
+) -> Document:
+    problems: list[LoadProblem] = []
+    if raw.startswith(codecs.BOM_UTF8):
+        problems.append(LoadProblem("RB004", Hit(
+            "file starts with a UTF-8 byte-order mark, which json.load and the RedBrick CLI reject: "
+            "save the file as UTF-8 without BOM", offset=0)))
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        text = raw.decode("utf-8", errors="replace")
+        good_prefix = raw[: error.start].decode("utf-8", errors="replace")
+        problems.append(LoadProblem("RB005", Hit(
+            f"invalid UTF-8 byte 0x{raw[error.start]:02x}: JSON must be UTF-8; re-encode the file "
+            "(e.g. `iconv -f latin1 -t utf-8`)", offset=len(good_prefix))))
+        doc = Document(path, display_path, text, load_problems=problems)
+        return doc
+    del raw
+    return document_from_text(text, path, display_path, kind, problems)
+
+
+def document_from_text(
+    text: str,
+    path: Path,
+    display_path: str,
+    kind: str | None = None,
+    problems: list[LoadProblem] | None = None,
+) -> Document:
+    doc = Document(path, display_path, text, load_problems=list(problems or []))
+    if not text.strip():
+        doc.load_problems.append(LoadProblem("RB006", Hit(
+            "file is empty: an items list is a JSON array of tasks (`[]` when there are none)",
+            offset=0)))
+        return doc
+    result = parse_json(text)
+    if isinstance(result, SyntaxProblem):
+        doc.load_problems.append(LoadProblem("RB001", Hit(result.message, offset=result.offset)))
+        return doc
+    _note_anomalies(doc, result)
+    doc.data, doc.parsed = result.data, True
+    doc.kind = kind or detect_kind(result.data)
+    return doc
+
+
+def _note_anomalies(doc: Document, parsed: ParsedJSON) -> None:
+    for pointer, key in parsed.duplicate_keys:
+        child = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
+        doc.load_problems.append(LoadProblem("RB002", Hit(
+            f"duplicate key `{key}`: JSON readers keep only the last value and silently drop the "
+            "earlier one; merge the entries or rename one", pointer=child, at="key")))
+    for pointer, literal in parsed.non_finite:
+        doc.load_problems.append(LoadProblem("RB003", Hit(
+            f"`{literal}` is not valid JSON (strict parsers and the platform reject it): use a "
+            "finite number or null", pointer=pointer)))
+
+
+def detect_kind(data: Any) -> str:
+    """Which format a parsed document is, from its content alone."""
+    if isinstance(data, dict):
+        if TAXONOMY_KEYS & data.keys():
+            return TAXONOMY
+        if "name" in data and ("series" in data or "consensusTasks" in data):
+            return ITEMS_LIST  # one task not wrapped in an array: RB100 says so
+        return UNKNOWN
+    if not isinstance(data, list):
+        return UNKNOWN
+    if not data:
+        return ITEMS_LIST
+    first = data[0]
+    if isinstance(first, dict) and "label_classes" in first:
+        return DATAGYM
+    objects = [item for item in data if isinstance(item, dict)]
+    if not objects or not any(TASK_KEYS & obj.keys() for obj in objects):
+        return UNKNOWN
+    if any(EXPORT_ONLY_KEYS & obj.keys() for obj in objects):
+        return TASKS_EXPORT
+    return ITEMS_LIST
+
+
+def is_consensus_task(task: Any) -> bool:
+    return isinstance(task, dict) and task.get("consensus") is True

@@ -1,0 +1,161 @@
+"""Run the selected rules over documents and turn their hits into positioned, filtered findings."""
+
+from __future__ import annotations
+
+import traceback
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rb_lint.config import ConfigError, Selection, check_codes, glob_regex, path_matches
+from rb_lint.context import Context
+from rb_lint.discovery import relative_posix
+from rb_lint.documents import Document
+from rb_lint.findings import Finding, Hit, Severity
+from rb_lint.rules import ALL_RULES, BY_CODE
+from rb_lint.rules.base import Rule
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    files: list[str]
+    rules: list[Rule]
+    root: Path
+    errors: list[str] = field(default_factory=list)  # internal errors: exit code 2
+
+    def counts(self) -> dict[Severity, int]:
+        counts = dict.fromkeys(Severity, 0)
+        for finding in self.findings:
+            counts[finding.severity] += 1
+        return counts
+
+    def failing(self, fail_on: Severity) -> list[Finding]:
+        return [f for f in self.findings if f.severity >= fail_on]
+
+    def exit_code(self, fail_on: Severity) -> int:
+        if self.errors:
+            return 2
+        return 1 if self.failing(fail_on) else 0
+
+
+@dataclass
+class RuleFilter:
+    """Everything configuration says about which findings are kept and at what severity."""
+
+    selection: Selection
+    per_file_ignores: dict[str, list[str]]
+    pointer_ignores: dict[str, list[str]]
+    severities: dict[str, Severity]
+
+    def selected_rules(self) -> list[Rule]:
+        return [r for r in ALL_RULES if self.selection.enabled(r.code)]
+
+    def keeps(self, code: str, relative_path: str, pointer: str) -> bool:
+        for pattern, codes in self.per_file_ignores.items():
+            if _matches_code(code, codes) and path_matches(relative_path, pattern):
+                return False
+        for pattern, codes in self.pointer_ignores.items():
+            if _matches_code(code, codes) and _pointer_pattern_matches(pattern, relative_path,
+                                                                       pointer):
+                return False
+        return True
+
+    def severity(self, rule: Rule) -> Severity:
+        return self.severities.get(rule.code, rule.severity)
+
+
+def _matches_code(code: str, prefixes: list[str]) -> bool:
+    return any(p == "ALL" or code.startswith(p) for p in prefixes)
+
+
+def _pointer_pattern_matches(pattern: str, relative_path: str, pointer: str) -> bool:
+    """`/*/series/*/metaData/**` for every file, or `legacy/*.json#/*/priority` for some."""
+    if "#" in pattern:
+        file_pattern, pointer_pattern = pattern.split("#", 1)
+        if not path_matches(relative_path, file_pattern):
+            return False
+    else:
+        pointer_pattern = pattern
+    return bool(glob_regex(pointer_pattern).match(pointer))
+
+
+def build_filter(
+    ctx: Context,
+    select: list[str] | None = None,
+    ignore: Iterable[str] = (),
+    extend_select: Iterable[str] = (),
+) -> RuleFilter:
+    config = ctx.config
+    chosen = list(select) if select is not None else list(config.select or ["RB"])
+    chosen += list(config.extend_select) + list(extend_select)
+    dropped = list(config.ignore) + list(ignore)
+    known = list(BY_CODE)
+    check_codes(chosen, known, "select")
+    check_codes(dropped, known, "ignore")
+    for pattern, codes in config.per_file_ignores.items():
+        check_codes(codes, known, f"per-file-ignores `{pattern}`")
+    for pattern, codes in config.pointer_ignores.items():
+        check_codes(codes, known, f"pointer-ignores `{pattern}`")
+    severities = {}
+    for code, level in config.severity.items():
+        if code not in BY_CODE:
+            raise ConfigError(f"severity: unknown rule code `{code}`")
+        severities[code] = Severity.parse(level)
+    return RuleFilter(Selection(chosen, dropped), config.per_file_ignores,
+                      config.pointer_ignores, severities)
+
+
+def run(documents: list[Document], ctx: Context, rule_filter: RuleFilter) -> Report:
+    rules = rule_filter.selected_rules()
+    hits: dict[int, list[tuple[Rule, Hit]]] = defaultdict(list)
+    errors: list[str] = []
+    by_id = {id(doc): doc for doc in documents}
+    enabled = {r.code: r for r in rules}
+    for doc in documents:
+        for problem in doc.load_problems:
+            if problem.code in enabled:
+                hits[id(doc)].append((enabled[problem.code], problem.hit))
+        if not doc.parsed:
+            continue
+        for rule in rules:
+            if rule.scope == "document" and doc.kind in rule.kinds:
+                hits[id(doc)].extend(_run_guarded(rule, doc, ctx, doc.display_path, errors))
+    for rule in rules:
+        if rule.scope == "project":
+            for _rule, hit in _run_guarded(rule, documents, ctx, "project", errors):
+                if hit.doc is not None and id(hit.doc) in by_id:
+                    hits[id(hit.doc)].append((rule, hit))
+    findings = []
+    for doc_id, doc_hits in hits.items():
+        findings.extend(_findings(by_id[doc_id], doc_hits, ctx, rule_filter))
+    findings.sort(key=Finding.sort_key)
+    return Report(findings, [d.display_path for d in documents], rules, ctx.root, errors)
+
+
+def _run_guarded(rule: Rule, target: object, ctx: Context, where: str,
+                 errors: list[str]) -> list[tuple[Rule, Hit]]:
+    """A crashing rule must not take the run down: it becomes an internal error (exit 2)."""
+    try:
+        return [(rule, hit) for hit in rule.run(target, ctx)]
+    except Exception as error:
+        detail = traceback.format_exc() if ctx.options.extra.get("verbose") else ""
+        errors.append(f"{where}: rule {rule.code} ({rule.name}) failed: "
+                      f"{type(error).__name__}: {error}\n{detail}".rstrip())
+        return []
+
+
+def _findings(doc: Document, doc_hits: list[tuple[Rule, Hit]], ctx: Context,
+              rule_filter: RuleFilter) -> list[Finding]:
+    relative = relative_posix(doc.path, ctx.root)
+    kept = [(r, h) for r, h in doc_hits if rule_filter.keeps(r.code, relative, h.pointer)]
+    positions = doc.positions(h for _r, h in kept)
+    findings = []
+    for rule, hit in kept:
+        line, column = positions[id(hit)]
+        findings.append(Finding(
+            rule.code, rule.name, rule_filter.severity(rule), hit.message, doc.display_path,
+            line, column, hit.pointer, hit.key if hit.key is not None else hit.pointer,
+        ))
+    return findings

@@ -1,0 +1,1 @@
+"""Pydantic models of every format rb-lint reads: the single source of truth for the schemas."""

@@ -1,0 +1,66 @@
+"""Building blocks shared by the RedBrick models: strict config, tagged unions, categories."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+# 1..65535 written without leading zeros: the values a uint16 mask can hold, 0 being background.
+INSTANCE_ID_PATTERN = (
+    r"^(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"
+)
+
+TYPE_TAGS = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer",
+             float: "number"}
+
+
+def json_type(value: Any) -> str | None:
+    """The JSON type name of a parsed value (bool before int: bool is an int in Python)."""
+    if value is None:
+        return "null"
+    for python_type, name in TYPE_TAGS.items():
+        if type(value) is python_type:
+            return name
+    return None
+
+
+def by_json_type(value: Any) -> str | None:
+    tag = json_type(value)
+    return "number" if tag == "integer" else tag
+
+
+def by_json_type_int_apart(value: Any) -> str | None:
+    return json_type(value)
+
+
+def tagged(error_type: str, message: str, chooser: Callable[[Any], str | None] = by_json_type,
+           ) -> Discriminator:
+    """A union chosen by the JSON type of the input, failing with one clear error instead of one
+    per member (the validation layer maps ``error_type`` to a rule)."""
+    return Discriminator(chooser, custom_error_type=error_type, custom_error_message=message)
+
+
+class StrictModel(BaseModel):
+    """No coercion ("1" is not 1), no unknown keys: what the platform accepts, exactly."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+Category = Annotated[
+    Annotated[str, Tag("string")] | Annotated[int, Tag("integer")] | Annotated[list[str], Tag("array")],
+    tagged(
+        "category_type",
+        "a category is a taxonomy name (string), a classId (integer) or a nested path "
+        "(array of strings)",
+        by_json_type_int_apart,
+    ),
+]
+
+Number = float
+StringList = Annotated[list[str], Field(min_length=1)]
+StringOrList = Annotated[
+    Annotated[str, Tag("string")] | Annotated[StringList, Tag("array")],
+    tagged("string_or_list_type", "expected a string or a non-empty array of strings"),
+]

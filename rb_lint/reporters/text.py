@@ -1,0 +1,58 @@
+"""`path:line:col: RB101 [error] message`, with the JSON pointer below, as compilers and ruff do."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from rb_lint.engine import Report
+from rb_lint.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from rb_lint.reporters import RenderOptions
+
+_COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def format_finding(finding: Finding, color: bool = False) -> str:
+    where = _paint(f"{finding.path}:{finding.line}:{finding.column}:", "1", color)
+    code = _paint(finding.code, "1;" + _COLORS[finding.severity], color)
+    level = _paint(f"[{finding.severity}]", _COLORS[finding.severity], color)
+    line = f"{where} {code} {level} {finding.message}"
+    if finding.pointer:
+        line += "\n  " + _paint(f"at {finding.pointer}", "2", color)
+    return line
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    lines = [] if options.quiet else [format_finding(f, options.color) for f in report.findings]
+    if options.statistics:
+        lines.extend(_statistics(report))
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _statistics(report: Report) -> list[str]:
+    counts = Counter((f.code, f.name, f.severity) for f in report.findings)
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    return [f"{count:>6}  {code}  {name} [{severity}]" for (code, name, severity), count in rows]
+
+
+def summary(report: Report) -> str:
+    counts = report.counts()
+    files = len(report.files)
+    checked = f"{files} file{'s' if files != 1 else ''} checked"
+    if not report.findings:
+        return f"All checks passed ({checked})."
+    parts = [
+        f"{counts[s]} {str(s) if counts[s] == 1 or s is Severity.INFO else str(s) + 's'}"
+        for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
+        if counts[s]
+    ]
+    with_findings = len({f.path for f in report.findings})
+    return (f"Found {', '.join(parts)} in {with_findings} "
+            f"file{'s' if with_findings != 1 else ''} ({checked}).")

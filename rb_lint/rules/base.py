@@ -1,0 +1,77 @@
+"""What a rule is: metadata plus a plain generator of `Hit`s.
+
+A document rule is ``check(doc, ctx) -> Iterator[Hit]``; a project rule sees every document linted
+together: ``check(docs, ctx) -> Iterator[Hit]`` and sets ``Hit.doc``. The function's docstring is the
+rule's documentation (`rb-lint rule CODE` prints it), so it says what is checked, why it matters and
+shows a failing and a fixed example.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from rb_lint.findings import Hit, Severity
+
+if TYPE_CHECKING:
+    from rb_lint.context import Context
+    from rb_lint.documents import Document
+
+Scope = Literal["document", "project"]
+CheckFunction = Callable[[Any, "Context"], Iterable[Hit]]
+
+_CODE = re.compile(r"^RB\d{3}$")
+_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    kinds: frozenset[str]
+    scope: Scope
+    check: CheckFunction
+
+    @property
+    def doc(self) -> str:
+        return inspect.cleandoc(self.check.__doc__ or self.summary)
+
+    def run(self, target: Any, ctx: Context) -> Iterator[Hit]:
+        yield from self.check(target, ctx)
+
+
+def rule(
+    code: str,
+    name: str,
+    severity: Severity,
+    summary: str,
+    kinds: Iterable[str],
+    scope: Scope = "document",
+) -> Callable[[CheckFunction], Rule]:
+    """Declare a rule: its metadata, and the generator below it that finds problems."""
+    if not _CODE.match(code) or not _NAME.match(name):
+        raise ValueError(f"bad rule code or name: {code} {name}")
+
+    def declare(check: CheckFunction) -> Rule:
+        return Rule(code, name, severity, summary, frozenset(kinds), scope, check)
+
+    return declare
+
+
+def emitted(code: str, name: str, severity: Severity, summary: str, doc: str) -> Rule:
+    """A rule whose findings another layer emits (the JSON loader, the mask scanner).
+
+    It is registered like any rule so that it can be selected, ignored, re-levelled and documented;
+    its own check finds nothing.
+    """
+
+    def check(_target: Document, _ctx: Context) -> Iterator[Hit]:
+        return iter(())
+
+    check.__doc__ = doc
+    return Rule(code, name, severity, summary, frozenset(), "document", check)

@@ -1,0 +1,99 @@
+"""Tolerant iteration over task documents: rules see only what has the right shape.
+
+Anything of the wrong type is skipped here, because the structure rules already report it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from rb_lint.documents import Document
+from rb_lint.jsonpos import join_pointer
+
+Task = dict[str, Any]
+Series = dict[str, Any]
+
+_UNSAFE_FOR_FILE_NAMES = re.compile(r"[^\w.]+")
+
+
+def tasks(doc: Document) -> Iterator[tuple[str, Task]]:
+    if isinstance(doc.data, list):
+        for index, task in enumerate(doc.data):
+            if isinstance(task, dict):
+                yield join_pointer("", index), task
+
+
+def series_groups(task_pointer: str, task: Task) -> Iterator[tuple[str, list[tuple[str, Series]]]]:
+    """Each set of series that is exported together: the task's own, each consensus annotator's,
+    and the super truth. Yields (pointer of the owner, [(series pointer, series)])."""
+    yield task_pointer, _series_of(task_pointer, task)
+    entries = task.get("consensusTasks")
+    if isinstance(entries, list):
+        for index, entry in enumerate(entries):
+            if isinstance(entry, dict):
+                pointer = join_pointer(task_pointer, "consensusTasks", index)
+                yield pointer, _series_of(pointer, entry)
+    truth = task.get("superTruth")
+    if isinstance(truth, dict):
+        pointer = join_pointer(task_pointer, "superTruth")
+        yield pointer, _series_of(pointer, truth)
+
+
+def _series_of(owner_pointer: str, owner: dict[str, Any]) -> list[tuple[str, Series]]:
+    series = owner.get("series")
+    if not isinstance(series, list):
+        return []
+    return [
+        (join_pointer(owner_pointer, "series", index), item)
+        for index, item in enumerate(series)
+        if isinstance(item, dict)
+    ]
+
+
+def all_series(doc: Document) -> Iterator[tuple[str, Series]]:
+    for task_pointer, task in tasks(doc):
+        for _owner, group in series_groups(task_pointer, task):
+            yield from group
+
+
+def as_list(value: Any) -> list[Any]:
+    """`items` and `segmentations` may be one string or a list of them."""
+    if isinstance(value, str):
+        return [value]
+    return value if isinstance(value, list) else []
+
+
+def element_pointer(series_pointer: str, key: str, value: Any, index: int) -> str:
+    """Pointer to the index-th path of a string-or-list field."""
+    if isinstance(value, str):
+        return join_pointer(series_pointer, key)
+    return join_pointer(series_pointer, key, index)
+
+
+def export_file_stem(name: str) -> str:
+    """The file or folder name the exporter writes for a task or series name."""
+    return _UNSAFE_FOR_FILE_NAMES.sub("-", name)
+
+
+def series_export_name(series: Series, index: int) -> str:
+    """Unnamed series are exported as A, B, C, ... by position."""
+    name = series.get("name")
+    if isinstance(name, str) and name:
+        return name
+    return _letters(index)
+
+
+def _letters(index: int) -> str:
+    label = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        label = chr(65 + rest) + label
+    return label
+
+
+def segment_map(series: Series) -> dict[str, Any]:
+    value = series.get("segmentMap")
+    return value if isinstance(value, dict) else {}

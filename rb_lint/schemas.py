@@ -1,0 +1,99 @@
+"""The JSON Schemas rb-lint ships, generated from the pydantic models (never edited by hand).
+
+`python -m rb_lint.schemas` rewrites `schemas/`; a test fails when a file there drifts from its model.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from rb_lint import documents
+from rb_lint.models import tasks, taxonomy
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_BASE_URI = "https://rb-lint.dev/schemas/"
+
+
+@dataclass(frozen=True)
+class FormatSchema:
+    name: str
+    kind: str
+    title: str
+    description: str
+    document_type: Any
+    element_type: Any = None  # when set, a list document is validated element by element
+
+    @cached_property
+    def document_adapter(self) -> TypeAdapter[Any]:
+        return TypeAdapter(self.document_type)
+
+    @cached_property
+    def element_adapter(self) -> TypeAdapter[Any] | None:
+        return TypeAdapter(self.element_type) if self.element_type is not None else None
+
+    def json_schema(self) -> dict[str, Any]:
+        body = self.document_adapter.json_schema(ref_template="#/$defs/{model}")
+        return {
+            "$schema": SCHEMA_DIALECT,
+            "$id": f"{SCHEMA_BASE_URI}{self.name}.json",
+            "title": self.title,
+            "description": self.description,
+            **body,
+        }
+
+
+SCHEMAS: dict[str, FormatSchema] = {
+    s.name: s
+    for s in (
+        FormatSchema(
+            "items-list", documents.ITEMS_LIST, "RedBrick items list",
+            "A JSON array of tasks to upload with `redbrick upload` or the SDK.",
+            tasks.ItemsList, tasks.UploadTask,
+        ),
+        FormatSchema(
+            "tasks", documents.TASKS_EXPORT, "RedBrick tasks.json export",
+            "A JSON array of exported tasks, including consensus tasks; it can be re-uploaded.",
+            tasks.TasksExport, tasks.AnyExportTask,
+        ),
+        FormatSchema(
+            "taxonomy", documents.TAXONOMY, "RedBrick Taxonomy V2",
+            "A RedBrick taxonomy (V2, `isNew: true`): object types, classifications, attributes.",
+            taxonomy.Taxonomy,
+        ),
+    )
+}
+
+
+def schema_for_kind(kind: str) -> FormatSchema | None:
+    return next((s for s in SCHEMAS.values() if s.kind == kind), None)
+
+
+def render(schema: FormatSchema) -> str:
+    return json.dumps(schema.json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def schema_directory() -> Path:
+    return Path(__file__).resolve().parent.parent / "schemas"
+
+
+def write_all(directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for schema in SCHEMAS.values():
+        target = directory / f"{schema.name}.json"
+        target.write_text(render(schema), encoding="utf-8")
+        written.append(target)
+    return written
+
+
+if __name__ == "__main__":
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else schema_directory()
+    for path in write_all(out):
+        print(path)

@@ -1,0 +1,293 @@
+"""Pydantic validation errors turned into precise, deduplicated issues with JSON pointers.
+
+Validation runs once per document (the result is cached on it); each structure rule then reports
+the issues of its own kind.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import types
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, Tag, ValidationError
+
+from rb_lint.documents import Document
+from rb_lint.findings import Part
+from rb_lint.jsonpos import join_pointer
+from rb_lint.models.common import json_type
+from rb_lint.schemas import FormatSchema, schema_for_kind
+
+# Issue kinds (each is reported by one rule of the structure family).
+MISSING = "missing"
+WRONG_TYPE = "type"
+UNKNOWN_KEY = "unknown-key"
+INVALID_VALUE = "value"
+PRIORITY = "priority"
+METADATA = "metadata"
+INSTANCE_ID = "instance-id"
+CATEGORY = "category"
+
+# Keys that belong somewhere else; their own rules explain where, so no generic issue is raised.
+SERIES_FLAGS = ("binaryMask", "semanticMask", "pngMask")
+MISPLACED_KEY_HINTS = {
+    "items": "`items` belongs in a series: `\"series\": [{\"items\": ...}]`",
+    "segmentations": "`segmentations` belongs in a series",
+    "segmentMap": "`segmentMap` belongs in a series",
+}
+
+HINTS_FOR_MISSING = {
+    "name": "every task needs a `name`, unique in the project",
+    "series": "add `\"series\": [{\"items\": \"path/to/image\"}]`",
+    "items": "add the image file(s) as `\"items\": \"path/to/image\"`",
+    "category": "add the taxonomy category",
+}
+
+
+@dataclass(frozen=True)
+class SchemaIssue:
+    kind: str
+    pointer: str
+    message: str
+    at: Part = "value"
+
+
+def schema_issues(doc: Document) -> list[SchemaIssue]:
+    """Every validation issue of a parsed document, computed once and cached on the document."""
+    cached = doc.cache.get("schema-issues")
+    if cached is None:
+        schema = schema_for_kind(doc.kind) if doc.parsed else None
+        cached = list(_validate(doc.data, schema)) if schema else []
+        doc.cache["schema-issues"] = cached
+    return cached
+
+
+def _validate(data: Any, schema: FormatSchema) -> Iterator[SchemaIssue]:
+    seen: set[tuple[str, str]] = set()
+    if schema.element_adapter is not None:
+        if not isinstance(data, list):
+            return  # the top-level shape is reported by its own rule
+        for index, element in enumerate(data):
+            if isinstance(element, dict):
+                yield from _issues(schema.element_adapter.validate_python, element,
+                                   schema.element_type, join_pointer("", index), seen)
+    else:
+        yield from _issues(schema.document_adapter.validate_python, data,
+                           schema.document_type, "", seen)
+
+
+def _issues(validate: Any, data: Any, root_type: Any, prefix: str,
+            seen: set[tuple[str, str]]) -> Iterator[SchemaIssue]:
+    try:
+        validate(data)
+    except ValidationError as error:
+        for detail in error.errors(include_url=False):
+            issue = _to_issue(detail, data, root_type, prefix)
+            if issue is None or (issue.pointer, issue.kind) in seen:
+                continue
+            seen.add((issue.pointer, issue.kind))
+            yield issue
+
+
+@dataclass
+class _Place:
+    pointer: str
+    at: Part
+    value: Any
+    model: type[BaseModel] | None  # the model the last token belongs to
+    parent_key: str | None
+
+
+def _locate(loc: tuple[Any, ...], data: Any, root_type: Any, prefix: str) -> _Place:
+    """Follow an error's loc through the type tree and the data together.
+
+    Tokens that name a tagged-union member move through the types only; the rest are keys or
+    indices that also move through the data and form the JSON pointer.
+    """
+    pointer, value, tp = prefix, data, root_type
+    model: type[BaseModel] | None = None
+    parent_key: str | None = None
+    at: Part = "value"
+    for token in loc:
+        if token == "[key]":
+            at = "key"
+            break
+        tp = _unwrap(tp)
+        members = _tagged_members(tp)
+        if members is not None:
+            tp = members.get(token, Any)
+            continue
+        if inspect.isclass(tp) and issubclass(tp, BaseModel):
+            model = tp
+            field = tp.model_fields.get(str(token))
+            tp = field.annotation if field is not None else Any
+        elif get_origin(tp) is dict:
+            tp = get_args(tp)[1]
+        elif get_origin(tp) in (list, tuple):
+            args = get_args(tp)
+            tp = args[0] if args else Any
+        if isinstance(value, dict) and token in value:
+            parent_key = str(token)
+            value = value[token]
+        elif isinstance(value, list) and isinstance(token, int) and 0 <= token < len(value):
+            value = value[token]
+        else:
+            # A key that is not in the data (a missing field, an extra key's parent is already set).
+            pointer = join_pointer(pointer, token)
+            value = None
+            parent_key = str(token)
+            continue
+        pointer = join_pointer(pointer, token)
+    return _Place(pointer, at, value, model, parent_key)
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Annotated wrappers and Optional; stop at a real union."""
+    while True:
+        if get_origin(tp) is Annotated:
+            base = get_args(tp)[0]
+            if _is_union(base):
+                return tp  # a tagged union keeps its Annotated wrapper's members
+            tp = base
+            continue
+        if _is_union(tp):
+            members = [a for a in get_args(tp) if a is not type(None)]
+            if len(members) == 1:
+                tp = members[0]
+                continue
+        return tp
+
+
+def _is_union(tp: Any) -> bool:
+    return get_origin(tp) in (Union, types.UnionType)
+
+
+def _tagged_members(tp: Any) -> dict[str, Any] | None:
+    if get_origin(tp) is not Annotated:
+        return None
+    base = get_args(tp)[0]
+    if not _is_union(base):
+        return None
+    members: dict[str, Any] = {}
+    for member in get_args(base):
+        for meta in get_args(member)[1:] if get_origin(member) is Annotated else ():
+            if isinstance(meta, Tag):
+                members[meta.tag] = member
+    return members
+
+
+def _to_issue(detail: Any, data: Any, root_type: Any, prefix: str) -> SchemaIssue | None:
+    kind_of_error = detail["type"]
+    loc = tuple(detail["loc"])
+    place = _locate(loc, data, root_type, prefix)
+    name = place.parent_key or "value"
+    if _is_misplaced_flag(place.pointer):
+        return None
+    value = detail.get("input")
+    if kind_of_error == "missing":
+        parent = place.pointer.rsplit("/", 1)[0]
+        hint = HINTS_FOR_MISSING.get(name, f"add `{name}`")
+        return SchemaIssue(MISSING, parent, f"missing required key `{name}`: {hint}")
+    if kind_of_error == "extra_forbidden":
+        return _unknown_key(place, name)
+    if kind_of_error == "category_type":
+        return SchemaIssue(CATEGORY, place.pointer,
+                           f"`{name}` is {_a(_type_name(value))}: {detail['msg']}")
+    if kind_of_error == "string_pattern_mismatch" and place.at == "key":
+        return SchemaIssue(INSTANCE_ID, place.pointer,
+                           f"segmentMap key `{name}` is not an instance id: keys are the mask "
+                           "values as integer strings from \"1\" to \"65535\" (0 is background)",
+                           at="key")
+    if _under(place.pointer, "metaData") and kind_of_error.endswith("_type"):
+        return SchemaIssue(METADATA, place.pointer,
+                           f"metaData value `{name}` is {_a(_type_name(value))}: metaData maps "
+                           f"strings to strings; write it as \"{_as_string(value)}\"")
+    if name == "priority" and kind_of_error in ("greater_than_equal", "less_than_equal"):
+        return SchemaIssue(PRIORITY, place.pointer,
+                           f"priority {value} is outside [0, 1]: the platform orders tasks by a "
+                           "priority between 0 and 1")
+    if kind_of_error.endswith("_type") or kind_of_error in ("model_attributes_type",):
+        return SchemaIssue(WRONG_TYPE, place.pointer, _type_message(detail, name, value))
+    if kind_of_error == "too_short":
+        return SchemaIssue(INVALID_VALUE, place.pointer, f"`{name}` must not be empty")
+    if kind_of_error == "literal_error":
+        expected = detail.get("ctx", {}).get("expected", "")
+        return SchemaIssue(INVALID_VALUE, place.pointer,
+                           f"`{name}` is {_short(value)}: expected {expected}")
+    return SchemaIssue(INVALID_VALUE, place.pointer, f"`{name}`: {detail['msg']}")
+
+
+def _unknown_key(place: _Place, name: str) -> SchemaIssue | None:
+    if name == "segmentMap" and place.model is not None and "series" in place.model.model_fields:
+        return None  # a task-level segmentMap has a rule of its own
+    known = list(place.model.model_fields) if place.model is not None else []
+    where = _describe_model(place.model)
+    message = f"unknown key `{name}`{where}"
+    suggestion = _did_you_mean(name, known)
+    if suggestion:
+        message += f": did you mean `{suggestion}`?"
+    elif name in MISPLACED_KEY_HINTS:
+        message += f": {MISPLACED_KEY_HINTS[name]}"
+    else:
+        message += ": the platform ignores or rejects it; remove it or fix its spelling"
+    return SchemaIssue(UNKNOWN_KEY, place.pointer, message, at="key")
+
+
+def _did_you_mean(name: str, known: list[str]) -> str | None:
+    by_case = {k.lower(): k for k in known}
+    if name.lower() in by_case:
+        return by_case[name.lower()]
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _describe_model(model: type[BaseModel] | None) -> str:
+    if model is None:
+        return ""
+    words = {"UploadTask": "a task", "ExportTask": "a task", "ConsensusTask": "a consensus task",
+             "Series": "a series", "SegmentEntry": "a segmentMap entry",
+             "ConsensusEntry": "a consensusTasks entry", "ObjectType": "an object type"}
+    return f" in {words.get(model.__name__, model.__name__)}"
+
+
+def _type_message(detail: Any, name: str, value: Any) -> str:
+    expected = {
+        "string_type": "a string", "int_type": "an integer", "float_type": "a number",
+        "bool_type": "a boolean (true or false)", "list_type": "an array", "dict_type": "an object",
+        "model_type": "an object", "tuple_type": "an array", "model_attributes_type": "an object",
+    }.get(detail["type"])
+    if expected is None:
+        return f"`{name}` is {_a(_type_name(value))}: {detail['msg']}"
+    return f"`{name}` must be {expected}, not {_a(_type_name(value))}"
+
+
+def _type_name(value: Any) -> str:
+    return {"null": "null", "object": "object", "array": "array", "string": "string",
+            "boolean": "boolean", "integer": "integer", "number": "number"}.get(
+        json_type(value) or "", type(value).__name__)
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in ("a", "e", "i", "o", "u") else "a ") + noun
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _as_string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)[:40]
+
+
+def _under(pointer: str, key: str) -> bool:
+    return f"/{key}/" in pointer
+
+
+def _is_misplaced_flag(pointer: str) -> bool:
+    return any(f"/segmentMap/{flag}" in pointer for flag in SERIES_FLAGS)

@@ -1,0 +1,61 @@
+"""Shared test helpers: write JSON files, lint them for real, find positions of text in them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rb_lint import Report, lint
+from rb_lint.findings import Finding
+
+DATA = Path(__file__).parent / "data"
+
+
+def write(path: Path, content: str | list[Any] | dict[str, Any]) -> Path:
+    """Write text as is, or data as indented JSON (one key per line: positions are predictable)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = content if isinstance(content, str) else json.dumps(content, indent=2)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def position(text: str, needle: str, occurrence: int = 1) -> tuple[int, int]:
+    """1-based line and column of the n-th occurrence of `needle` in `text`."""
+    index = -1
+    for _ in range(occurrence):
+        index = text.index(needle, index + 1)
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def codes(report: Report) -> list[str]:
+    return [f.code for f in report.findings]
+
+
+def only(report: Report, code: str) -> Finding:
+    """The single finding of `code` (fails with the whole report when there is not exactly one)."""
+    found = [f for f in report.findings if f.code == code]
+    assert len(found) == 1, f"expected one {code}, got: {[(f.code, f.message) for f in report.findings]}"
+    return found[0]
+
+
+def task(name: str = "patient-001", **series: Any) -> dict[str, Any]:
+    return {"name": name, "series": [{"items": "ct.nii.gz", **series}]}
+
+
+@pytest.fixture
+def lint_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Report]:
+    """Write files under a temporary data repo and lint them with the real API."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(files: dict[str, str | list[Any] | dict[str, Any]], **kwargs: Any) -> Report:
+        for name, content in files.items():
+            write(tmp_path / name, content)
+        kwargs.setdefault("config", {})
+        return lint([tmp_path], **kwargs)
+
+    return run
