@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from rb_lint.findings import Hit, Part
-from rb_lint.jsonpos import LineIndex, Locator, ParsedJSON, SyntaxProblem, parse_json
+from rb_lint.jsonpos import (
+    LineIndex,
+    Locator,
+    ParsedJSON,
+    SyntaxProblem,
+    parse_json,
+    parse_json_array_stream,
+)
 
 ITEMS_LIST = "items-list"
 TASKS_EXPORT = "tasks-export"
@@ -42,7 +49,7 @@ class LoadProblem:
 class Document:
     path: Path
     display_path: str
-    text: str
+    source: str | None  # the text; None for a large file read by streaming (re-read on demand)
     data: Any = None
     parsed: bool = False
     kind: str = UNKNOWN
@@ -53,6 +60,19 @@ class Document:
     def directory(self) -> Path:
         return self.path.parent
 
+    def release(self) -> None:
+        """Drop the parsed data and what rules derived from it (a large file's objects are
+        several times its size); positions need only the text."""
+        self.data = None
+        self.cache.clear()
+
+    @property
+    def text(self) -> str:
+        """The text positions are computed on; a streamed file is read again only when needed."""
+        if self.source is None:
+            self.source = _decode_for_positions(self.path.read_bytes())
+        return self.source
+
     @cached_property
     def _locator(self) -> Locator:
         return Locator(self.text)
@@ -60,6 +80,8 @@ class Document:
     def positions(self, hits: Iterable[Hit]) -> dict[int, tuple[int, int]]:
         """Line and column of each hit, keyed by ``id(hit)``, computed in one pass over the text."""
         hits = list(hits)
+        if not hits:
+            return {}
         offsets = self.offsets({(h.pointer, h.at) for h in hits if h.offset is None})
         hit_offsets = {
             id(h): h.offset if h.offset is not None else offsets.get((h.pointer, h.at), 0)
@@ -84,9 +106,53 @@ class Document:
         return max(0, min(offset, len(self.text)))
 
 
+# Above this size a top-level array is parsed element by element without holding its text.
+STREAMING_THRESHOLD = 16 * 1024 * 1024
+_CHUNK_CHARS = 4 * 1024 * 1024
+
+
+def _decode_for_positions(raw: bytes) -> str:
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    return raw.decode("utf-8", errors="replace")
+
+
+def _text_chunks(path: Path) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder("utf-8")()  # strict: bad bytes end the stream
+    with path.open("rb") as handle:
+        head = handle.read(len(codecs.BOM_UTF8))
+        if head != codecs.BOM_UTF8:
+            yield decoder.decode(head)
+        while block := handle.read(_CHUNK_CHARS):
+            yield decoder.decode(block)
+        yield decoder.decode(b"", final=True)
+
+
+def _read_streaming(path: Path, display_path: str, kind: str | None) -> Document | None:
+    """A large, well-formed top-level array; None means: read it whole (to describe a problem)."""
+    try:
+        with path.open("rb") as handle:
+            if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
+                return None
+        parsed = parse_json_array_stream(_text_chunks(path))
+    except (OSError, UnicodeDecodeError):
+        return None
+    if parsed is None:
+        return None
+    doc = Document(path, display_path, None)
+    _note_anomalies(doc, parsed)
+    doc.data, doc.parsed = parsed.data, True
+    doc.kind = kind or detect_kind(parsed.data)
+    return doc
+
+
 def read_document(path: Path, display_path: str, kind: str | None = None) -> Document:
     """Read a file from disk; an unreadable file becomes a document with one load problem."""
     try:
+        if path.is_file() and path.stat().st_size > STREAMING_THRESHOLD:
+            streamed = _read_streaming(path, display_path, kind)
+            if streamed is not None:
+                return streamed
         raw = path.read_bytes()
     except OSError as error:
         doc = Document(path, display_path, "")
@@ -98,9 +164,23 @@ def read_document(path: Path, display_path: str, kind: str | None = None) -> Doc
     return document_from_bytes(raw, path, display_path, kind)
 
 
+LFS_POINTER_PREFIXES = (b"version https://git-lfs.github.com/spec/", b"version https://hawser.github.com/spec/")
+
+
+def is_lfs_pointer(raw: bytes) -> bool:
+    """Git LFS pointer files are small text files starting with the spec's version line."""
+    return len(raw) < 1024 and raw.startswith(LFS_POINTER_PREFIXES)
+
+
 def document_from_bytes(
     raw: bytes, path: Path, display_path: str, kind: str | None = None
 ) -> Document:
+    if is_lfs_pointer(raw):  # a checkout without `git lfs pull`: there is no JSON to lint
+        doc = Document(path, display_path, raw.decode("utf-8", errors="replace"))
+        doc.load_problems.append(LoadProblem("RB009", Hit(
+            "this is a Git LFS pointer, not the JSON itself (its content was not fetched): run "
+            "`git lfs pull` to lint it; skipped", offset=0)))
+        return doc
     problems: list[LoadProblem] = []
     if raw.startswith(codecs.BOM_UTF8):
         problems.append(LoadProblem("RB004", Hit(

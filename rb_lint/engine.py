@@ -127,9 +127,12 @@ def run(documents: list[Document], ctx: Context, rule_filter: RuleFilter) -> Rep
             for _rule, hit in _run_guarded(rule, documents, ctx, "project", errors):
                 if hit.doc is not None and id(hit.doc) in by_id:
                     hits[id(hit.doc)].append((rule, hit))
+    for doc in documents:
+        doc.release()  # the parsed data is no longer needed; positions may re-read the text
     findings = []
     for doc_id, doc_hits in hits.items():
-        findings.extend(_findings(by_id[doc_id], doc_hits, ctx, rule_filter))
+        if doc_hits:
+            findings.extend(_findings(by_id[doc_id], doc_hits, ctx, rule_filter))
     findings.sort(key=Finding.sort_key)
     return Report(findings, [d.display_path for d in documents], rules, ctx.root, errors)
 

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import sys
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Tag, ValidationError
+from typing_extensions import TypeAliasType
 
-from rb_lint.documents import Document
+from rb_lint.documents import TAXONOMY, Document
 from rb_lint.findings import Part
 from rb_lint.jsonpos import join_pointer
 from rb_lint.models.common import json_type
 from rb_lint.schemas import FormatSchema, schema_for_kind
+from rb_lint.taxonomy_index import is_legacy_taxonomy
 
 # Issue kinds (each is reported by one rule of the structure family).
 MISSING = "missing"
@@ -60,6 +63,8 @@ def schema_issues(doc: Document) -> list[SchemaIssue]:
     cached = doc.cache.get("schema-issues")
     if cached is None:
         schema = schema_for_kind(doc.kind) if doc.parsed else None
+        if doc.kind == TAXONOMY and is_legacy_taxonomy(doc.data):
+            schema = None  # the models are Taxonomy V2; V1 has RB401 and name checks only
         cached = list(_validate(doc.data, schema)) if schema else []
         doc.cache["schema-issues"] = cached
     return cached
@@ -145,8 +150,11 @@ def _locate(loc: tuple[Any, ...], data: Any, root_type: Any, prefix: str) -> _Pl
 
 
 def _unwrap(tp: Any) -> Any:
-    """Strip Annotated wrappers and Optional; stop at a real union."""
+    """Strip Annotated wrappers, Optional and (recursive) type aliases; stop at a real union."""
     while True:
+        if isinstance(tp, TypeAliasType):
+            tp = _alias_value(tp)
+            continue
         if get_origin(tp) is Annotated:
             base = get_args(tp)[0]
             if _is_union(base):
@@ -161,14 +169,22 @@ def _unwrap(tp: Any) -> Any:
         return tp
 
 
+def _alias_value(alias: TypeAliasType) -> Any:
+    """What an alias stands for; a recursive alias names itself in a string, resolved in its module."""
+    value = alias.__value__
+    if isinstance(value, str):
+        value = eval(value, vars(sys.modules[alias.__module__ or "builtins"]))
+    return value
+
+
 def _is_union(tp: Any) -> bool:
     return get_origin(tp) in (Union, types.UnionType)
 
 
 def _tagged_members(tp: Any) -> dict[str, Any] | None:
-    if get_origin(tp) is not Annotated:
-        return None
-    base = get_args(tp)[0]
+    """The members of a tagged union by tag (pydantic may have moved the Discriminator into the
+    field's metadata, leaving a bare union of tagged members)."""
+    base = get_args(tp)[0] if get_origin(tp) is Annotated else tp
     if not _is_union(base):
         return None
     members: dict[str, Any] = {}
@@ -176,7 +192,7 @@ def _tagged_members(tp: Any) -> dict[str, Any] | None:
         for meta in get_args(member)[1:] if get_origin(member) is Annotated else ():
             if isinstance(meta, Tag):
                 members[meta.tag] = member
-    return members
+    return members or None
 
 
 def _to_issue(detail: Any, data: Any, root_type: Any, prefix: str) -> SchemaIssue | None:
@@ -249,7 +265,11 @@ def _describe_model(model: type[BaseModel] | None) -> str:
         return ""
     words = {"UploadTask": "a task", "ExportTask": "a task", "ConsensusTask": "a consensus task",
              "Series": "a series", "SegmentEntry": "a segmentMap entry",
-             "ConsensusEntry": "a consensusTasks entry", "ObjectType": "an object type"}
+             "ConsensusEntry": "a consensusTasks entry", "ObjectType": "an object type",
+             "LabelClass": "a label class", "ImageTask": "a DataGym task",
+             "LegacyImageTask": "a DataGym task", "VideoTask": "a DataGym video task",
+             "GeometryObject": "a DataGym geometry", "Point": "a point",
+             "Rectangle": "a rectangle"}
     return f" in {words.get(model.__name__, model.__name__)}"
 
 

@@ -158,8 +158,8 @@ def series_file_name_collision(doc: Document, ctx: Context) -> Iterator[Hit]:
             name = walk.series_export_name(series, index)
             stem = walk.export_file_stem(name)
             earlier = stems.setdefault(stem.lower(), (index, name))
-            if earlier[1] == name:
-                continue  # the same name: RB202's business
+            if earlier[0] == index or (earlier[1] == name and "name" in group[earlier[0]][1]):
+                continue  # the same explicit name twice is RB202's business
             target = join_pointer(pointer, "name") if "name" in series else pointer
             yield Hit(f"series `{name}` exports to `{stem}.nii.gz`, the same file as series "
                       f"{earlier[0]} (`{earlier[1]}`): rename one so their masks do not "

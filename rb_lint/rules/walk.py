@@ -18,17 +18,22 @@ Series = dict[str, Any]
 _UNSAFE_FOR_FILE_NAMES = re.compile(r"[^\w.]+")
 
 
-def tasks(doc: Document) -> Iterator[tuple[str, Task]]:
-    if isinstance(doc.data, list):
-        for index, task in enumerate(doc.data):
-            if isinstance(task, dict):
-                yield join_pointer("", index), task
+def tasks(doc: Document) -> list[tuple[str, Task]]:
+    """(pointer, task) for every task object; computed once per document (rules share it)."""
+    cached = doc.cache.get("walk-tasks")
+    if cached is None:
+        data = doc.data if isinstance(doc.data, list) else []
+        cached = [(f"/{index}", task) for index, task in enumerate(data) if isinstance(task, dict)]
+        doc.cache["walk-tasks"] = cached
+    return cached
 
 
 def series_groups(task_pointer: str, task: Task) -> Iterator[tuple[str, list[tuple[str, Series]]]]:
     """Each set of series that is exported together: the task's own, each consensus annotator's,
     and the super truth. Yields (pointer of the owner, [(series pointer, series)])."""
     yield task_pointer, _series_of(task_pointer, task)
+    if "consensusTasks" not in task and "superTruth" not in task:
+        return
     entries = task.get("consensusTasks")
     if isinstance(entries, list):
         for index, entry in enumerate(entries):
@@ -46,16 +51,24 @@ def _series_of(owner_pointer: str, owner: dict[str, Any]) -> list[tuple[str, Ser
     if not isinstance(series, list):
         return []
     return [
-        (join_pointer(owner_pointer, "series", index), item)
+        (f"{owner_pointer}/series/{index}", item)
         for index, item in enumerate(series)
         if isinstance(item, dict)
     ]
 
 
-def all_series(doc: Document) -> Iterator[tuple[str, Series]]:
-    for task_pointer, task in tasks(doc):
-        for _owner, group in series_groups(task_pointer, task):
-            yield from group
+def all_series(doc: Document) -> list[tuple[str, Series]]:
+    """(pointer, series) for every series of every task, consensus annotators' included."""
+    cached = doc.cache.get("walk-series")
+    if cached is None:
+        cached = [
+            pair
+            for task_pointer, task in tasks(doc)
+            for _owner, group in series_groups(task_pointer, task)
+            for pair in group
+        ]
+        doc.cache["walk-series"] = cached
+    return cached
 
 
 def as_list(value: Any) -> list[Any]:

@@ -1,0 +1,145 @@
+"""RB0xx: reading files — syntax errors, duplicate keys, NaN, BOM, UTF-8, empty and unknown files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import only, position, write
+
+from rb_lint import lint
+from rb_lint.documents import STREAMING_THRESHOLD, read_document
+
+GOOD = '[\n  {"name": "patient-001", "series": [{"items": "ct.nii.gz"}]}\n]\n'
+
+
+def test_valid_items_list_has_no_findings(lint_files):
+    assert lint_files({"items.json": GOOD}).findings == []
+
+
+def test_trailing_comma_is_reported_at_the_comma(lint_files):
+    text = '[\n  {"name": "p1", "series": [{"items": "ct.nii.gz"}]},\n]\n'
+    finding = only(lint_files({"items.json": text}), "RB001")
+    assert (finding.line, finding.column) == position(text, ",\n]")
+    assert "trailing comma" in finding.message
+
+
+def test_trailing_comma_in_object(lint_files):
+    text = '[{"name": "p1",\n  "series": [{"items": "ct.nii.gz",}]}]'
+    finding = only(lint_files({"items.json": text}), "RB001")
+    assert (finding.line, finding.column) == position(text, ',}')
+
+
+def test_truncated_file_is_reported_at_its_end(lint_files):
+    text = '[\n  {"name": "p1", "series": [{"items": "ct.nii'
+    finding = only(lint_files({"items.json": text}), "RB001")
+    assert finding.line == 2
+    assert "never closed" in finding.message or "truncated" in finding.message
+
+
+def test_truncated_after_a_value(lint_files):
+    text = '[\n  {"name": "p1"'
+    finding = only(lint_files({"items.json": text}), "RB001")
+    assert (finding.line, finding.column) == (2, 16)
+    assert "truncated" in finding.message
+
+
+def test_missing_colon(lint_files):
+    text = '[{"name" "p1"}]'
+    finding = only(lint_files({"items.json": text}), "RB001")
+    assert (finding.line, finding.column) == (1, 10)
+    assert "':'" in finding.message
+
+
+def test_extra_data_after_the_value(lint_files):
+    text = '[]\n[]\n'
+    finding = only(lint_files({"items.json": text}), "RB001")
+    assert (finding.line, finding.column) == (2, 1)
+
+
+def test_duplicate_segmentmap_key_is_reported_at_the_second_key(lint_files):
+    text = ('[{"name": "p1", "series": [{"items": "ct.nii.gz", "segmentations": "seg.nii.gz",\n'
+            '  "segmentMap": {"1": "Liver",\n                 "1": "Spleen"}}]}]')
+    report = lint_files({"items.json": text})
+    finding = only(report, "RB002")
+    assert (finding.line, finding.column) == (3, 18)
+    assert finding.pointer == "/0/series/0/segmentMap/1"
+    assert "duplicate key `1`" in finding.message
+
+
+def test_duplicate_key_passing(lint_files):
+    text = '[{"name": "p1", "series": [{"items": "a.nii.gz"}]}, {"name": "p2", "series": []}]'
+    assert "RB002" not in [f.code for f in lint_files({"items.json": text}).findings]
+
+
+def test_nan_literal(lint_files):
+    text = '[{"name": "p1", "priority": NaN,\n  "series": [{"items": "ct.nii.gz"}]}]'
+    finding = only(lint_files({"items.json": text}), "RB003")
+    assert (finding.line, finding.column) == position(text, "NaN")
+    assert finding.pointer == "/0/priority"
+
+
+def test_byte_order_mark(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "items.json").write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    report = lint([tmp_path], config={})
+    finding = only(report, "RB004")
+    assert (finding.line, finding.column) == (1, 1)
+    assert [f.code for f in report.findings] == ["RB004"]  # the rest is still linted: clean
+
+
+def test_invalid_utf8_points_at_the_bad_byte(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "items.json").write_bytes(b'[{"name": "Patient M\xfcller",\n "series": []}]')
+    finding = only(lint([tmp_path], config={}), "RB005")
+    assert (finding.line, finding.column) == (1, 21)
+    assert "0xfc" in finding.message
+
+
+def test_empty_file(lint_files):
+    finding = only(lint_files({"items.json": "  \n"}), "RB006")
+    assert (finding.line, finding.column) == (1, 1)
+
+
+def test_unknown_document(lint_files):
+    text = '{"tasks": [{"name": "p1"}]}'
+    finding = only(lint_files({"other.json": text}), "RB007")
+    assert (finding.line, finding.column) == (1, 1)
+    assert "`tasks`" in finding.message
+
+
+def test_known_document_is_not_unknown(lint_files):
+    assert lint_files({"items.json": GOOD}).findings == []
+
+
+def test_unreadable_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "broken.json").symlink_to(tmp_path / "nowhere.json")
+    finding = only(lint([tmp_path], config={}), "RB008")
+    assert (finding.line, finding.column) == (1, 1)
+
+
+def test_large_files_stream_and_report_the_same_positions(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    tasks = [{"name": f"patient-{i:06d}", "series": [{"items": "ct.nii.gz", "metaData": {"note": "x" * 300}}]}
+             for i in range(STREAMING_THRESHOLD // 380 + 10)]
+    tasks.append({"name": "patient-000003", "series": [{"items": "ct.nii.gz", "priority": 2}]})
+    text = json.dumps(tasks, indent=1)
+    path = write(tmp_path / "big.json", text)
+    doc = read_document(path, "big.json")
+    assert doc.source is None and doc.parsed  # streamed: the text is not held
+    report = lint([path], config={})
+    duplicate = only(report, "RB201")
+    assert (duplicate.line, duplicate.column) == position(text, '"patient-000003"', 2)
+    unknown = only(report, "RB103")
+    assert (unknown.line, unknown.column) == position(text, '"priority"')
+
+
+def test_large_file_with_a_syntax_error_falls_back_to_an_exact_position(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    body = ",\n".join(json.dumps({"name": f"p{i}", "series": [{"items": "x" * 200}]})
+                      for i in range(STREAMING_THRESHOLD // 200 + 10))
+    text = "[\n" + body + ",\n]\n"
+    write(tmp_path / "big.json", text)
+    finding = only(lint([tmp_path], config={}), "RB001")
+    assert (finding.line, finding.column) == position(text, ",\n]")

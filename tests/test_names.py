@@ -1,0 +1,87 @@
+"""RB2xx: task names unique across files, series names and export file names, instance ids."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import codes, only, position, task
+
+NAMES = ["RB2"]
+
+
+def test_duplicate_task_name_across_two_files_names_the_first(lint_files):
+    first = json.dumps([task("patient-006"), task("patient-007")], indent=2)
+    second = json.dumps([task("patient-008"), task("patient-007")], indent=2)
+    report = lint_files({"a.json": first, "b.json": second}, select=NAMES)
+    finding = only(report, "RB201")
+    assert finding.path == "b.json"
+    assert (finding.line, finding.column) == position(second, '"patient-007"')
+    line, column = position(first, '"patient-007"')
+    assert f"a.json:{line}:{column}" in finding.message
+    assert finding.severity.name == "ERROR"
+
+
+def test_duplicate_task_name_within_one_file(lint_files):
+    text = json.dumps([task("p1"), task("p2"), task("p1")], indent=2)
+    finding = only(lint_files({"a.json": text}, select=NAMES), "RB201")
+    assert (finding.line, finding.column) == position(text, '"p1"', 2)
+
+
+def test_unique_task_names_pass(lint_files):
+    report = lint_files({"a.json": [task("p1")], "b.json": [task("p2")]}, select=NAMES)
+    assert report.findings == []
+
+
+def test_task_folder_collision(lint_files):
+    text = json.dumps([task("patient 7"), task("patient-7")], indent=2)
+    finding = only(lint_files({"a.json": text}, select=NAMES), "RB205")
+    assert (finding.line, finding.column) == position(text, '"patient-7"')
+    assert "`patient-7/`" in finding.message
+
+
+def test_duplicate_series_name(lint_files):
+    tasks = [{"name": "p1", "series": [{"name": "T1", "items": "a.nii.gz"}, {"name": "T1", "items": "b.nii.gz"}]}]
+    text = json.dumps(tasks, indent=2)
+    report = lint_files({"a.json": text}, select=NAMES)
+    assert codes(report) == ["RB202"]
+    finding = only(report, "RB202")
+    assert (finding.line, finding.column) == position(text, '"T1"', 2)
+
+
+def test_series_names_that_export_to_the_same_file(lint_files):
+    tasks = [{"name": "p1", "series": [{"name": "T1 post", "items": "a.nii.gz"},
+                                       {"name": "T1-post", "items": "b.nii.gz"}]}]
+    text = json.dumps(tasks, indent=2)
+    finding = only(lint_files({"a.json": text}, select=NAMES), "RB203")
+    assert (finding.line, finding.column) == position(text, '"T1-post"')
+    assert "`T1-post.nii.gz`" in finding.message
+
+
+def test_unnamed_series_collides_with_one_named_a(lint_files):
+    tasks = [{"name": "p1", "series": [{"items": "a.nii.gz"}, {"name": "A", "items": "b.nii.gz"}]}]
+    text = json.dumps(tasks, indent=2)
+    finding = only(lint_files({"a.json": text}, select=NAMES), "RB203")
+    assert (finding.line, finding.column) == position(text, '"A"')
+
+
+def test_distinct_series_names_pass(lint_files):
+    tasks = [{"name": "p1", "series": [{"name": "T1", "items": "a.nii.gz"}, {"name": "T2", "items": "b.nii.gz"},
+                                       {"items": "c.nii.gz"}]}]
+    assert lint_files({"a.json": tasks}, select=NAMES).findings == []
+
+
+def test_instance_id_repeated_across_series_is_a_warning(lint_files):
+    tasks = [{"name": "p1", "series": [
+        {"name": "T1", "items": "a.nii.gz", "segmentations": "s1.nii.gz", "segmentMap": {"1": "Liver"}},
+        {"name": "T2", "items": "b.nii.gz", "segmentations": "s2.nii.gz", "segmentMap": {"1": "Spleen"}}]}]
+    text = json.dumps(tasks, indent=2)
+    finding = only(lint_files({"a.json": text}, select=NAMES), "RB204")
+    assert (finding.line, finding.column) == position(text, '"1"', 2)
+    assert finding.severity.name == "WARNING"
+
+
+def test_distinct_instance_ids_pass(lint_files):
+    tasks = [{"name": "p1", "series": [
+        {"name": "T1", "items": "a.nii.gz", "segmentations": "s1.nii.gz", "segmentMap": {"1": "Liver"}},
+        {"name": "T2", "items": "b.nii.gz", "segmentations": "s2.nii.gz", "segmentMap": {"2": "Spleen"}}]}]
+    assert lint_files({"a.json": tasks}, select=NAMES).findings == []
