@@ -13,12 +13,25 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
 from rb_lint import documents
-from rb_lint.models import tasks, taxonomy
+from rb_lint.models import datagym, tasks, taxonomy
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_BASE_URI = "https://rb-lint.dev/schemas/"
+
+
+class _KeyPatternsAreStrict(GenerateJsonSchema):
+    """A dict whose keys must match a pattern (segmentMap ids) rejects other keys in JSON Schema
+    too, as pydantic does, instead of leaving them unchecked."""
+
+    def dict_schema(self, schema: core_schema.DictSchema) -> JsonSchemaValue:
+        result = super().dict_schema(schema)
+        if "patternProperties" in result:
+            result["additionalProperties"] = False
+        return result
 
 
 @dataclass(frozen=True)
@@ -39,7 +52,8 @@ class FormatSchema:
         return TypeAdapter(self.element_type) if self.element_type is not None else None
 
     def json_schema(self) -> dict[str, Any]:
-        body = self.document_adapter.json_schema(ref_template="#/$defs/{model}")
+        body = self.document_adapter.json_schema(ref_template="#/$defs/{model}",
+                                                 schema_generator=_KeyPatternsAreStrict)
         return {
             "$schema": SCHEMA_DIALECT,
             "$id": f"{SCHEMA_BASE_URI}{self.name}.json",
@@ -66,6 +80,12 @@ SCHEMAS: dict[str, FormatSchema] = {
             "taxonomy", documents.TAXONOMY, "RedBrick Taxonomy V2",
             "A RedBrick taxonomy (V2, `isNew: true`): object types, classifications, attributes.",
             taxonomy.Taxonomy,
+        ),
+        FormatSchema(
+            "datagym", documents.DATAGYM, "DataGym label export",
+            "A JSON array: element 0 is `{\"label_classes\": [...]}`, then one object per task "
+            "(image tasks with `labels` and `global_classifications`, or video tasks).",
+            datagym.Export, datagym.Element,
         ),
     )
 }

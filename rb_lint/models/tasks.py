@@ -197,6 +197,7 @@ SegmentValue = Annotated[
 ]
 
 InstanceId = Annotated[str, StringConstraints(pattern=INSTANCE_ID_PATTERN)]
+SegmentMap = dict[InstanceId, SegmentValue]
 MetaData = dict[str, str]
 
 
