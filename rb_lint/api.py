@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from rb_lint.context import Context, Options
 from rb_lint.discovery import collect, display_path
 from rb_lint.documents import KINDS, Document, document_from_bytes, read_document
 from rb_lint.engine import Report, build_filter, run
+from rb_lint.maskpaths import entry_mask_refs, segmentation_refs
 
 ConfigArg = LoadedConfig | Path | str | Mapping[str, Any] | None
 
@@ -36,6 +38,8 @@ def lint(
     _check_kind(kind)
     found = collect(targets, loaded.root, loaded.exclude_patterns)
     documents = [read_document(p, display_path(p), kind) for p in found.json_files]
+    documents += _documents_referencing(found.mask_files, loaded, kind,
+                                        {p.resolve() for p in found.json_files})
     options = options or Options()
     options.extra.setdefault("mask_paths", found.mask_files)
     return _run(documents, loaded, options, select, ignore, extend_select)
@@ -76,6 +80,40 @@ def _config(config: ConfigArg, start: Path) -> LoadedConfig:
         root = start.resolve()
         return LoadedConfig(parse_config(dict(config)), root if root.is_dir() else root.parent)
     return load_config(Path(config) if config is not None else None, start)
+
+
+def _documents_referencing(masks: list[Path], loaded: LoadedConfig, kind: str | None,
+                           already: set[Path]) -> list[Document]:
+    """The JSON documents whose segmentation paths name one of `masks`, so that a commit that
+    changes only a mask re-checks the items lists using it (the mask pre-commit hook).
+
+    They are searched under the config root (the working directory when no config file was
+    found and the masks are below it), honouring excludes. Only files whose bytes contain a
+    mask's file name are parsed.
+    """
+    if not masks:
+        return []
+    wanted = {mask.resolve() for mask in masks}
+    names = {form.encode("utf-8") for mask in masks
+             for form in (mask.name, json.dumps(mask.name)[1:-1])}
+    cwd = Path.cwd().resolve()
+    below_cwd = all(mask.is_relative_to(cwd) for mask in wanted)
+    search = loaded.root if loaded.source is not None or not below_cwd else cwd
+    found = []
+    for path in collect([search], loaded.root, loaded.exclude_patterns).json_files:
+        if path.resolve() in already:
+            continue
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            continue
+        if not any(name in raw for name in names):
+            continue
+        doc = document_from_bytes(raw, path, display_path(path), kind)
+        refs = chain(segmentation_refs(doc, loaded.root), entry_mask_refs(doc, loaded.root))
+        if any(ref.path is not None and ref.path.resolve() in wanted for ref in refs):
+            found.append(doc)
+    return found
 
 
 def _check_kind(kind: str | None) -> None:

@@ -12,12 +12,14 @@ from typing import Any, NoReturn
 import click
 
 from rb_lint import __version__
+from rb_lint import baseline as baselines
 from rb_lint.api import lint
 from rb_lint.config import ConfigError, load_config
 from rb_lint.context import Options
 from rb_lint.documents import KINDS
+from rb_lint.engine import Report
 from rb_lint.findings import Severity
-from rb_lint.reporters import REPORTERS, RenderOptions
+from rb_lint.reporters import REPORTERS, RenderOptions, github
 from rb_lint.rules import ALL_RULES, find_rule
 from rb_lint.schemas import SCHEMAS, render
 
@@ -68,7 +70,8 @@ def main() -> None:
 @click.option("--taxonomy", type=click.Path(path_type=Path), help="Taxonomy JSON to check "
               "categories against (overrides config).")
 @click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default=None,
-              help="Output format [default: text].")
+              help="Output format [default: text; github when GITHUB_ACTIONS=true and the "
+              "report goes to stdout].")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
 @click.option("--select", multiple=True, help="Rule codes or prefixes to run (replaces config).")
 @click.option("--extend-select", multiple=True, help="Rule codes or prefixes to add.")
@@ -76,6 +79,10 @@ def main() -> None:
 @click.option("--fail-on", type=click.Choice(LEVELS), default=None,
               help="Lowest severity that fails the run [default: error].")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run.")
+@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False),
+              help="Report only findings not recorded in this baseline file.")
+@click.option("--update-baseline", is_flag=True,
+              help="Record every current finding in the --baseline file (created or replaced).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path),
               help="Config file (default: rb-lint.toml or pyproject.toml found upward).")
 @click.option("--kind", type=click.Choice(KINDS), help="Lint every file as this kind.")
@@ -88,9 +95,12 @@ def main() -> None:
 def check(paths: tuple[Path, ...], taxonomy: Path | None, output_format: str | None,
           output: Path | None, select: tuple[str, ...], extend_select: tuple[str, ...],
           ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool,
-          config_path: Path | None, kind: str | None, jobs: int | None, no_cache: bool,
+          baseline: Path | None, update_baseline: bool, config_path: Path | None,
+          kind: str | None, jobs: int | None, no_cache: bool,
           statistics: bool, quiet: bool, verbose: bool) -> None:
     """Lint PATHS (files, or directories walked for *.json; default: .)."""
+    if update_baseline and baseline is None:
+        raise ConfigError("--update-baseline needs --baseline FILE")
     targets = list(paths) or [Path(".")]
     for target in targets:
         if not target.exists():
@@ -102,8 +112,11 @@ def check(paths: tuple[Path, ...], taxonomy: Path | None, output_format: str | N
     report = lint(targets, config=loaded, kind=kind,
                   select=_codes(select) or None, ignore=_codes(ignore),
                   extend_select=_codes(extend_select), options=options)
+    if baseline is not None:
+        report = _apply_baseline(report, baseline, update_baseline, quiet)
     level = Severity.parse(fail_on or loaded.config.fail_on)
-    rendered = REPORTERS[output_format or "text"](report, RenderOptions(
+    output_format = output_format or _default_format(output)
+    rendered = REPORTERS[output_format](report, RenderOptions(
         color=_use_color(output, output_format), statistics=statistics, quiet=quiet,
         fail_on=level))
     if output is not None:
@@ -112,8 +125,40 @@ def check(paths: tuple[Path, ...], taxonomy: Path | None, output_format: str | N
         click.echo(rendered, nl=False)
     for error in report.errors:
         click.echo(f"rb-lint: error: {error}", err=True)
+    _append_step_summary(report)
     code = report.exit_code(level)
     sys.exit(EXIT_ERROR if code == EXIT_ERROR else (EXIT_CLEAN if exit_zero else code))
+
+
+def _default_format(output: Path | None) -> str:
+    """Annotations when running in GitHub Actions, as ruff and other linters do."""
+    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    return "github" if in_actions and output is None else "text"
+
+
+def _apply_baseline(report: Report, path: Path, update: bool, quiet: bool) -> Report:
+    if update:
+        count = baselines.write(report, path)
+        click.echo(f"rb-lint: recorded {count} finding{'s' if count != 1 else ''} in {path}",
+                   err=True)
+    applied = baselines.apply(report, path)
+    if applied.stale and not quiet:
+        gone = "finding no longer occurs" if applied.stale == 1 else "findings no longer occur"
+        click.echo(f"rb-lint: {applied.stale} baselined {gone}: `--update-baseline` drops "
+                   f"{'it' if applied.stale == 1 else 'them'} from {path}", err=True)
+    return applied.report
+
+
+def _append_step_summary(report: Report) -> None:
+    """The Markdown job summary, when GitHub Actions provides a file for it."""
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary_path:
+        return
+    try:
+        with open(summary_path, "a", encoding="utf-8") as handle:
+            handle.write(github.step_summary(report))
+    except OSError as error:
+        click.echo(f"rb-lint: warning: cannot write the job summary: {error}", err=True)
 
 
 def _use_color(output: Path | None, output_format: str | None) -> bool:

@@ -41,13 +41,39 @@ class _Section(BaseModel):
 class MasksConfig(_Section):
     """`[tool.rb-lint.masks]`: NIfTI mask scanning."""
 
+    # Voxel data a header may promise before the file is refused unread (about 4 GiB).
+    max_uncompressed_bytes: int = Field(default=4 * 1024**3, ge=1)
+    # Worker processes (the `--jobs` option wins; default: the CPU cores available).
+    jobs: int | None = Field(default=None, ge=1)
+    # Where scan results are cached, relative to the root (`--no-cache` disables it).
+    cache_dir: str = ".rb_lint_cache"
+    # Largest difference, in mm, between affine elements of masks (and images) on one grid.
+    affine_tolerance: float = Field(default=1e-3, ge=0)
+
 
 class ConsensusConfig(_Section):
-    """`[tool.rb-lint.consensus]`: consensus score checks."""
+    """`[tool.rb-lint.consensus]`: consensus score checks.
+
+    `scale` is the range scores are written on: 100 (the platform's 0–100, the default) or 1 for
+    files converted to 0–1. `pairwise-tolerance` is how far score(a, b) and score(b, a) may differ,
+    in score units (default: 1% of the scale).
+    """
+
+    scale: Literal[1, 100] = 100
+    pairwise_tolerance: float | None = Field(default=None, ge=0)
 
 
 class DataGymConfig(_Section):
-    """`[tool.rb-lint.datagym]`: DataGym export checks."""
+    """`[tool.rb-lint.datagym]`: DataGym export checks.
+
+    The export carries no image size: give one to check coordinates against it (RB618). DataGym's
+    label-configuration export omits the `required` flag, so required classifications are listed
+    here by class name (RB620).
+    """
+
+    image_width: int | None = Field(default=None, gt=0)
+    image_height: int | None = Field(default=None, gt=0)
+    required_classes: list[str] = Field(default_factory=list)
 
 
 class Config(_Section):

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from rb_lint.models.common import StrictModel
+from pydantic import Field, Tag
+
+from rb_lint.models.common import StrictModel, by_json_type_int_apart, tagged
 
 LabelType = Literal[
     "BBOX", "CUBOID", "POINT", "POLYLINE", "POLYGON", "ELLIPSE", "SEGMENTATION", "LENGTH", "ANGLE"
 ]
 AttrType = Literal["BOOL", "TEXT", "SELECT", "MULTISELECT"]
+
+# The SDK types it `Union[str, bool, int, List[int]]`: optionId(s) for SELECT/MULTISELECT, a boolean
+# for BOOL, a string for TEXT (rule RB424 checks which fits the attribute's attrType).
+DefaultValue = Annotated[
+    Annotated[str, Tag("string")] | Annotated[bool, Tag("boolean")] | Annotated[int, Tag("integer")]
+    | Annotated[list[int], Tag("array")],
+    tagged("default_value_type", "a defaultValue is an optionId, a list of optionIds, a boolean "
+           "(BOOL) or a string (TEXT)", by_json_type_int_apart),
+]
 
 
 class AttributeOption(StrictModel):
@@ -27,12 +38,12 @@ class Attribute(StrictModel):
     archived: bool | None = None
     parents: list[str] | None = None
     hint: str | None = None
-    defaultValue: int | list[int] | None = None
+    defaultValue: DefaultValue | None = None
 
 
 class ObjectType(StrictModel):
     category: str
-    classId: int
+    classId: Annotated[int, Field(ge=0)]  # 0-based: semantic masks store classId + 1
     labelType: LabelType
     attributes: list[Attribute] | None = None
     color: str | None = None

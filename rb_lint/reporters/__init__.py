@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from rb_lint.engine import Report
 from rb_lint.findings import Severity
-from rb_lint.reporters import json_format, text
+from rb_lint.reporters import github, json_format, json_lines, junit, sarif, text
 
 
 @dataclass
@@ -23,4 +23,8 @@ Reporter = Callable[[Report, RenderOptions], str]
 REPORTERS: dict[str, Reporter] = {
     "text": text.render,
     "json": json_format.render,
+    "json-lines": json_lines.render,
+    "sarif": sarif.render,
+    "github": github.render,
+    "junit": junit.render,
 }

@@ -47,25 +47,58 @@ BYTE_ORDER_MARK = emitted("RB004", "byte-order-mark", ERROR, "The file starts wi
     The file starts with a UTF-8 byte-order mark (written by some Windows editors). Python's
     `json.load` on a text file raises "Unexpected UTF-8 BOM", and so does the RedBrick CLI.
 
-    Fix: save the file as "UTF-8" rather than "UTF-8 with BOM".
+    Failing:
+        EF BB BF 5B 7B ...   (the bytes of `\ufeff[{...`, shown in no editor)
+    Fixed:
+        5B 7B ...            (save as "UTF-8" rather than "UTF-8 with BOM")
     """)
 
 INVALID_UTF8 = emitted("RB005", "invalid-utf8", ERROR, "The file is not valid UTF-8.", """
     JSON files must be UTF-8. A Latin-1 or UTF-16 file (often from a spreadsheet export) fails to
     load. The finding is at the first bad byte.
 
-    Fix: `iconv -f latin1 -t utf-8 in.json > out.json`.
+    Failing:
+        [{"name": "Patient M\xfcller"}]      (Latin-1: the byte 0xfc for ü)
+    Fixed:
+        [{"name": "Patient Müller"}]         (`iconv -f latin1 -t utf-8 in.json > out.json`)
     """)
 
 EMPTY_FILE = emitted("RB006", "empty-file", ERROR, "The file is empty.", """
     An empty (or whitespace-only) `.json` file is not JSON. It usually means an export or a
     script was interrupted.
 
-    Fix: write `[]` for an items list with no tasks, or delete the file.
+    Failing:
+        (a zero-byte items.json)
+    Fixed:
+        []          (an items list with no tasks), or delete the file
     """)
 
 UNREADABLE = emitted("RB008", "unreadable-file", ERROR, "The file cannot be read.", """
-    The file exists but cannot be read (permissions, a broken link, a directory named `*.json`).
+    The file exists but cannot be read: its permissions forbid it, or it is a broken symbolic
+    link (common after moving a DVC or git-annex cache). rb-lint cannot check what it cannot read,
+    so this is an error rather than silence.
+
+    Failing:
+        items.json -> ../cache/3f/a1c2...   (a link whose target is gone)
+    Fixed:
+        `dvc checkout items.json` / `git annex get items.json`, or `chmod +r items.json`
+    """)
+
+LFS_POINTER = emitted("RB009", "lfs-pointer", Severity.INFO,
+                      "The file is a Git LFS pointer, not its content.", """
+    The `.json` file is a Git LFS pointer (`version https://git-lfs.github.com/spec/v1`, an `oid`
+    and a `size`): the repository stores the JSON in Git LFS and this checkout did not fetch it
+    (a CI checkout without `lfs: true`, `GIT_LFS_SKIP_SMUDGE=1`). There is nothing to lint, so the
+    file is skipped with this note rather than reported as invalid JSON.
+
+    Fix: run `git lfs pull` (in GitHub Actions: `actions/checkout` with `lfs: true`).
+
+    Failing:
+        version https://git-lfs.github.com/spec/v1
+        oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393
+        size 12345
+    Fixed (after `git lfs pull`):
+        [{"name": "patient-001", "series": [{"items": "ct.nii.gz"}]}]
     """)
 
 
@@ -98,4 +131,4 @@ def unknown_document(doc: Document, ctx: Context) -> Iterator[Hit]:
 
 
 RULES = [INVALID_JSON, DUPLICATE_KEY, NON_FINITE, BYTE_ORDER_MARK, INVALID_UTF8, EMPTY_FILE,
-         unknown_document, UNREADABLE]
+         unknown_document, UNREADABLE, LFS_POINTER]

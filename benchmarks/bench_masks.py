@@ -1,0 +1,234 @@
+"""Benchmark: rb-lint's mask scan against the naive script, raw decompression, workers and cache.
+
+Generates realistic masks under benchmarks/_work/masks/ at nibabel's default compression:
+  organs-int16   512x512x300 int16, ~100 labels (ellipsoid "organs")
+  sparse-uint8   512x512x300 uint8, 5 small lesions
+  speckle-uint8  512x512x300 uint8, a random label in every voxel (the worst case for run starts)
+  float32        512x512x300 float32, 20 labels stored as floats
+  big-uint16     1024x1024x224 uint16, ~470 MB uncompressed, 60 labels
+
+and prints, per file, seconds and peak RSS of
+  (a) the naive script users write: `np.unique(nib.load(f).get_fdata())`
+  (b) rb-lint's scan (`rb_lint.nifti.scan_file`, no cache)
+  (c) raw streaming decompression of the same file to nowhere (same library, same chunk size)
+each in a fresh subprocess (timings exclude interpreter start-up and imports; RSS is the whole
+process, imports included), then 1 vs 2 workers over a dataset of these files plus four more
+organ masks, and a cold vs cached re-run. Targets: (a)/(b) >= 30x (median), (b) >= 35 % of (c)'s
+throughput, peak RSS <= 64 MB per worker on the 470 MB mask, >= 1.8x from 1 to 2 workers,
+cached re-run >= 50x faster than cold.
+
+    python benchmarks/bench_masks.py [--skip-naive] [--regenerate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+WORK = Path(__file__).resolve().parent / "_work" / "masks"
+DATASET_EXTRA = 4  # more organ masks for the 1 vs 2 workers run (datasets hold many masks)
+
+NAIVE = """
+import nibabel as nib, numpy as np
+start = time.perf_counter()
+values = np.unique(nib.load(PATH).get_fdata())
+seconds = time.perf_counter() - start
+"""
+SCAN = """
+from rb_lint.nifti import scan_file
+start = time.perf_counter()
+result = scan_file(PATH)
+seconds = time.perf_counter() - start
+assert result.complete and not result.problems, result.problems
+"""
+RAW = """
+from rb_lint.nifti.stream import CHUNK_SIZE, chunks
+start = time.perf_counter()
+with open(PATH, "rb", buffering=0) as handle:
+    compressed = handle.read(2) == b"\\x1f\\x8b"
+    handle.seek(0)
+    for _chunk in chunks(handle, compressed, CHUNK_SIZE):
+        pass
+seconds = time.perf_counter() - start
+"""
+BATCH = """
+from rb_lint.nifti.batch import BatchSettings, scan_masks
+from pathlib import Path
+settings = BatchSettings(jobs=JOBS, force_parallel=True, cache_dir=CACHE)
+paths = [Path(p) for p in PATHS]
+start = time.perf_counter()
+results = scan_masks(paths, settings)
+seconds = time.perf_counter() - start
+assert len(results) == len(paths) and all(r.complete for r in results.values())
+"""
+HARNESS = """
+import json, resource, sys, time
+{setup}
+{body}
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"seconds": seconds, "rss_mb": rss}}))
+"""
+
+
+# -- data ------------------------------------------------------------------------------------------
+
+def ellipsoids(shape: tuple[int, int, int], count: int, radii: tuple[int, int], dtype: str,
+               seed: int) -> np.ndarray:
+    """Labels 1..count as overlapping ellipsoids (later ones win), like organ segmentations."""
+    rng = np.random.default_rng(seed)
+    data = np.zeros(shape, dtype=dtype, order="F")
+    for label in range(1, count + 1):
+        center = rng.integers(0, shape)
+        radius = rng.integers(radii[0], radii[1], size=3)
+        low = np.maximum(center - radius, 0)
+        high = np.minimum(center + radius + 1, shape)
+        grid = np.ogrid[tuple(slice(lo, hi) for lo, hi in zip(low, high))]
+        inside = sum(((g - c) / r) ** 2 for g, c, r in zip(grid, center, radius)) <= 1.0
+        box = data[tuple(slice(lo, hi) for lo, hi in zip(low, high))]
+        box[inside] = label
+    return data
+
+
+def speckle(shape: tuple[int, int, int], seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.asfortranarray(rng.integers(0, 6, size=shape, dtype=np.uint8))
+
+
+GENERATORS: dict[str, Callable[[], np.ndarray]] = {
+    "organs-int16": lambda: ellipsoids((512, 512, 300), 100, (8, 60), "int16", 1),
+    "sparse-uint8": lambda: ellipsoids((512, 512, 300), 5, (3, 12), "uint8", 2),
+    "speckle-uint8": lambda: speckle((512, 512, 300), 3),
+    "float32": lambda: ellipsoids((512, 512, 300), 20, (10, 80), "float32", 4),
+    "big-uint16": lambda: ellipsoids((1024, 1024, 224), 60, (20, 160), "uint16", 5),
+}
+
+
+def generate(regenerate: bool) -> dict[str, Path]:
+    import nibabel as nib
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    files = {}
+    names = list(GENERATORS) + [f"organs-extra-{k}" for k in range(DATASET_EXTRA)]
+    for name in names:
+        path = WORK / f"{name}.nii.gz"
+        files[name] = path
+        if path.exists() and not regenerate:
+            continue
+        print(f"generating {path.name} ...", flush=True)
+        if name.startswith("organs-extra-"):
+            data = ellipsoids((512, 512, 300), 100, (8, 60), "int16", 100 + int(name[-1]))
+        else:
+            data = GENERATORS[name]()
+        affine = np.diag([0.8, 0.8, 1.5, 1.0])
+        nib.save(nib.Nifti1Image(data, affine), path)  # nibabel's default compression level
+        del data
+    return files
+
+
+# -- measuring -------------------------------------------------------------------------------------
+
+def measure(body: str, **values: object) -> dict[str, float]:
+    """Run `body` in a fresh interpreter; it sets `seconds`. Returns seconds and peak RSS (MB)."""
+    setup = "\n".join(f"{name} = {value!r}" for name, value in values.items())
+    code = HARNESS.format(setup=setup, body=textwrap.dedent(body))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    if done.returncode:
+        raise SystemExit(f"benchmark step failed:\n{done.stderr}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def best_of(runs: int, body: str, **values: object) -> dict[str, float]:
+    results = [measure(body, **values) for _ in range(runs)]
+    return {"seconds": min(r["seconds"] for r in results),
+            "rss_mb": max(r["rss_mb"] for r in results)}
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--skip-naive", action="store_true", help="skip (a), the slow baseline")
+    parser.add_argument("--regenerate", action="store_true", help="rewrite the mask files")
+    args = parser.parse_args()
+
+    from rb_lint.nifti.stream import BACKEND
+
+    files = generate(args.regenerate)
+    bench = {name: path for name, path in files.items() if name in GENERATORS}
+    time.sleep(2.1)  # the cache trusts a file's mtime only once it is 2 s older than its hash
+    print(f"\ngzip backend: {BACKEND}; timings are the best of 3 runs ((a): 1 run)\n")
+    header = (f"{'file':<15}{'MB gz':>7}{'MB raw':>8} | {'(a) naive s':>11}{'RSS':>6} | "
+              f"{'(b) scan s':>10}{'RSS':>6} | {'(c) raw s':>9} | {'a/b':>6}{'c/b':>6}")
+    print(header)
+    print("-" * len(header))
+    speedups, fractions = [], []
+    big_rss = 0.0
+    for name, path in bench.items():
+        raw_mb = _raw_size(path) / 1e6
+        naive = None if args.skip_naive else measure(NAIVE, PATH=str(path))
+        scan = best_of(3, SCAN, PATH=str(path))
+        raw = best_of(3, RAW, PATH=str(path))
+        fraction = raw["seconds"] / scan["seconds"]
+        fractions.append(fraction)
+        naive_text = "-".rjust(17)
+        ratio_text = "-".rjust(6)
+        if naive is not None:
+            speedup = naive["seconds"] / scan["seconds"]
+            speedups.append(speedup)
+            naive_text = f"{naive['seconds']:>11.2f}{naive['rss_mb']:>6.0f}"
+            ratio_text = f"{speedup:>5.0f}x"
+        if name == "big-uint16":
+            big_rss = scan["rss_mb"]
+        print(f"{name:<15}{path.stat().st_size / 1e6:>7.1f}{raw_mb:>8.0f} | {naive_text} | "
+              f"{scan['seconds']:>10.3f}{scan['rss_mb']:>6.0f} | {raw['seconds']:>9.3f} | "
+              f"{ratio_text}{fraction:>5.0%}")
+
+    dataset = [str(p) for p in files.values()]
+    one = best_of(2, BATCH, PATHS=dataset, JOBS=1, CACHE=None)
+    two = best_of(2, BATCH, PATHS=dataset, JOBS=2, CACHE=None)
+    cache_dir = WORK / "cache"
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    cold = measure(BATCH, PATHS=dataset, JOBS=1, CACHE=str(cache_dir))
+    warm = best_of(3, BATCH, PATHS=dataset, JOBS=1, CACHE=str(cache_dir))
+
+    print()
+    if speedups:
+        median = statistics.median(speedups)
+        print(f"(a)/(b) speed-up, median over the set: {median:.0f}x "
+              f"(target >= 30x: {verdict(median >= 30)})")
+    median_fraction = statistics.median(fractions)
+    print(f"(b) throughput as a share of (c)'s: median {median_fraction:.0%}, lowest "
+          f"{min(fractions):.0%} (target >= 35 %: {verdict(median_fraction >= 0.35)})")
+    print(f"peak RSS of one scan of the 470 MB mask (a worker's whole process): {big_rss:.0f} MB "
+          f"(target <= 64 MB: {verdict(big_rss <= 64)})")
+    workers = one["seconds"] / two["seconds"]
+    print(f"{len(dataset)} masks, 1 worker {one['seconds']:.2f} s, 2 workers "
+          f"{two['seconds']:.2f} s: {workers:.2f}x (target >= 1.8x: {verdict(workers >= 1.8)})")
+    cached = cold["seconds"] / warm["seconds"]
+    print(f"cold run with cache {cold['seconds']:.2f} s, cached re-run {warm['seconds'] * 1e3:.1f} "
+          f"ms: {cached:.0f}x (target >= 50x: {verdict(cached >= 50)})")
+
+
+def _raw_size(path: Path) -> int:
+    import nibabel as nib
+
+    image = nib.load(path)
+    return int(np.prod(image.shape)) * image.get_data_dtype().itemsize
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""Scan many masks once each: cache first, then a process pool, with an optional progress bar.
+
+Each distinct file is scanned at most once per run. Files whose result the cache holds (and
+that are unchanged on disk) are answered without being opened. The rest are scanned in worker
+processes, largest first; each worker hashes its file, looks the hash up, and only decompresses
+on a miss, then stores the result. Small batches run in-process, because starting workers costs
+more than scanning a few small files, unless the number of jobs was asked for explicitly.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import TextIO
+
+from rb_lint.maskcache import MaskCache, file_digest, new_hasher
+from rb_lint.nifti.scan import DEFAULT_MAX_BYTES, ScanResult, scan_file
+from rb_lint.nifti.stream import GZIP_MAGIC
+
+PARALLEL_MIN_BYTES = 32 << 20  # below this much to scan, workers cost more than they save
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    max_bytes: int = DEFAULT_MAX_BYTES
+    cache_dir: Path | None = None  # None: no cache
+    jobs: int = 1
+    force_parallel: bool = False  # the number of jobs was asked for: use workers for any batch
+    progress: bool = False
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def scan_masks(paths: Iterable[Path], settings: BatchSettings) -> dict[Path, ScanResult]:
+    """Results keyed by the paths given (each distinct path scanned once)."""
+    unique = list(dict.fromkeys(paths))
+    cache = MaskCache(settings.cache_dir) if settings.cache_dir is not None else None
+    results: dict[Path, ScanResult] = {}
+    pending = []
+    for path in unique:
+        cached = cache.lookup(path) if cache is not None else None
+        if cached is not None:
+            results[path] = cached
+        else:
+            pending.append(path)
+    if pending:
+        results.update(_scan_pending(pending, settings))
+    return results
+
+
+def scan_job(path: str, max_bytes: int, cache_dir: str | None) -> ScanResult:
+    """One file, in a worker: hash, look up, scan on a miss, store. Never raises for bad files."""
+    if cache_dir is None:
+        return scan_file(path, max_bytes)
+    cache = MaskCache(Path(cache_dir))
+    started = time.time_ns()
+    try:
+        stat = os.stat(path)
+        with open(path, "rb") as handle:
+            compressed = handle.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+        # A compressed file hashes much faster than it decompresses, so hash first and maybe
+        # skip the scan; an uncompressed one is hashed during the scan, in the same read.
+        digest = file_digest(path) if compressed else None
+    except OSError:
+        return scan_file(path, max_bytes)
+    if digest is not None:
+        cached = cache.load(digest, path)
+        if cached is not None:
+            cache.remember(path, stat, digest, started)
+            return cached
+        result = scan_file(path, max_bytes)
+    else:
+        hasher = new_hasher()
+        result = scan_file(path, max_bytes, hasher=hasher)
+        digest = hasher.hexdigest()
+    if result.cacheable:
+        cache.store(digest, result)
+        cache.remember(path, stat, digest, started)
+    return result
+
+
+def _scan_pending(pending: list[Path], settings: BatchSettings) -> dict[Path, ScanResult]:
+    sizes = {path: _size(path) for path in pending}
+    order = sorted(pending, key=lambda p: sizes[p], reverse=True)
+    jobs = min(settings.jobs, len(order))
+    parallel = jobs > 1 and (settings.force_parallel or sum(sizes.values()) >= PARALLEL_MIN_BYTES)
+    progress = Progress(len(order), sum(sizes.values()), settings.progress)
+    cache_dir = None if settings.cache_dir is None else str(settings.cache_dir)
+    results: dict[Path, ScanResult] = {}
+    try:
+        if parallel:
+            _in_pool(order, settings.max_bytes, cache_dir, jobs, progress, sizes, results)
+        for path in order:  # in-process: everything, or what a broken pool left over
+            if path not in results:
+                results[path] = scan_job(str(path), settings.max_bytes, cache_dir)
+                progress.advance(sizes[path])
+    finally:
+        progress.close()
+    return results
+
+
+def _in_pool(order: list[Path], max_bytes: int, cache_dir: str | None, jobs: int,
+             progress: Progress, sizes: dict[Path, int], results: dict[Path, ScanResult]) -> None:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context())
+    try:
+        futures: dict[Future[ScanResult], Path] = {
+            pool.submit(scan_job, str(path), max_bytes, cache_dir): path for path in order
+        }
+        waiting = set(futures)
+        while waiting:
+            done, waiting = wait(waiting, timeout=0.25, return_when=FIRST_COMPLETED)
+            for future in done:
+                path = futures[future]
+                results[path] = future.result()
+                progress.advance(sizes[path])
+            progress.refresh()
+    except BrokenProcessPool:
+        pass  # a worker died (killed, out of memory): the caller scans the rest in-process
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _context() -> BaseContext:
+    """forkserver where available: workers start clean (not a copy of a parent holding every
+    parsed document) yet cheaply, forked from a server that has imported the scanner once."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["rb_lint.nifti.batch"])
+        return context
+    return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+class Progress:
+    """`rb-lint: scanning masks [#####.....] 3/8 files, 120/400 MB, 4 s` on a TTY's stderr,
+    shown only once the scan has taken a second (short scans print nothing)."""
+
+    WIDTH = 24
+
+    def __init__(self, files: int, total_bytes: int, enabled: bool, stream: TextIO | None = None,
+                 delay: float = 1.0) -> None:
+        self.files, self.total = files, max(total_bytes, 1)
+        self.enabled, self.delay = enabled, delay
+        self.stream = stream if stream is not None else sys.stderr
+        self.done_files = self.done_bytes = 0
+        self.started = time.monotonic()
+        self.last_draw = 0.0
+        self.width = 0
+
+    def advance(self, nbytes: int) -> None:
+        self.done_files += 1
+        self.done_bytes += nbytes
+        self.refresh()
+
+    def refresh(self) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self.started < self.delay or now - self.last_draw < 0.1:
+            return
+        self.last_draw = now
+        filled = self.WIDTH * self.done_bytes // self.total
+        line = (f"rb-lint: scanning masks [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+                f"{self.done_files}/{self.files} files, {self.done_bytes / 1e6:,.0f}/"
+                f"{self.total / 1e6:,.0f} MB, {now - self.started:.0f} s")
+        self.stream.write("\r" + line.ljust(self.width))
+        self.stream.flush()
+        self.width = len(line)
+
+    def close(self) -> None:
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0

@@ -1,0 +1,217 @@
+"""Scan one NIfTI file in a single streaming pass: header, then the set of voxel values.
+
+The header is parsed from the first decompressed chunk; the size limit is checked before any
+voxel is read; the data is fed chunk by chunk to a `ValueCollector`; a gzip stream is then
+read to its end so that its checksum is verified. Problems become `Problem`s of the result:
+nothing here raises for a bad file.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rb_lint.nifti.header import (
+    CIFTI_EXTENSION_CODE,
+    CIFTI_INTENTS,
+    NIFTI2_SIZE,
+    Header,
+    NotNifti,
+    parse_header,
+)
+from rb_lint.nifti.stream import BACKEND, CHUNK_SIZE, GZIP_MAGIC, CorruptStream, Hasher, chunks
+from rb_lint.nifti.values import ByteBuffer, ValueCollector, Values
+
+DEFAULT_MAX_BYTES = 4 * 1024**3
+EXTENSION_LIMIT = 1 << 20  # extensions are parsed (for CIFTI) up to this offset
+
+# Problem kinds (the mask rules map each to a rule).
+UNREADABLE = "unreadable"
+NOT_NIFTI = "not-nifti"
+COMPRESSION = "compression"
+CORRUPT = "corrupt"
+TOO_LARGE = "too-large"
+UNSUPPORTED = "unsupported-dtype"
+
+
+@dataclass
+class Problem:
+    kind: str
+    message: str
+
+
+@dataclass
+class ScanResult:
+    path: str
+    size: int = 0  # bytes on disk
+    gzip: bool = False
+    header: Header | None = None
+    problems: list[Problem] = field(default_factory=list)
+    values: Values | None = None  # None when the data was not read
+    complete: bool = False  # the values cover every voxel
+
+    def problem(self, kind: str) -> Problem | None:
+        return next((p for p in self.problems if p.kind == kind), None)
+
+    @property
+    def cacheable(self) -> bool:
+        """Results that depend only on the file's bytes (not on a limit or the filesystem)."""
+        return not (self.problem(UNREADABLE) or self.problem(TOO_LARGE))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "size": self.size, "gzip": self.gzip,
+            "header": None if self.header is None else self.header.to_dict(),
+            "problems": [[p.kind, p.message] for p in self.problems],
+            "values": None if self.values is None else self.values.to_dict(),
+            "complete": self.complete,
+        }
+
+    @classmethod
+    def from_dict(cls, path: str, data: dict[str, object]) -> ScanResult:
+        """Rebuild a result (from the cache); raises ValueError/KeyError/TypeError when malformed."""
+        header, values, problems = data["header"], data["values"], data["problems"]
+        if not isinstance(problems, list):
+            raise ValueError("bad problems")
+        size, gzip, complete = data["size"], data["gzip"], data["complete"]
+        if not (isinstance(size, int) and isinstance(gzip, bool) and isinstance(complete, bool)):
+            raise ValueError("bad fields")
+        return cls(
+            path=path, size=size, gzip=gzip,
+            header=None if header is None else Header.from_dict(_dict(header)),
+            problems=[Problem(str(kind), str(message)) for kind, message in problems],
+            values=None if values is None else Values.from_dict(_dict(values)),
+            complete=complete,
+        )
+
+
+def _dict(value: object) -> dict[str, object]:
+    if not isinstance(value, dict):
+        raise ValueError(f"not an object: {value!r}")
+    return value
+
+
+def scan_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, *, header_only: bool = False,
+              hasher: Hasher | None = None, chunk_size: int = CHUNK_SIZE,
+              library: str = BACKEND) -> ScanResult:
+    """Scan a mask. `hasher`, when given, is fed every byte of an uncompressed file (so a cache
+    key costs no second read); compressed files are hashed by the caller."""
+    result = ScanResult(str(path))
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            result.size = os.fstat(handle.fileno()).st_size
+            result.gzip = handle.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+            handle.seek(0)
+            _check_name(result)
+            raw_hasher = None if result.gzip else hasher
+            stream = chunks(handle, result.gzip, chunk_size, raw_hasher, library)
+            _scan_stream(result, stream, max_bytes, header_only)
+            if raw_hasher is not None and result.cacheable:
+                for _rest in stream:  # the cache key covers every byte
+                    pass
+    except OSError as error:
+        result.problems.append(Problem(UNREADABLE, f"reading it failed: {error.strerror or error}"))
+    return result
+
+
+def read_header(path: str | Path) -> ScanResult:
+    """Only the header (for images, whose grid masks are compared with)."""
+    return scan_file(path, header_only=True, chunk_size=1 << 16)
+
+
+def _check_name(result: ScanResult) -> None:
+    name = result.path.lower()
+    if name.endswith(".gz") and not result.gzip:
+        result.problems.append(Problem(COMPRESSION, "is named `.gz` but is not gzip-compressed: "
+                                       "nibabel (which the platform uses) fails to open it; "
+                                       "rename it to `.nii` or compress it"))
+    elif name.endswith(".nii") and result.gzip:
+        result.problems.append(Problem(COMPRESSION, "is gzip-compressed but named `.nii`: "
+                                       "nibabel (which the platform uses) reads it as "
+                                       "uncompressed and fails; rename it to `.nii.gz`"))
+
+
+def _scan_stream(result: ScanResult, stream: Iterator[ByteBuffer], max_bytes: int,
+                 header_only: bool) -> None:
+    head = bytearray()
+    try:
+        header = _read_header(stream, head)
+    except NotNifti as error:
+        result.problems.append(Problem(NOT_NIFTI, str(error)))
+        return
+    except CorruptStream as error:
+        result.problems.append(Problem(CORRUPT, str(error)))
+        return
+    result.header = header
+    if _is_cifti(header):
+        result.problems.append(Problem(NOT_NIFTI, (
+            f"it is a CIFTI-2 file (intent code {header.intent_code}), which the platform "
+            "rejects (`Invalid base mask type`); save the labels as a 3-D NIfTI volume")))
+        return
+    if header_only:
+        return
+    if header.numpy_dtype is None:
+        result.problems.append(Problem(UNSUPPORTED, f"holds {header.dtype_name} data"))
+        return
+    if header.nbytes > max_bytes:
+        result.problems.append(Problem(TOO_LARGE, (
+            f"its header promises {header.nbytes:,} bytes of voxel data (shape "
+            f"{header.shape}, {header.dtype_name}), over the limit of {max_bytes:,}")))
+        return
+    _collect(result, header, itertools.chain([bytes(head)], stream))
+
+
+def _read_header(stream: Iterator[ByteBuffer], head: bytearray) -> Header:
+    """Parse the header from the first chunks; `head` keeps every byte read so far."""
+    for chunk in stream:
+        head += chunk
+        if len(head) >= NIFTI2_SIZE:
+            break
+    header = parse_header(bytes(head))
+    wanted = min(header.vox_offset, EXTENSION_LIMIT)
+    if len(head) < wanted:
+        for chunk in stream:
+            head += chunk
+            if len(head) >= wanted:
+                break
+        header = parse_header(bytes(head))
+    return header
+
+
+def _is_cifti(header: Header) -> bool:
+    return header.intent_code in CIFTI_INTENTS or CIFTI_EXTENSION_CODE in header.extension_codes
+
+
+def _collect(result: ScanResult, header: Header, stream: Iterator[ByteBuffer]) -> None:
+    """Feed the data bytes (from vox_offset, exactly nbytes) to a collector."""
+    assert header.numpy_dtype is not None
+    collector = ValueCollector(header.numpy_dtype)
+    skip, remaining = header.vox_offset, header.nbytes
+    try:
+        for chunk in stream:
+            view = memoryview(chunk)
+            if skip:
+                if skip >= len(view):
+                    skip -= len(view)
+                    continue
+                view, skip = view[skip:], 0
+            if remaining:
+                part = view[:remaining]
+                collector.feed(part)
+                remaining -= len(part)
+            elif not result.gzip:
+                break  # a gzip stream is read to its end to verify its checksum
+    except CorruptStream as error:
+        result.problems.append(Problem(CORRUPT, str(error)))
+        result.values = collector.finish()
+        return
+    if remaining:
+        result.problems.append(Problem(CORRUPT, (
+            f"it holds {header.nbytes - remaining:,} bytes of voxel data where its header "
+            f"promises {header.nbytes:,} (shape {header.shape}, {header.dtype_name}): the file "
+            "is truncated")))
+    result.values = collector.finish()
+    result.complete = not remaining

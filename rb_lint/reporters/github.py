@@ -1,0 +1,73 @@
+"""GitHub Actions workflow commands (`::error file=...,line=...,col=...::message`) and the
+Markdown job summary written to `$GITHUB_STEP_SUMMARY`.
+
+Each finding becomes an annotation on its file and line in the pull request (info findings are
+notices). GitHub shows only the first few annotations of a step, so the job summary carries the
+full picture: counts per rule and a table of findings.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from rb_lint.engine import Report
+from rb_lint.findings import Finding, Severity
+from rb_lint.reporters.text import summary
+
+if TYPE_CHECKING:
+    from rb_lint.reporters import RenderOptions
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+SUMMARY_ROWS = 300  # the job summary is capped at 1 MiB per step
+
+
+def printable(text: str) -> str:
+    """Lone surrogates (possible in JSON strings) cannot be written as UTF-8: escape them."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _escape_data(text: str) -> str:
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(finding: Finding) -> str:
+    properties = ",".join(f"{key}={_escape_property(value)}" for key, value in (
+        ("file", finding.path), ("line", str(finding.line)), ("col", str(finding.column)),
+        ("title", f"{finding.code} {finding.name}")))
+    message = finding.message + (f"\nat {finding.pointer}" if finding.pointer else "")
+    return f"::{COMMANDS[finding.severity]} {properties}::{_escape_data(message)}"
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    lines = [] if options.quiet else [annotation(f) for f in report.findings]
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return printable(" ".join(text.split())).replace("|", "\\|")
+
+
+def step_summary(report: Report) -> str:
+    """Markdown for `$GITHUB_STEP_SUMMARY`: the result line, findings per rule, then findings."""
+    out = ["## rb-lint", "", summary(report), ""]
+    out.extend(f"- internal error: {_cell(error)}" for error in report.errors)
+    if not report.findings:
+        return "\n".join(out) + "\n"
+    per_rule = Counter((f.code, f.name, f.severity) for f in report.findings)
+    out += ["| Rule | Severity | Findings |", "| --- | --- | ---: |"]
+    for (code, name, severity), count in sorted(per_rule.items(), key=lambda i: (-i[1], i[0][0])):
+        out.append(f"| `{code}` {name} | {severity} | {count} |")
+    out += ["", "| Location | Rule | Message |", "| --- | --- | --- |"]
+    for finding in report.findings[:SUMMARY_ROWS]:
+        where = f"{finding.path}:{finding.line}:{finding.column}"
+        out.append(f"| `{_cell(where)}` | `{finding.code}` | {_cell(finding.message)} |")
+    hidden = len(report.findings) - SUMMARY_ROWS
+    if hidden > 0:
+        out += ["", f"… and {hidden} more findings: see the annotations or the SARIF report."]
+    return "\n".join(out) + "\n"

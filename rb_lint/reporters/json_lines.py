@@ -1,0 +1,24 @@
+"""JSON Lines: one JSON object per finding per line, nothing else (no findings, no output).
+
+Each object has the fields of the JSON report's findings plus `fingerprint` (see
+`rb_lint.fingerprints`; paths relative to the working directory, as `path` is), so log pipelines
+and scripts can stream, grep and de-duplicate findings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rb_lint.engine import Report
+from rb_lint.fingerprints import fingerprints
+
+if TYPE_CHECKING:
+    from rb_lint.reporters import RenderOptions
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    prints = fingerprints(report.findings, Path.cwd())
+    return "".join(json.dumps({**finding.to_dict(), "fingerprint": fingerprint}) + "\n"
+                   for finding, fingerprint in zip(report.findings, prints, strict=True))
