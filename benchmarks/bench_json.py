@@ -2,7 +2,8 @@
 
 Prints wall time and peak RSS of each (each measured in a fresh subprocess, so one does not
 inherit the other's heap), and the ratios. Targets: lint time <= 3x json.load, peak RSS <= 3x
-the file size.
+the file size. Every rule runs except the mask family (RB3xx): the generated tasks point at
+masks in a bucket, which are not scanned; mask scanning has its own benchmark (bench_masks.py).
 
     python benchmarks/bench_json.py [--tasks 100000] [--keep]
 """
@@ -77,7 +78,7 @@ MEASURE = textwrap.dedent("""
         findings = 0
     else:
         from rb_lint import lint
-        report = lint([path], config={})
+        report = lint([path], config={"ignore": ["RB3"]})
         findings = len(report.findings)
     elapsed = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

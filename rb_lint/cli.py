@@ -16,6 +16,7 @@ from rb_lint import baseline as baselines
 from rb_lint.api import lint
 from rb_lint.config import ConfigError, load_config
 from rb_lint.context import Options
+from rb_lint.discovery import relative_posix
 from rb_lint.documents import KINDS
 from rb_lint.engine import Report
 from rb_lint.findings import Severity
@@ -106,6 +107,8 @@ def check(paths: tuple[Path, ...], taxonomy: Path | None, output_format: str | N
         if not target.exists():
             raise ConfigError(f"path does not exist: {target}")
     loaded = load_config(config_path, targets[0])
+    if baseline is not None:  # the baseline is JSON, but not a document to lint
+        loaded.config.extend_exclude.append("/" + relative_posix(baseline, loaded.root))
     options = Options(taxonomy=taxonomy, jobs=jobs, use_cache=not no_cache,
                       progress=sys.stderr.isatty() and not quiet,
                       extra={"verbose": verbose})
@@ -119,6 +122,8 @@ def check(paths: tuple[Path, ...], taxonomy: Path | None, output_format: str | N
     rendered = REPORTERS[output_format](report, RenderOptions(
         color=_use_color(output, output_format), statistics=statistics, quiet=quiet,
         fail_on=level))
+    # JSON may hold lone surrogates ("\ud800"): print them escaped rather than fail to encode.
+    rendered = rendered.encode("utf-8", "backslashreplace").decode("utf-8")
     if output is not None:
         output.write_text(rendered, encoding="utf-8")
     else:

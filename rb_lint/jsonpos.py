@@ -20,6 +20,7 @@ from typing import Any
 from rb_lint.findings import Part
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+_DELIMITERS = frozenset(" \t\n\r,]}")
 _scan_value = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _scan_string = json.decoder.scanstring  # type: ignore[attr-defined]
 
@@ -172,8 +173,9 @@ def _stream_elements(chunks: Iterator[str], scan: Any) -> list[Any]:
         while True:
             try:
                 value, end = scan(buffer, pos)
-                # A value that ends the buffer may be cut short (a number); read on to be sure.
-                if end < len(buffer) or exhausted:
+                # A value may be cut short by the end of the buffer (`-0.` of `-0.5`): it is
+                # complete only once a delimiter follows it, or the text has ended.
+                if exhausted or (end < len(buffer) and buffer[end] in _DELIMITERS):
                     break
             except (StopIteration, json.JSONDecodeError):
                 if exhausted:

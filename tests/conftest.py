@@ -47,6 +47,13 @@ def task(name: str = "patient-001", **series: Any) -> dict[str, Any]:
     return {"name": name, "series": [{"items": "ct.nii.gz", **series}]}
 
 
+@pytest.fixture(autouse=True)
+def _not_on_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests expect the default text format even when CI itself runs on GitHub Actions."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
 @pytest.fixture
 def lint_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Report]:
     """Write files under a temporary data repo and lint them with the real API."""

@@ -127,3 +127,10 @@ def test_a_file_that_is_not_a_baseline_is_a_usage_error(repo: Path, content: str
     result = check("--baseline", "baseline.json", "data")
     assert result.exit_code == 2
     assert "baseline" in result.stderr
+
+
+def test_the_baseline_file_itself_is_not_linted(repo: Path) -> None:
+    result = check("--baseline", "data/baseline.json", "--update-baseline", "data")
+    assert result.stdout == "All checks passed (3 files checked).\n"
+    again = check("--baseline", "data/baseline.json", "--format", "json-lines", "data")
+    assert (again.exit_code, again.stdout) == (0, "")

@@ -187,3 +187,11 @@ def test_directories_skip_git_and_non_json(repo):
 def test_color_only_when_asked_by_the_terminal(repo):
     result = rb_lint("check", "--select", "RB2", cwd=repo)
     assert "\x1b[" not in result.stdout
+
+
+def test_lone_surrogates_in_names_are_printed_escaped(tmp_path):
+    write(tmp_path / "items.json", '[{"name": "\\ud800", "series": [{"items": "x.dcm"}]},\n'
+                                   ' {"name": "\\ud800", "series": [{"items": "x.dcm"}]}]')
+    result = rb_lint("check", "--select", "RB2", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "task name `\\ud800` is already used at items.json:1:11" in result.stdout

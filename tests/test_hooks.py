@@ -25,10 +25,12 @@ def labelled(name: str, mask: str = "masks/m1.nii.gz") -> dict[str, Any]:
 
 
 def git_env(**extra: str) -> dict[str, str]:
-    """The test process's environment without git's own variables (tests may run inside a hook)."""
+    """The test process's environment without git's variables (tests may run inside a hook) or
+    the user's git config (a global `core.hooksPath` would bypass the hook under test)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.com",
-               GIT_COMMITTER_NAME="Test", GIT_COMMITTER_EMAIL="test@example.com", **extra)
+               GIT_COMMITTER_NAME="Test", GIT_COMMITTER_EMAIL="test@example.com",
+               GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", **extra)
     return env
 
 

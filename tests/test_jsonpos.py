@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from rb_lint.jsonpos import LineIndex, Locator, join_pointer, parse_json, parse_json_array_stream
@@ -50,8 +50,9 @@ def test_keys_locate_their_key_string(obj, indent):
         assert found == key
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(values, max_size=6), st.integers(1, 17), st.sampled_from([None, 1]))
+@example([-0.5, 12], 1, None)  # `-0.` is a complete number token: only a delimiter ends it
 def test_streaming_equals_whole_text_parse(elements, chunk, indent):
     text = json.dumps(elements, indent=indent)
     whole = parse_json(text)

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ def snapshot(destination: Path, env: dict[str, str]) -> str:
                 (destination / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, destination / name)
     else:  # not a git checkout (an unpacked sdist): copy what the package build needs
-        shutil.copytree(ROOT, destination, ignore=shutil.ignore_patterns(
+        shutil.copytree(ROOT, destination, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
             ".git", "__pycache__", "*.egg-info", ".*cache*", "build", "dist"))
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
         checked(run(["git", *args], destination, env))
@@ -71,12 +72,13 @@ class HookSetup:
 
 
 @pytest.fixture(scope="module")
-def hooks(tmp_path_factory: pytest.TempPathFactory) -> HookSetup:
+def hooks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HookSetup]:
     base = tmp_path_factory.mktemp("precommit")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("GIT_", "PRE_COMMIT", "GITHUB_"))}
     env.update(GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.com",
                GIT_COMMITTER_NAME="Test", GIT_COMMITTER_EMAIL="test@example.com",
+               GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1",  # no user hooksPath etc.
                PRE_COMMIT_HOME=str(base / "pre-commit-home"), PRE_COMMIT_COLOR="never")
     source = base / "rb-lint-source"
     source.mkdir()
@@ -88,7 +90,8 @@ def hooks(tmp_path_factory: pytest.TempPathFactory) -> HookSetup:
     write(seed / ".pre-commit-config.yaml", config)
     # The one slow step: a virtualenv with rb-lint and its dependencies, reused by every test.
     checked(run([sys.executable, "-m", "pre_commit", "install-hooks"], seed, env, timeout=900))
-    return HookSetup(config, env)
+    yield HookSetup(config, env)
+    shutil.rmtree(base, ignore_errors=True)  # the hook environment is a few hundred MB
 
 
 class DataRepo:

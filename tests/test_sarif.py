@@ -67,7 +67,7 @@ def test_run_describes_the_tool_every_rule_and_the_result(repo: Path) -> None:
         assert descriptor["fullDescription"]["text"]
         assert rb_rule.doc in descriptor["help"]["text"]
         assert descriptor["help"]["markdown"]
-        assert descriptor["helpUri"].endswith(f"#{rb_rule.code.lower()}-{rb_rule.name}")
+        assert descriptor["helpUri"] == f"{driver['informationUri']}#rules"
         level = {"error": "error", "warning": "warning", "info": "note"}[str(rb_rule.severity)]
         assert descriptor["defaultConfiguration"]["level"] == level
 

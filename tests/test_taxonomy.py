@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import codes, only, position, task, write
 
 from rb_lint import Report
 from rb_lint.context import Options
-from tests.conftest import codes, only, position, task, write
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 VOXEL = {"i": 1, "j": 2, "k": 3}

@@ -10,13 +10,13 @@ from typing import Any
 
 import jsonschema
 import pytest
+from conftest import codes, only, position
+from test_taxonomy import TAXONOMY, V1
 
 from rb_lint import Report
 from rb_lint.documents import TAXONOMY as TAXONOMY_KIND
 from rb_lint.documents import document_from_text
 from rb_lint.taxonomy_index import TaxonomyIndex
-from tests.conftest import codes, only, position
-from tests.test_taxonomy import TAXONOMY, V1
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "taxonomy.json"
 

@@ -58,7 +58,7 @@ def scan_masks(paths: Iterable[Path], settings: BatchSettings) -> dict[Path, Sca
             pending.append(path)
     if pending:
         results.update(_scan_pending(pending, settings))
-    return results
+    return {path: results[path] for path in unique}
 
 
 def scan_job(path: str, max_bytes: int, cache_dir: str | None) -> ScanResult:

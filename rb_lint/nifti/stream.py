@@ -27,7 +27,7 @@ _ERRORS: tuple[type[Exception], ...] = (zlib.error, getattr(_backend, "error", z
 GZIP_MAGIC = b"\x1f\x8b"
 GZIP_WBITS = 31  # gzip container, 32 KiB window
 CHUNK_SIZE = 1 << 20  # decompressed bytes per chunk
-READ_SIZE = 1 << 16  # compressed bytes per read
+READ_SIZE = 1 << 18  # compressed bytes per read
 
 
 class CorruptStream(Exception):

@@ -8,7 +8,8 @@ voxel's width), so nothing is byte-swapped or converted until the end. Chunk bou
 anywhere, even inside a voxel: the bytes of an unfinished word are carried to the next chunk.
 
 Patterns of 1- and 2-byte voxels go into a presence table; wider ones are made unique per chunk
-and classified at once, so memory stays bounded whatever the number of distinct values.
+and classified at once (skipping the few thousand already classified), so memory stays bounded
+whatever the number of distinct values.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy.typing as npt
 WORD = 8
 MAX_INSTANCE = 65535
 EXAMPLES = 8
+KNOWN_LIMIT = 4096  # wide patterns remembered to skip re-classifying them (bounded memory)
 ByteBuffer = bytes | bytearray | memoryview
 
 
@@ -94,8 +96,8 @@ class ValueCollector:
         self.examples: dict[str, set[float]] = {"negative": set(), "above": set(),
                                                 "non_integral": set()}
         self.non_finite: set[str] = set()
+        self.known = np.empty(0, dtype=self.pattern)  # sorted wide patterns classified so far
         self.carry = b""
-        self.words_seen = 0
         self._mask = np.empty(0, dtype=bool)
         self._scratch = np.empty(0, dtype=np.uint64)
 
@@ -131,41 +133,53 @@ class ValueCollector:
         )
 
     def _aligned(self, data: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint64]:
-        """The bytes as 8-byte words; copied first when their address is not 8-aligned."""
-        if data.ctypes.data % WORD == 0:
-            return data.view(np.uint64)
-        count = len(data) // WORD
-        if len(self._scratch) < count:
-            self._scratch = np.empty(count, dtype=np.uint64)
-        words = self._scratch[:count]
-        words.view(np.uint8)[:] = data
-        return words
+        """The bytes as 8-byte words; copied first when their address is not 8-aligned (chunks
+        from `stream.chunks` are whole words, so this is rare)."""
+        words = data.view(np.uint64)
+        if words.flags.aligned:
+            return words
+        if len(self._scratch) < len(words):
+            self._scratch = np.empty(len(words), dtype=np.uint64)
+        copy = self._scratch[:len(words)]
+        copy.view(np.uint8)[:] = data
+        return copy
 
     def _words(self, words: npt.NDArray[np.uint64]) -> None:
-        """Add the voxels of every word that differs from the word before it."""
+        """Add the voxels of the first word and of every word that differs from the one before."""
         count = len(words)
-        self.words_seen += count
-        if count == 1:
-            self._patterns(words.view(self.pattern))
-            return
-        if len(self._mask) < count - 1:
-            self._mask = np.empty(count - 1, dtype=bool)
-        changed = self._mask[:count - 1]
-        np.not_equal(words[1:], words[:-1], out=changed)
-        starts = np.flatnonzero(changed)
-        if len(starts) * 4 > count:  # speckled data: nearly every word is new, take them all
-            selected = words
+        if len(self._mask) < count:
+            self._mask = np.empty(count, dtype=bool)
+        starts = self._mask[:count]
+        starts[0] = True
+        np.not_equal(words[1:], words[:-1], out=starts[1:])
+        if np.count_nonzero(starts) * 4 > count:  # speckled: nearly every word is new
+            self._dense(words.view(self.pattern))
         else:
-            selected = np.empty(len(starts) + 1, dtype=np.uint64)
-            selected[0] = words[0]
-            np.take(words, starts + 1, out=selected[1:])
-        self._patterns(selected.view(self.pattern))
+            self._patterns(np.compress(starts, words).view(self.pattern))
+
+    def _dense(self, patterns: npt.NDArray[np.unsignedinteger]) -> None:
+        """Every voxel of a speckled chunk. Its labels are usually few and seen before: when
+        every pattern between the chunk's smallest and largest is known, none can be new."""
+        if self.table is not None:
+            low, high = int(patterns.min()), int(patterns.max())
+            if self.table[low:high + 1].all():
+                return
+        self._patterns(patterns)
 
     def _patterns(self, patterns: npt.NDArray[np.unsignedinteger]) -> None:
         if self.table is not None:
             self.table[patterns] = True
-        else:
-            self._classify(np.unique(patterns))
+            return
+        if len(self.known):  # most chunks repeat labels already classified: drop them cheaply
+            index = np.searchsorted(self.known, patterns)
+            index[index == len(self.known)] = 0
+            patterns = patterns[self.known[index] != patterns]
+            if not len(patterns):
+                return
+        distinct = np.unique(patterns)
+        self._classify(distinct)
+        if len(self.known) + len(distinct) <= KNOWN_LIMIT:
+            self.known = np.union1d(self.known, distinct)
 
     def _classify(self, patterns: npt.NDArray[np.unsignedinteger]) -> None:
         """Sort distinct raw patterns into present values, out-of-range and fractional ones."""

@@ -58,11 +58,6 @@ def homepage() -> str:
     return DEFAULT_HOMEPAGE
 
 
-def help_uri(rule: Rule) -> str:
-    """The rule's entry in the README's rule reference (a `### RB201 duplicate-task-name` heading)."""
-    return f"{homepage()}#{rule.code.lower()}-{rule.name}"
-
-
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -96,7 +91,7 @@ def first_paragraph(doc: str) -> str:
 
 
 def rule_descriptor(rule: Rule) -> dict[str, Any]:
-    uri = help_uri(rule)
+    uri = f"{homepage()}#rules"  # the README's rule table; the rule's own docs are in `help`
     return {
         "id": rule.code,
         "name": clip(rule.name, MAX_RULE_NAME),

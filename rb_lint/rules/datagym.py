@@ -13,11 +13,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import shapely
-from shapely.errors import GEOSException
-from shapely.geometry import LinearRing, Polygon
 from typing_extensions import TypeIs
 
 from rb_lint.context import Context
@@ -32,6 +29,10 @@ from rb_lint.models.datagym import (
     geometry_shape,
 )
 from rb_lint.rules.base import rule
+
+if TYPE_CHECKING:  # numpy and shapely load on first use: `rb-lint check` starts faster without them
+    import numpy as np
+    from shapely.geometry import Polygon
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 KINDS = (DATAGYM,)
@@ -253,34 +254,43 @@ def _type_words(types: set[str]) -> str:
     return " / ".join(sorted(t.replace("_", " ") for t in types))
 
 
-def _coordinate_objects(coords: Any, pointer: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every `{x, y}` / `{x, y, w, h}` object of a coordinate array, flat or in rings."""
+def _coordinate_objects(coords: Any) -> Iterator[tuple[tuple[int, ...], dict[str, Any]]]:
+    """Every `{x, y}` / `{x, y, w, h}` object of a coordinate array, flat or in rings, with its
+    index path (pointers are built only for findings: exports hold millions of points)."""
     if not isinstance(coords, list):
         return
     for index, item in enumerate(coords):
-        item_pointer = join_pointer(pointer, index)
         if isinstance(item, dict):
-            yield item_pointer, item
+            yield (index,), item
         elif isinstance(item, list):
             for inner, point in enumerate(item):
                 if isinstance(point, dict):
-                    yield join_pointer(item_pointer, inner), point
+                    yield (index, inner), point
+
+
+def _at(geometry: Geometry, path: tuple[int, ...], key: str) -> str:
+    return join_pointer(geometry.coords_pointer, *path, key)
 
 
 def _number(value: Any) -> TypeIs[int | float]:
-    return json_type(value) in ("integer", "number") and math.isfinite(value)
+    return type(value) in (int, float) and math.isfinite(value)  # not bool, not null
 
 
-def _xy(points: Any) -> list[tuple[float, float]] | None:
-    """A ring's vertices, or None when any is unusable (null, missing: other rules say so)."""
+def _xy(points: Any) -> np.ndarray[Any, Any] | None:
+    """A ring's vertices as an (n, 2) array, or None when any is unusable (null, missing, not a
+    number: other rules say so)."""
     if not isinstance(points, list):
         return None
-    out = []
-    for point in points:
-        if not isinstance(point, dict) or not (_number(point.get("x")) and _number(point.get("y"))):
-            return None
-        out.append((float(point["x"]), float(point["y"])))
-    return out
+    try:
+        flat = [value for point in points for value in (point["x"], point["y"])]
+    except (TypeError, KeyError, IndexError):
+        return None
+    if not all(type(value) is int or type(value) is float for value in flat):
+        return None
+    import numpy as np
+
+    xy = np.asarray(flat, dtype=float).reshape(-1, 2)
+    return xy if np.isfinite(xy).all() else None
 
 
 def _vertex_count(points: list[Any]) -> int:
@@ -332,28 +342,43 @@ def _shapes(doc: Document) -> list[Shape]:
 
 
 def _ring(pointer: str, points: Any) -> Ring:
-    xy = _xy(points)
-    if xy is None or len(set(xy)) < 3:
+    xy = _xy(points) if isinstance(points, list) and _vertex_count(points) >= 3 else None
+    if xy is None:
         return Ring(pointer, None, None)  # too few or unusable points: RB611 / RB613
+    import shapely
+    from shapely.errors import GEOSException
+
     try:
-        polygon = Polygon(xy)
-        if polygon.convex_hull.area == 0:
-            return Ring(pointer, None, "has zero area (all its points lie on one line)")
-        if not LinearRing(xy).is_simple:
+        with _quiet():
+            ring = shapely.linearrings(xy)  # closed automatically when open
+            polygon = shapely.polygons(ring)
+            if shapely.is_simple(ring):
+                return Ring(pointer, polygon, None)
+            # A ring whose points are all on one line is not simple either.
+            if shapely.area(shapely.convex_hull(polygon)) == 0:
+                return Ring(pointer, None, "has zero area (all its points lie on one line)")
             return Ring(pointer, None, _crossing(polygon))
     except (GEOSException, ValueError):
         return Ring(pointer, None, None)
-    return Ring(pointer, polygon, None)
+
+
+def _quiet() -> Any:
+    """Huge coordinates overflow inside GEOS; the answer is still usable, the warning is noise."""
+    import numpy as np
+
+    return np.errstate(all="ignore")
 
 
 def _crossing(polygon: Polygon) -> str:
+    import shapely
+
     match = _REASON_AT.search(shapely.is_valid_reason(polygon) or "")
     if match is None:
         return "crosses itself"
-    return f"crosses itself at ({_coordinate(match[1])}, {_coordinate(match[2])})"
+    return f"crosses itself at ({_show_number(match[1])}, {_show_number(match[2])})"
 
 
-def _coordinate(text: str) -> str:
+def _show_number(text: str) -> str:
     try:
         value = float(text)
     except ValueError:
@@ -362,15 +387,21 @@ def _coordinate(text: str) -> str:
 
 
 def _covers(outer: Polygon, inner: Polygon) -> bool:
+    from shapely.errors import GEOSException
+
     try:
-        return bool(outer.covers(inner))
+        with _quiet():
+            return bool(outer.covers(inner))
     except GEOSException:
         return True  # undecidable: say nothing
 
 
 def _overlap(a: Polygon, b: Polygon) -> bool:
+    from shapely.errors import GEOSException
+
     try:
-        return bool(a.relate_pattern(b, _INTERIORS_OVERLAP))
+        with _quiet():
+            return bool(a.relate_pattern(b, _INTERIORS_OVERLAP))
     except GEOSException:
         return False
 
@@ -816,12 +847,12 @@ def degenerate_rectangle(doc: Document, ctx: Context) -> Iterator[Hit]:
     for geometry in _export(doc).geometries:
         if geometry.type != "rectangle":
             continue
-        for pointer, box in _coordinate_objects(geometry.coords, geometry.coords_pointer):
+        for path, box in _coordinate_objects(geometry.coords):
             side = next((k for k in ("w", "h") if _number(box.get(k)) and box[k] <= 0), None)
             if side is not None:
                 yield Hit(f"rectangle of class `{geometry.class_name}` has `{side}: "
                           f"{box[side]}`: a box of zero size covers nothing; redraw it or delete "
-                          "it", join_pointer(pointer, side))
+                          "it", _at(geometry, path, side))
 
 
 @rule("RB613", "null-coordinate", ERROR, "A coordinate is null (negative or unset on export).",
@@ -840,13 +871,15 @@ def null_coordinate(doc: Document, ctx: Context) -> Iterator[Hit]:
                  "classifications": {}}]
     """
     for geometry in _export(doc).geometries:
-        for pointer, point in _coordinate_objects(geometry.coords, geometry.coords_pointer):
+        for path, point in _coordinate_objects(geometry.coords):
+            if None not in point.values():
+                continue
             null = next((k for k in ("x", "y", "w", "h") if k in point and point[k] is None), None)
             if null is not None:
                 yield Hit(f"`{null}` is null in this `{geometry.class_name}` geometry: DataGym "
                           "writes negative or unset coordinates as null, so the position is "
                           "lost; fix the vertex in DataGym (inside the image) and export again",
-                          join_pointer(pointer, null))
+                          _at(geometry, path, null))
 
 
 @rule("RB614", "non-integer-coordinate", WARNING, "A coordinate has a fractional part.",
@@ -864,16 +897,16 @@ def non_integer_coordinate(doc: Document, ctx: Context) -> Iterator[Hit]:
         "person": [{"point": [{"x": 312, "y": 80}], "classifications": {}}]
     """
     for geometry in _export(doc).geometries:
-        bad = [(join_pointer(pointer, k), point[k])
-               for pointer, point in _coordinate_objects(geometry.coords, geometry.coords_pointer)
-               for k in ("x", "y", "w", "h")
-               if _number(point.get(k)) and not float(point[k]).is_integer()]
+        bad = [(path, key, value)
+               for path, point in _coordinate_objects(geometry.coords)
+               for key, value in point.items()
+               if type(value) is float and not value.is_integer() and math.isfinite(value)]
         if bad:
-            pointer, value = bad[0]
+            path, key, value = bad[0]
             more = f" ({len(bad)} fractional values in this object)" if len(bad) > 1 else ""
             yield Hit(f"coordinate {value} of this `{geometry.class_name}` geometry is not a whole "
                       f"pixel{more}: DataGym exports integers; truncate the values as DataGym "
-                      "does", pointer)
+                      "does", _at(geometry, path, key))
 
 
 @rule("RB615", "invalid-ring", ERROR,
@@ -1014,7 +1047,7 @@ def coordinate_out_of_bounds(doc: Document, ctx: Context) -> Iterator[Hit]:
 
 def _outside(geometry: Geometry, limits: dict[str, int | None]) -> Iterator[tuple[str, str]]:
     sizes = {"x": ("w", "width"), "y": ("h", "height")}
-    for pointer, point in _coordinate_objects(geometry.coords, geometry.coords_pointer):
+    for path, point in _coordinate_objects(geometry.coords):
         for axis, (size_key, word) in sizes.items():
             limit, raw = limits[axis], point.get(axis)
             if limit is None or not _number(raw):
@@ -1022,12 +1055,12 @@ def _outside(geometry: Geometry, limits: dict[str, int | None]) -> Iterator[tupl
             value, extent = float(raw), point.get(size_key)
             end = value + extent if _number(extent) else value
             if value < 0 or value > limit:
-                yield (join_pointer(pointer, axis),
+                yield (_at(geometry, path, axis),
                        f"`{axis}` = {raw} is outside the image {word} {limit} "
                        f"(class `{geometry.class_name}`)")
             elif end > limit:
-                yield (join_pointer(pointer, size_key),
-                       f"`{axis}` + `{size_key}` = {_coordinate(str(end))} is beyond the image "
+                yield (_at(geometry, path, size_key),
+                       f"`{axis}` + `{size_key}` = {_show_number(str(end))} is beyond the image "
                        f"{word} {limit} (class `{geometry.class_name}`)")
 
 

@@ -13,6 +13,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ class SeriesMasks:
     pointer: str
     series: dict[str, Any]
     refs: list[MaskRef]
+    scanned: list[tuple[MaskRef, ScanResult]] | None = None  # filled on first use
 
     @property
     def segment_map(self) -> dict[str, Any]:
@@ -64,6 +66,7 @@ class SeriesMasks:
     def binary(self) -> bool:
         return self.series.get("binaryMask") is True
 
+    @cached_property
     def instances(self) -> dict[int, str]:
         """Instance id -> its segmentMap key, for keys that are instance ids."""
         return {int(key): key for key in self.segment_map if _instance_id(key) is not None}
@@ -82,17 +85,53 @@ def _instance_id(key: str) -> int | None:
     return None
 
 
-def _series_masks(doc: Document, ctx: Context) -> list[SeriesMasks]:
-    cached = doc.cache.get(_SERIES)
+@dataclass
+class DocumentMasks:
+    """A document's series, sorted once into the groups the rules look at (so that a list of
+    100,000 tasks with remote masks costs each rule only a glance)."""
+
+    series: list[SeriesMasks]  # with `segmentations` or a `segmentMap`
+    local: list[SeriesMasks]  # with at least one local path
+    binary: list[SeriesMasks]  # `binaryMask: true`
+    with_masks: list[SeriesMasks]  # with an entry that has `mask`
+    with_groups: list[SeriesMasks]  # with an entry that has `overlappingGroups`
+    with_files: list[SeriesMasks] | None = None  # with at least one scanned file (after scanning)
+
+
+def _document_masks(doc: Document, ctx: Context) -> DocumentMasks:
+    cached: DocumentMasks | None = doc.cache.get(_SERIES)
     if cached is None:
         by_series: dict[str, list[MaskRef]] = defaultdict(list)
         for ref in maskpaths.segmentation_refs(doc, ctx.root):
             by_series[ref.series_pointer].append(ref)
-        cached = [SeriesMasks(doc, pointer, series, by_series.get(pointer, []))
-                  for pointer, series in walk.all_series(doc)
-                  if pointer in by_series or walk.segment_map(series)]
+        every = [SeriesMasks(doc, pointer, series, by_series.get(pointer, []))
+                 for pointer, series in walk.all_series(doc)
+                 if pointer in by_series or walk.segment_map(series)]
+        cached = DocumentMasks(
+            series=every,
+            local=[s for s in every if any(r.where == maskpaths.LOCAL for r in s.refs)],
+            binary=[s for s in every if s.binary],
+            with_masks=[s for s in every if _has_entry_key(s, "mask")],
+            with_groups=[s for s in every if _has_entry_key(s, "overlappingGroups")],
+        )
         doc.cache[_SERIES] = cached
     return cached
+
+
+def _has_entry_key(series: SeriesMasks, key: str) -> bool:
+    return any(isinstance(entry, dict) and key in entry for entry in series.segment_map.values())
+
+
+def _series_masks(doc: Document, ctx: Context) -> list[SeriesMasks]:
+    return _document_masks(doc, ctx).series
+
+
+def _with_files(doc: Document, ctx: Context) -> list[SeriesMasks]:
+    """Series with at least one scanned mask file (the only ones content rules look at)."""
+    masks = _document_masks(doc, ctx)
+    if masks.with_files is None:
+        masks.with_files = [s for s in masks.local if _scanned(ctx, s)]
+    return masks.with_files
 
 
 def _is_file(ctx: Context, path: Path) -> bool:
@@ -126,7 +165,7 @@ def mask_scans(ctx: Context) -> dict[Path, ScanResult]:
     scans: dict[Path, ScanResult] | None = ctx.shared.get(_SCANS)
     if scans is None:
         paths = [ref.path for doc in ctx.documents if doc.parsed and doc.kind in TASK_KINDS
-                 for series in _series_masks(doc, ctx) for ref in series.refs
+                 for series in _document_masks(doc, ctx).local for ref in series.refs
                  if ref.path is not None and _scannable(ctx, ref)]
         scans = scan_masks(paths, _settings(ctx))
         ctx.shared[_SCANS] = scans
@@ -139,13 +178,20 @@ def _result(ctx: Context, ref: MaskRef) -> ScanResult | None:
     return mask_scans(ctx).get(ref.path) if ref.path is not None else None
 
 
+def _scanned(ctx: Context, series: SeriesMasks) -> list[tuple[MaskRef, ScanResult]]:
+    """The series' files that were scanned, with their results (computed once per series)."""
+    if series.scanned is None:
+        pairs = [(ref, _result(ctx, ref)) for ref in series.refs]
+        series.scanned = [(ref, result) for ref, result in pairs if result is not None]
+    return series.scanned
+
+
 def _file_hits(doc: Document, ctx: Context,
                check: Callable[[ScanResult], str | None]) -> Iterator[Hit]:
     """A finding at each path string whose file's scan result `check` objects to."""
-    for series in _series_masks(doc, ctx):
-        for ref in series.refs:
-            result = _result(ctx, ref)
-            message = None if result is None else check(result)
+    for series in _with_files(doc, ctx):
+        for ref, result in _scanned(ctx, series):
+            message = check(result)
             if message:
                 yield Hit(f"`{ref.written}` {message}", ref.pointer, key=series.key(ref.written))
 
@@ -182,7 +228,7 @@ def mask_file_missing(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         {"items": "ct.nii.gz", "segmentations": "seg.nii.gz", "segmentMap": {"1": "Liver"}}
     """
-    for series in _series_masks(doc, ctx):
+    for series in _document_masks(doc, ctx).local:
         for ref in series.refs:
             if ref.where != maskpaths.LOCAL or ref.path is None:
                 continue
@@ -216,7 +262,7 @@ def mask_outside_root(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         "segmentations": "labels/seg.nii.gz"   (the file moved inside the dataset)
     """
-    for series in _series_masks(doc, ctx):
+    for series in _document_masks(doc, ctx).local:
         for ref in series.refs:
             if ref.where == maskpaths.LOCAL and ref.escapes_root:
                 yield Hit(f"`{ref.written}` is outside the linted root `{ctx.root}`: the dataset "
@@ -224,24 +270,29 @@ def mask_outside_root(doc: Document, ctx: Context) -> Iterator[Hit]:
                           "that contains both)", ref.pointer, key=series.key(ref.written))
 
 
-@rule("RB303", "remote-mask-not-checked", INFO, "A remote segmentation file is not checked.",
+@rule("RB303", "remote-mask-not-checked", INFO, "Remote segmentation files are not checked.",
       kinds=TASK_KINDS)
 def remote_mask_not_checked(doc: Document, ctx: Context) -> Iterator[Hit]:
     """
-    A segmentation path is a URI (`s3://`, `gs://`, `http(s)://`, Azure blob storage). rb-lint
-    does not download masks, so the file's existence, header and values are not checked. Lint
-    a local copy of the masks to check them, or ignore this rule (`ignore = ["RB303"]`).
+    Segmentation paths are URIs (`s3://`, `gs://`, `http(s)://`, Azure blob storage). rb-lint
+    does not download masks, so those files' existence, headers and values are not checked. One
+    finding per JSON file, at its first remote path, counts them (a list of 100,000 tasks should
+    not print 100,000 notes). Lint a local copy of the masks to check them, or ignore this rule
+    (`ignore = ["RB303"]`).
 
     Failing (informational):
         "segmentations": "s3://bucket/labels/seg.nii.gz"
     Fixed:
         "segmentations": "labels/seg.nii.gz"   (a local copy, linted before upload)
     """
-    for series in _series_masks(doc, ctx):
-        for ref in series.refs:
-            if ref.where == maskpaths.REMOTE:
-                yield Hit(f"`{ref.written}` is remote: rb-lint does not download masks, so this "
-                          "file is not checked", ref.pointer, key=series.key(ref.written))
+    remote = [(series, ref) for series in _series_masks(doc, ctx) for ref in series.refs
+              if ref.where == maskpaths.REMOTE]
+    if remote:
+        series, first = remote[0]
+        others = (f" (and {len(remote) - 1} more remote segmentation file"
+                  f"{'s' if len(remote) > 2 else ''} in this file)" if len(remote) > 1 else "")
+        yield Hit(f"`{first.written}` is remote{others}: rb-lint does not download masks, so "
+                  "remote masks are not checked", first.pointer, key=series.key(first.written))
 
 
 # -- RB304–RB305: segmentMap against the values in the files -------------------------------------
@@ -249,7 +300,7 @@ def remote_mask_not_checked(doc: Document, ctx: Context) -> Iterator[Hit]:
 def _group_members(series: SeriesMasks) -> dict[int, set[int]]:
     """overlappingGroups: group id -> the instance ids it stands for (a voxel value)."""
     groups: dict[int, set[int]] = defaultdict(set)
-    for instance, key in series.instances().items():
+    for instance, key in series.instances.items():
         entry = series.segment_map[key]
         raw = entry.get("overlappingGroups") if isinstance(entry, dict) else None
         for group in raw if isinstance(raw, list) else []:
@@ -260,13 +311,12 @@ def _group_members(series: SeriesMasks) -> dict[int, set[int]]:
 
 def _complete_results(ctx: Context, series: SeriesMasks) -> list[tuple[MaskRef, ScanResult]] | None:
     """Results of every file of the series, or None unless every one was read completely."""
-    pairs = []
-    for ref in series.refs:
-        result = _result(ctx, ref)
-        if result is None or not result.complete or result.values is None:
-            return None
-        pairs.append((ref, result))
-    return pairs or None
+    pairs = _scanned(ctx, series)
+    if not pairs or len(pairs) != len(series.refs):
+        return None
+    if any(not result.complete or result.values is None for _ref, result in pairs):
+        return None
+    return pairs
 
 
 @rule("RB304", "segment-id-not-in-masks", ERROR,
@@ -286,8 +336,8 @@ def segment_id_not_in_masks(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         "segmentations": "seg.nii.gz", "segmentMap": {"1": "Liver", "2": "Spleen"}
     """
-    for series in _series_masks(doc, ctx):
-        instances = series.instances()
+    for series in _with_files(doc, ctx):
+        instances = series.instances
         if not instances:
             continue
         if series.binary:
@@ -348,13 +398,12 @@ def unmapped_mask_values(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         "segmentations": "seg.nii.gz", "segmentMap": {"1": "Liver", "2": "Spleen", "4": "Kidney"}
     """
-    for series in _series_masks(doc, ctx):
+    for series in _with_files(doc, ctx):
         if series.binary or not isinstance(series.series.get("segmentMap"), dict):
             continue
-        known = set(series.instances()) | set(_group_members(series))
-        for ref in series.refs:
-            result = _result(ctx, ref)
-            if result is None or result.values is None:
+        known = set(series.instances) | set(_group_members(series))
+        for ref, result in _scanned(ctx, series):
+            if result.values is None:
                 continue
             extra = [v for v in result.values.present if v and v not in known]
             if extra:
@@ -371,7 +420,7 @@ def unmapped_mask_values(doc: Document, ctx: Context) -> Iterator[Hit]:
 
 def _entry_masks(series: SeriesMasks) -> Iterator[tuple[str, Any, Any]]:
     """(key, entry, its `mask` or None) for each instance entry."""
-    for key in series.instances().values():
+    for key in series.instances.values():
         entry = series.segment_map[key]
         yield key, entry, entry.get("mask") if isinstance(entry, dict) else None
 
@@ -395,9 +444,7 @@ def binary_mask_entry_unmatched(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         "segmentMap": {"1": {"category": "Liver", "mask": "masks/liver.nii.gz"}}
     """
-    for series in _series_masks(doc, ctx):
-        if not series.binary:
-            continue
+    for series in _document_masks(doc, ctx).binary:
         strings = _segmentation_strings(series)
         for key, _entry, mask in _entry_masks(series):
             if not isinstance(mask, str):
@@ -440,9 +487,7 @@ def binary_mask_file_claimed_twice(doc: Document, ctx: Context) -> Iterator[Hit]
         "1": {"category": "Liver", "mask": "liver.nii.gz"},
         "2": {"category": "Spleen", "mask": "spleen.nii.gz"}
     """
-    for series in _series_masks(doc, ctx):
-        if not series.binary:
-            continue
+    for series in _document_masks(doc, ctx).binary:
         first: dict[str, str] = {}
         for key, _entry, mask in _entry_masks(series):
             if not isinstance(mask, str):
@@ -473,9 +518,7 @@ def binary_mask_file_unclaimed(doc: Document, ctx: Context) -> Iterator[Hit]:
         "segmentMap": {"1": {"category": "Liver", "mask": "liver.nii.gz"},
                        "2": {"category": "Spleen", "mask": "spleen.nii.gz"}}
     """
-    for series in _series_masks(doc, ctx):
-        if not series.binary:
-            continue
+    for series in _document_masks(doc, ctx).binary:
         claimed = {mask for _key, _entry, mask in _entry_masks(series) if isinstance(mask, str)}
         for index, ref in enumerate(series.refs):
             if ref.written in claimed:
@@ -500,13 +543,10 @@ def binary_mask_not_binary(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed (one file per instance, or no binaryMask):
         "segmentations": ["organs.nii.gz"], "segmentMap": {"1": "Liver", "2": "Spleen"}
     """
-    for series in _series_masks(doc, ctx):
-        if not series.binary:
-            continue
+    for series in _document_masks(doc, ctx).binary:
         owner = {mask: key for key, _entry, mask in _entry_masks(series) if isinstance(mask, str)}
-        for ref in series.refs:
-            result = _result(ctx, ref)
-            nonzero = result.values.nonzero if result is not None and result.values else []
+        for ref, result in _scanned(ctx, series):
+            nonzero = result.values.nonzero if result.values else []
             if len(nonzero) < 2:
                 continue
             merged = (f"instance `{owner[ref.written]}`" if ref.written in owner
@@ -533,7 +573,7 @@ def mask_entry_without_binarymask(doc: Document, ctx: Context) -> Iterator[Hit]:
         "segmentations": ["liver.nii.gz"], "binaryMask": true,
         "segmentMap": {"1": {"category": "Liver", "mask": "liver.nii.gz"}}
     """
-    for series in _series_masks(doc, ctx):
+    for series in _document_masks(doc, ctx).with_masks:
         if series.binary:
             continue
         for key, entry, _mask in _entry_masks(series):
@@ -558,8 +598,8 @@ def overlapping_group_collision(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         "segmentMap": {"1": {"category": "Liver", "overlappingGroups": [3]}, "2": "Tumor"}
     """
-    for series in _series_masks(doc, ctx):
-        instances = series.instances()
+    for series in _document_masks(doc, ctx).with_groups:
+        instances = series.instances
         for key in instances.values():
             entry = series.segment_map[key]
             groups = entry.get("overlappingGroups") if isinstance(entry, dict) else None
@@ -886,11 +926,10 @@ def mask_grid_mismatch(doc: Document, ctx: Context) -> Iterator[Hit]:
         both resampled onto the image's grid, shape (240, 240, 155)
     """
     tolerance = ctx.config.masks.affine_tolerance
-    for series in _series_masks(doc, ctx):
+    for series in _with_files(doc, ctx):
         first: tuple[MaskRef, Header] | None = None
-        for ref in series.refs:
-            result = _result(ctx, ref)
-            header = None if result is None else _readable_header(result)
+        for ref, result in _scanned(ctx, series):
+            header = _readable_header(result)
             if header is None:
                 continue
             if first is None:
@@ -936,16 +975,14 @@ def mask_image_grid_mismatch(doc: Document, ctx: Context) -> Iterator[Hit]:
         "segmentations": "seg.nii.gz" resampled onto ct.nii.gz's grid
     """
     tolerance = ctx.config.masks.affine_tolerance
-    for series in _series_masks(doc, ctx):
-        if not series.refs:
-            continue
-        image = _image_header(ctx, doc, series)
+    for series in _with_files(doc, ctx):
+        scanned = _scanned(ctx, series)
+        image = _image_header(ctx, doc, series) if scanned else None
         if image is None:
             continue
         image_name, image_header = image
-        for ref in series.refs:
-            result = _result(ctx, ref)
-            header = None if result is None else _readable_header(result)
+        for ref, result in scanned:
+            header = _readable_header(result)
             difference = None if header is None else _grid_difference(header, image_header,
                                                                        tolerance)
             if difference:

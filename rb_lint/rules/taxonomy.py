@@ -57,16 +57,21 @@ _LISTED = 8  # names shown when there is no close match
 
 # --- Task documents against the taxonomy -----------------------------------------------------
 
-def _owners(task_pointer: str, task: walk.Task) -> Iterator[tuple[str, dict[str, Any]]]:
-    """The task and each consensus annotator and super truth: each may hold a `classification`."""
-    yield task_pointer, task
+Loc = tuple[str | int, ...]  # a JSON pointer as tokens: joined only for what is reported
+Owner = ObjectType | str  # whose attributes: an object type, or a classify list's description
+
+
+def _owners(task: walk.Task) -> Iterator[tuple[Loc, dict[str, Any]]]:
+    """The task and each consensus annotator and the super truth (relative to the task): each
+    may hold a `classification` and `series`."""
+    yield (), task
     entries = task.get("consensusTasks")
     for index, entry in enumerate(entries if isinstance(entries, list) else []):
         if isinstance(entry, dict):
-            yield join_pointer(task_pointer, "consensusTasks", index), entry
+            yield ("consensusTasks", index), entry
     truth = task.get("superTruth")
     if isinstance(truth, dict):
-        yield join_pointer(task_pointer, "superTruth"), truth
+        yield ("superTruth",), truth
 
 
 def _names(names: Iterable[str]) -> str:
@@ -79,46 +84,59 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _owner_text(owner: Owner) -> str:
+    return f"object type `{owner.display()}`" if isinstance(owner, ObjectType) else owner
+
+
 class _TaskChecker:
-    """One walk over a task document collects the hits of every task rule, by code."""
+    """One walk over a task document collects the hits of every task rule, by code.
+
+    Locations are token tuples; pointers, messages and names are built only for what is
+    reported, which keeps a clean 100 000-task export cheap."""
 
     def __init__(self, index: TaxonomyIndex) -> None:
         self.index = index
         self.hits: dict[str, list[Hit]] = defaultdict(list)
-        self._task = ("", "")  # (task pointer, fingerprint prefix): keys survive reordering
+        self._prefix = ""  # fingerprint key of the current task: survives reordering tasks
 
-    def add(self, code: str, message: str, pointer: str, at: Part = "value") -> None:
-        task_pointer, prefix = self._task
-        key = f"{prefix}{pointer[len(task_pointer):]}" if prefix else pointer
-        self.hits[code].append(Hit(message, pointer, at=at, key=key))
+    def add(self, code: str, message: str, loc: Loc, at: Part = "value") -> None:
+        key = f"{self._prefix}{join_pointer('', *loc[1:])}" if self._prefix else None
+        self.hits[code].append(Hit(message, join_pointer("", *loc), at=at, key=key))
 
     def run(self, doc: Document) -> dict[str, list[Hit]]:
-        for task_pointer, task in walk.tasks(doc):
+        if not isinstance(doc.data, list):
+            return self.hits
+        for task_index, task in enumerate(doc.data):
+            if not isinstance(task, dict):
+                continue
             name = task.get("name")
-            self._task = (task_pointer, f"task:{name}:" if isinstance(name, str) else "")
-            for owner_pointer, owner in _owners(task_pointer, task):
+            self._prefix = f"task:{name}:" if isinstance(name, str) else ""
+            for owner_loc, owner in _owners(task):
+                loc = (task_index, *owner_loc)
                 classification = owner.get("classification")
                 if isinstance(classification, dict):
-                    self.classification(join_pointer(owner_pointer, "classification"),
-                                        classification, "studyClassify")
-            for _owner, group in walk.series_groups(task_pointer, task):
-                for series_pointer, series in group:
-                    self.series(series_pointer, series)
+                    self.classification((*loc, "classification"), classification,
+                                        "studyClassify")
+                series_list = owner.get("series")
+                for index, series in enumerate(series_list if isinstance(series_list, list)
+                                               else []):
+                    if isinstance(series, dict):
+                        self.series((*loc, "series", index), series)
         return self.hits
 
     # Categories
 
-    def category(self, value: Any, pointer: str, expected: str | None,
+    def category(self, value: Any, loc: Loc, expected: str | None,
                  where: str) -> ObjectType | None:
         """Resolve a category and report it; the object type when it resolves."""
         found = self.index.resolve(value)
         if found.status == "unknown":
-            self.add(UNKNOWN_CATEGORY, self._unknown(value, found), pointer)
+            self.add(UNKNOWN_CATEGORY, self._unknown(value, found), loc)
         elif found.status == "ambiguous":
             paths = " and ".join(f"`{c.display()}`" for c in found.candidates)
             self.add(AMBIGUOUS_CATEGORY,
                      f"category `{value}` exists under several parents ({paths}): write its "
-                     f"full path, e.g. `{found.candidates[0].display()}`", pointer)
+                     f"full path, e.g. `{found.candidates[0].display()}`", loc)
         if found.object_type is None:
             return None
         object_type = found.object_type
@@ -126,13 +144,13 @@ class _TaskChecker:
             self.add(ARCHIVED_CATEGORY,
                      f"category `{object_type.display()}` is archived in the taxonomy: archived "
                      "categories are no longer offered to annotators; map this label to an "
-                     "active category or restore the category", pointer)
+                     "active category or restore the category", loc)
         actual = object_type.label_type
         if expected is not None and actual in LABEL_HOMES and actual != expected:
             self.add(LABEL_TYPE_MISMATCH,
                      f"`{object_type.display()}` is a {actual} object type, but {where} needs "
                      f"{expected}: use a {expected} category here, or move this label to "
-                     f"{LABEL_HOMES[actual]}", pointer)
+                     f"{LABEL_HOMES[actual]}", loc)
         return object_type
 
     def _unknown(self, value: Any, found: Resolution) -> str:
@@ -149,9 +167,9 @@ class _TaskChecker:
         names = self.index.leaf_names()
         return f"{message}; its categories include {_names(names)}" if names else message
 
-    def semantic_id(self, instance: str, pointer: str, category: Any,
+    def semantic_id(self, instance: str, loc: Loc, category: Any,
                     object_type: ObjectType) -> None:
-        if not _INSTANCE_ID.match(instance) or object_type.class_id is None:
+        if object_type.class_id is None or not _INSTANCE_ID.match(instance):
             return
         expected = object_type.class_id + 1
         if int(instance) == expected:
@@ -161,98 +179,98 @@ class _TaskChecker:
         self.add(SEMANTIC_INSTANCE_ID,
                  f"semantic mask: key `{instance}` maps to `{object_type.display()}` (classId "
                  f"{object_type.class_id}), but semantic masks store classId + 1: expected key "
-                 f"`{expected}`{note}", pointer, at="key")
+                 f"`{expected}`{note}", loc, at="key")
 
     # Series and labels
 
-    def series(self, pointer: str, series: walk.Series) -> None:
+    def series(self, loc: Loc, series: walk.Series) -> None:
         semantic = series.get("semanticMask") is True and self.index.version == 2
         for instance, value in walk.segment_map(series).items():
             if instance in SERIES_FLAGS:
                 continue
-            entry_pointer = join_pointer(pointer, "segmentMap", instance)
-            category = value.get("category") if isinstance(value, dict) else value
-            category_pointer = (join_pointer(entry_pointer, "category")
-                                if isinstance(value, dict) else entry_pointer)
-            if isinstance(value, dict) and "category" not in value:
-                continue
-            object_type = self.category(category, category_pointer, "SEGMENTATION",
-                                        "`segmentMap`")
+            entry: Loc = (*loc, "segmentMap", instance)
             if isinstance(value, dict):
-                self.label_attributes(value.get("attributes"),
-                                      join_pointer(entry_pointer, "attributes"), object_type)
+                if "category" not in value:
+                    continue
+                category = value["category"]
+                object_type = self.category(category, (*entry, "category"), "SEGMENTATION",
+                                            "`segmentMap`")
+                self.label_attributes(value.get("attributes"), (*entry, "attributes"),
+                                      object_type)
+            else:
+                category = value
+                object_type = self.category(value, entry, "SEGMENTATION", "`segmentMap`")
             if semantic and object_type is not None:
-                self.semantic_id(instance, entry_pointer, category, object_type)
+                self.semantic_id(instance, entry, category, object_type)
         for key, label_type in LABEL_LISTS.items():
-            self.labels(pointer, key, series.get(key), lambda _label, t=label_type: t)
-        self.labels(pointer, "measurements", series.get("measurements"),
-                    lambda label: MEASUREMENT_TYPES.get(label.get("type")))
+            labels = series.get(key)
+            if labels is not None:
+                self.labels(loc, key, labels, lambda _label, t=label_type: t)
+        if series.get("measurements") is not None:
+            self.labels(loc, "measurements", series["measurements"],
+                        lambda label: MEASUREMENT_TYPES.get(label.get("type")))
         classifications = series.get("classifications")
         for index, item in enumerate(classifications if isinstance(classifications, list) else []):
             if isinstance(item, dict):
-                self.classification(join_pointer(pointer, "classifications", index), item,
-                                    "seriesClassify")
-        self.instance_classifications(pointer, series.get("instanceClassifications"))
+                self.classification((*loc, "classifications", index), item, "seriesClassify")
+        if series.get("instanceClassifications") is not None:
+            self.instance_classifications(loc, series["instanceClassifications"])
 
-    def labels(self, pointer: str, key: str, labels: Any, label_type: Any) -> None:
+    def labels(self, loc: Loc, key: str, labels: Any, label_type: Any) -> None:
         if not isinstance(labels, list):
             return
         for index, label in enumerate(labels):
             if not isinstance(label, dict) or "category" not in label:
                 continue
-            label_pointer = join_pointer(pointer, key, index)
-            expected = label_type(label)
-            object_type = self.category(label["category"], join_pointer(label_pointer, "category"),
-                                        expected, f"`{key}`")
-            self.label_attributes(label.get("attributes"),
-                                  join_pointer(label_pointer, "attributes"), object_type)
+            label_loc = (*loc, key, index)
+            object_type = self.category(label["category"], (*label_loc, "category"),
+                                        label_type(label), f"`{key}`")
+            self.label_attributes(label.get("attributes"), (*label_loc, "attributes"),
+                                  object_type)
 
-    def classification(self, pointer: str, item: dict[str, Any], classify_key: str) -> None:
+    def classification(self, loc: Loc, item: dict[str, Any], classify_key: str) -> None:
         if "category" in item:
-            self.category(item["category"], join_pointer(pointer, "category"), None,
-                          "a classification")
-        if self.index.version == 2:
-            self.attributes(item.get("attributes"), join_pointer(pointer, "attributes"),
+            self.category(item["category"], (*loc, "category"), None, "a classification")
+        if self.index.version == 2 and item.get("attributes") is not None:
+            self.attributes(item["attributes"], (*loc, "attributes"),
                             self.index.classify[classify_key], f"the taxonomy's `{classify_key}`")
 
-    def instance_classifications(self, pointer: str, items: Any) -> None:
+    def instance_classifications(self, loc: Loc, items: Any) -> None:
         if self.index.version != 2 or not isinstance(items, list):
             return
         for index, item in enumerate(items):
             values = item.get("values") if isinstance(item, dict) else None
             if isinstance(values, dict):
-                self.attributes(values, join_pointer(pointer, "instanceClassifications", index,
-                                                     "values"),
+                self.attributes(values, (*loc, "instanceClassifications", index, "values"),
                                 self.index.classify["instanceClassify"],
                                 "the taxonomy's `instanceClassify`")
 
     # Attributes
 
-    def label_attributes(self, raw: Any, pointer: str, object_type: ObjectType | None) -> None:
-        if object_type is not None and self.index.version == 2:
-            self.attributes(raw, pointer, object_type.attributes,
-                            f"object type `{object_type.display()}`")
+    def label_attributes(self, raw: Any, loc: Loc, object_type: ObjectType | None) -> None:
+        if raw is not None and object_type is not None and self.index.version == 2:
+            self.attributes(raw, loc, object_type.attributes, object_type)
 
-    def attributes(self, raw: Any, pointer: str, known: AttributeList, owner: str) -> None:
+    def attributes(self, raw: Any, loc: Loc, known: AttributeList, owner: Owner) -> None:
         if isinstance(raw, dict):  # V1 form: {name: value}
             for name, value in raw.items():
-                name_pointer = join_pointer(pointer, name)
+                name_loc = (*loc, name)
                 attribute = known.by_name.get(name)
                 if attribute is None:
                     self.add(UNKNOWN_ATTRIBUTE, self._unknown_attribute(f"attribute `{name}`",
                                                                         name, known, owner),
-                             name_pointer, at="key")
+                             name_loc, at="key")
                     continue
-                self.archived_attribute(attribute, name_pointer, "key")
-                self.value(attribute, value, name_pointer)
+                self.archived_attribute(attribute, name_loc, "key")
+                self.value(attribute, value, name_loc)
         elif isinstance(raw, list):  # V2 form: [{attrId, name, optionId, value}]
             for index, entry in enumerate(raw):
                 if isinstance(entry, dict):
-                    self.attribute_entry(entry, join_pointer(pointer, index), known, owner)
+                    self.attribute_entry(entry, (*loc, index), known, owner)
 
     def _unknown_attribute(self, what: str, name: str | None, known: AttributeList,
-                           owner: str) -> str:
-        message = f"{what} is not defined for {owner}"
+                           owner: Owner) -> str:
+        message = f"{what} is not defined for {_owner_text(owner)}"
         suggestion = closest_name(name, known.names()) if name is not None else None
         if suggestion:
             return f"{message}: did you mean `{suggestion}`?"
@@ -260,12 +278,12 @@ class _TaskChecker:
             return f"{message}; its attributes are {_names(known.names())}"
         return f"{message}, which has no attributes"
 
-    def attribute_entry(self, entry: dict[str, Any], pointer: str, known: AttributeList,
-                        owner: str) -> None:
+    def attribute_entry(self, entry: dict[str, Any], loc: Loc, known: AttributeList,
+                        owner: Owner) -> None:
         attr_id = _int(entry.get("attrId"))
         name = entry.get("name") if isinstance(entry.get("name"), str) else None
         if attr_id is not None:
-            where = join_pointer(pointer, "attrId")
+            where: Loc = (*loc, "attrId")
             attribute = known.by_id.get(attr_id)
             if attribute is None:
                 self.add(UNKNOWN_ATTRIBUTE, self._unknown_attribute(f"attrId {attr_id}", name,
@@ -273,11 +291,11 @@ class _TaskChecker:
                 return
             if name is not None and name != attribute.name:
                 self.add(UNKNOWN_ATTRIBUTE,
-                         f"attrId {attr_id} is `{attribute.name}` on {owner}, not `{name}`: fix "
-                         "the id or the name", join_pointer(pointer, "name"))
+                         f"attrId {attr_id} is `{attribute.name}` on {_owner_text(owner)}, not "
+                         f"`{name}`: fix the id or the name", (*loc, "name"))
                 return
         elif name is not None:
-            where = join_pointer(pointer, "name")
+            where = (*loc, "name")
             found = known.by_name.get(name)
             if found is None:
                 self.add(UNKNOWN_ATTRIBUTE, self._unknown_attribute(f"attribute `{name}`", name,
@@ -288,30 +306,30 @@ class _TaskChecker:
             return
         self.archived_attribute(attribute, where, "value")
         if entry.get("optionId") is not None:
-            self.option_ids(attribute, entry["optionId"], join_pointer(pointer, "optionId"))
+            self.option_ids(attribute, entry["optionId"], (*loc, "optionId"))
         if entry.get("value") is not None:
-            self.value(attribute, entry["value"], join_pointer(pointer, "value"))
+            self.value(attribute, entry["value"], (*loc, "value"))
 
-    def archived_attribute(self, attribute: Attribute, pointer: str, at: Part) -> None:
+    def archived_attribute(self, attribute: Attribute, loc: Loc, at: Part) -> None:
         if attribute.archived:
             self.add(ARCHIVED_ATTRIBUTE,
                      f"attribute `{attribute.name}` is archived in the taxonomy: annotators no "
-                     "longer see it; drop the value or restore the attribute", pointer, at=at)
+                     "longer see it; drop the value or restore the attribute", loc, at=at)
 
-    def option_ids(self, attribute: Attribute, raw: Any, pointer: str) -> None:
+    def option_ids(self, attribute: Attribute, raw: Any, loc: Loc) -> None:
         if attribute.attr_type in ("BOOL", "TEXT"):
             self.add(INVALID_ATTRIBUTE_VALUE,
                      f"`{attribute.name}` is a {attribute.attr_type} attribute, which has no "
-                     "options: give its `value` instead of an `optionId`", pointer)
+                     "options: give its `value` instead of an `optionId`", loc)
             return
         if attribute.attr_type == "SELECT" and isinstance(raw, list) and len(raw) != 1:
             self.add(INVALID_ATTRIBUTE_VALUE,
                      f"`{attribute.name}` is a SELECT attribute: it takes one optionId, not "
-                     f"{len(raw)}", pointer)
+                     f"{len(raw)}", loc)
             return
-        elements = [(pointer, raw)] if not isinstance(raw, list) else [
-            (join_pointer(pointer, k), v) for k, v in enumerate(raw)]
-        for element_pointer, option_id in elements:
+        elements: list[tuple[Loc, Any]] = [(loc, raw)] if not isinstance(raw, list) else [
+            ((*loc, k), v) for k, v in enumerate(raw)]
+        for element_loc, option_id in elements:
             if _int(option_id) is None:
                 continue
             option = attribute.option_with_id(option_id)
@@ -319,49 +337,48 @@ class _TaskChecker:
                 ids = ", ".join(f"{o.option_id} `{o.name}`" for o in attribute.options[:_LISTED])
                 self.add(INVALID_ATTRIBUTE_VALUE,
                          f"optionId {option_id} is not an option of `{attribute.name}` (its "
-                         f"options: {ids or 'none'})", element_pointer)
+                         f"options: {ids or 'none'})", element_loc)
             elif option.archived:
-                self.archived_option(attribute, option.name, element_pointer)
+                self.archived_option(attribute, option.name, element_loc)
 
-    def archived_option(self, attribute: Attribute, option: str, pointer: str) -> None:
+    def archived_option(self, attribute: Attribute, option: str, loc: Loc) -> None:
         self.add(ARCHIVED_ATTRIBUTE,
                  f"option `{option}` of `{attribute.name}` is archived in the taxonomy: "
-                 "annotators can no longer choose it; pick an active option", pointer)
+                 "annotators can no longer choose it; pick an active option", loc)
 
-    def value(self, attribute: Attribute, value: Any, pointer: str) -> None:
+    def value(self, attribute: Attribute, value: Any, loc: Loc) -> None:
         kind = attribute.attr_type
-        shown = render_category(value) if not isinstance(value, bool) else str(value).lower()
         if kind == "BOOL" and not isinstance(value, bool):
             self.add(INVALID_ATTRIBUTE_VALUE,
                      f"`{attribute.name}` is a BOOL attribute: its value is true or false, not "
-                     f"`{shown}`", pointer)
+                     f"`{_shown(value)}`", loc)
         elif kind == "TEXT" and not isinstance(value, str):
             self.add(INVALID_ATTRIBUTE_VALUE,
                      f"`{attribute.name}` is a TEXT attribute: its value is a string, not "
-                     f"`{shown}`", pointer)
+                     f"`{_shown(value)}`", loc)
         elif kind == "SELECT":
             if isinstance(value, str):
-                self.option_name(attribute, value, pointer)
+                self.option_name(attribute, value, loc)
             else:
                 self.add(INVALID_ATTRIBUTE_VALUE,
                          f"`{attribute.name}` is a SELECT attribute: its value is one option "
-                         f"name (a string), not `{shown}`", pointer)
+                         f"name (a string), not `{_shown(value)}`", loc)
         elif kind == "MULTISELECT":
             if not isinstance(value, list):
                 example = f'["{value}"]' if isinstance(value, str) else '["..."]'
                 self.add(INVALID_ATTRIBUTE_VALUE,
                          f"`{attribute.name}` is a MULTISELECT attribute: its value is a list of "
-                         f"option names, e.g. `{example}`, not `{shown}`", pointer)
+                         f"option names, e.g. `{example}`, not `{_shown(value)}`", loc)
                 return
             for index, item in enumerate(value):
                 if isinstance(item, str):
-                    self.option_name(attribute, item, join_pointer(pointer, index))
+                    self.option_name(attribute, item, (*loc, index))
 
-    def option_name(self, attribute: Attribute, name: str, pointer: str) -> None:
+    def option_name(self, attribute: Attribute, name: str, loc: Loc) -> None:
         option = attribute.option_named(name)
         if option is not None:
             if option.archived:
-                self.archived_option(attribute, name, pointer)
+                self.archived_option(attribute, name, loc)
             return
         message = f"`{name}` is not an option of `{attribute.name}`"
         suggestion = closest_name(name, attribute.option_names())
@@ -369,7 +386,11 @@ class _TaskChecker:
             message += f": did you mean `{suggestion}`?"
         elif attribute.options:
             message += f"; its options are {_names(attribute.option_names())}"
-        self.add(INVALID_ATTRIBUTE_VALUE, message, pointer)
+        self.add(INVALID_ATTRIBUTE_VALUE, message, loc)
+
+
+def _shown(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else render_category(value)
 
 
 def _task_hits(doc: Document, ctx: Context) -> dict[str, list[Hit]]:

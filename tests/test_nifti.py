@@ -1,0 +1,369 @@
+"""The streaming NIfTI scanner, checked against nibabel and numpy on real files."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import zlib
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from test_nifti_support import ROTATED, save, write_nifti
+
+from rb_lint.maskcache import CACHEDIR_TAG, MaskCache, file_digest
+from rb_lint.nifti import (
+    COMPRESSION,
+    CORRUPT,
+    NOT_NIFTI,
+    TOO_LARGE,
+    UNSUPPORTED,
+    ValueCollector,
+    read_header,
+    scan_file,
+)
+from rb_lint.nifti.batch import BatchSettings, Progress, scan_masks
+from rb_lint.nifti.header import NotNifti, parse_header
+from rb_lint.nifti.stream import BACKEND, CorruptStream, chunks
+
+CORPUS = Path(__file__).parent / "data" / "corpus"
+LIBRARIES = ["zlib", *(["isal"] if BACKEND == "isal" else [])]
+INTEGER_DTYPES = ["u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8"]
+FLOAT_DTYPES = ["f4", "f8"]
+
+
+def expected_present(array: np.ndarray) -> list[int]:
+    """What the platform would see, computed the slow, obvious way: np.unique."""
+    values = np.unique(array.astype(array.dtype.newbyteorder("=")))
+    if values.dtype.kind == "f":
+        values = np.rint(values[np.isfinite(values)])
+    return sorted({int(v) for v in values if 0 <= v <= 65535})
+
+
+# -- headers -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("order", ["<", ">"])
+@pytest.mark.parametrize("codes", [(0, 2), (1, 0), (0, 0), (2, 1)])
+def test_header_matches_nibabel(tmp_path: Path, version: int, order: str,
+                                codes: tuple[int, int]) -> None:
+    qform_code, sform_code = codes
+    path = write_nifti(tmp_path / "m.nii.gz", np.zeros((5, 6, 7), np.int16), version=version,
+                       order=order, affine=ROTATED, qform_code=qform_code, sform_code=sform_code,
+                       slope=2.0, inter=-1.0)
+    result = read_header(path)
+    image = nib.load(path)
+    header = result.header
+    assert header is not None and not result.problems
+    assert (header.version, header.byteorder, header.shape) == (version, order, (5, 6, 7))
+    assert header.numpy_dtype == order + "i2"
+    assert (header.qform_code, header.sform_code) == codes
+    assert (header.scl_slope, header.scl_inter) == (2.0, -1.0) and header.scaled
+    np.testing.assert_allclose(header.affine, image.affine, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.glob("*.nii*")
+                                        if "dconn" not in p.name))
+def test_corpus_headers_and_values_match_nibabel(name: str) -> None:
+    image = nib.load(CORPUS / name)
+    result = scan_file(CORPUS / name)
+    assert result.header is not None and result.complete
+    assert result.header.shape == image.shape
+    np.testing.assert_allclose(result.header.affine, image.affine, atol=1e-4)
+    raw = np.asanyarray(image.dataobj.get_unscaled())
+    assert result.values is not None and result.values.present == expected_present(raw)
+
+
+def test_cifti_file_is_not_a_volume() -> None:
+    result = scan_file(CORPUS / "row_major.dconn.nii")
+    problem = result.problem(NOT_NIFTI)
+    assert problem is not None and "CIFTI-2" in problem.message and result.values is None
+
+
+@pytest.mark.parametrize(("content", "said"), [
+    (b"label,value\n1,liver\n" * 30, "a text file (it starts with `label,value`)"),
+    (b"NRRD0004\n# Complete NRRD file format specification\n" + bytes(400), "an NRRD file"),
+    (b"\x00" * 128 + b"DICM" + bytes(300), "a DICOM file"),
+    (b"\x01\x02", "only 2 bytes long"),
+    (bytes(600), "neither 348 (NIfTI-1) nor 540 (NIfTI-2)"),
+])
+def test_foreign_files_are_named(tmp_path: Path, content: bytes, said: str) -> None:
+    path = tmp_path / "seg.nii"
+    path.write_bytes(content)
+    problem = scan_file(path).problem(NOT_NIFTI)
+    assert problem is not None and said in problem.message
+
+
+def test_analyze_and_pair_headers_are_not_single_file_nifti(tmp_path: Path) -> None:
+    good = write_nifti(tmp_path / "m.nii", np.zeros((2, 2, 2), np.uint8)).read_bytes()
+    analyze = good[:344] + b"\x00" * 4 + good[348:]
+    pair = good[:344] + b"ni1\x00" + good[348:]
+    with pytest.raises(NotNifti, match=r"Analyze 7\.5"):
+        parse_header(analyze)
+    with pytest.raises(NotNifti, match="two-file NIfTI pair"):
+        parse_header(pair)
+
+
+# -- values: the property test -------------------------------------------------------------------
+
+@st.composite
+def arrays_and_splits(draw: st.DrawFn) -> tuple[np.ndarray, list[int]]:
+    kind = draw(st.sampled_from(INTEGER_DTYPES + FLOAT_DTYPES))
+    order = draw(st.sampled_from("<>"))
+    dtype = np.dtype(order + kind)
+    # Runs of repeated values, like masks, mixed with noise; floats include NaN, inf, fractions.
+    if kind.startswith("f"):
+        elements = st.sampled_from([0.0, -0.0, 1.0, 2.0, 2.5, -3.0, 70000.0, 1e-3, float("nan"),
+                                    float("inf"), -float("inf"), 65535.4])
+    else:
+        elements = None
+    base = draw(hnp.arrays(dtype, st.integers(0, 40), elements=elements))
+    repeats = draw(hnp.arrays(np.int64, len(base), elements=st.integers(1, 9)))
+    array = np.repeat(base, repeats).astype(dtype)
+    size = array.nbytes
+    cuts = sorted(draw(st.lists(st.integers(0, size), max_size=12)))
+    return array, cuts
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(arrays_and_splits())
+def test_values_match_np_unique_whatever_the_chunking(case: tuple[np.ndarray, list[int]]) -> None:
+    array, cuts = case
+    raw = array.tobytes()
+    collector = ValueCollector(array.dtype)
+    for start, end in zip([0, *cuts], [*cuts, len(raw)], strict=True):
+        collector.feed(raw[start:end])  # boundaries anywhere, mid-voxel included
+    values = collector.finish()
+    assert values.present == expected_present(array)
+    native = array.astype(array.dtype.newbyteorder("="))
+    finite = (native[np.isfinite(native)] if native.dtype.kind == "f" else native).astype(float)
+    assert bool(values.negative) == bool((np.rint(finite) < 0).any() if len(finite) else False)
+    assert bool(values.above) == bool((np.rint(finite) > 65535).any() if len(finite) else False)
+    if native.dtype.kind == "f":
+        assert bool(values.non_finite) == bool((~np.isfinite(native)).any())
+        assert bool(values.non_integral) == bool((finite != np.rint(finite)).any())
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize("kind", INTEGER_DTYPES + FLOAT_DTYPES)
+@pytest.mark.parametrize("order", ["<", ">"])
+@pytest.mark.parametrize("suffix", [".nii", ".nii.gz"])
+def test_whole_files_with_tiny_chunks(tmp_path: Path, library: str, kind: str, order: str,
+                                      suffix: str) -> None:
+    rng = np.random.default_rng(len(kind) + ord(order))
+    array = np.repeat(rng.integers(0, 300, 60), rng.integers(1, 30, 60))[:600]
+    array = array.reshape(6, 10, 10).astype(order + kind)
+    path = write_nifti(tmp_path / f"m{suffix}", array, order=order)
+    for chunk_size in (3, 7, 4096):  # 3 and 7 bytes: every voxel of 2+ bytes gets cut
+        result = scan_file(path, chunk_size=chunk_size, library=library)
+        assert result.complete and not result.problems
+        assert result.values is not None and result.values.present == expected_present(array)
+
+
+def test_uniform_and_speckled_chunks(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    speckle = rng.integers(0, 6, size=(64, 64, 40), dtype=np.uint8)
+    speckle[10, 10, 10] = 9  # one voxel, deep inside a chunk full of changes
+    zeros = np.zeros((64, 64, 40), np.int16)
+    zeros[-1, -1, -1] = 300
+    for array in (speckle, zeros):
+        result = scan_file(save(tmp_path / "m.nii.gz", array), chunk_size=4096)
+        assert result.values is not None and result.values.present == expected_present(array)
+
+
+# -- damaged files ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_truncated_gzip(tmp_path: Path, library: str) -> None:
+    path = save(tmp_path / "m.nii.gz", np.arange(4000, dtype=np.int16).reshape(20, 20, 10))
+    path.write_bytes(path.read_bytes()[:-100])
+    result = scan_file(path, library=library)
+    problem = result.problem(CORRUPT)
+    assert problem is not None and "truncated" in problem.message and not result.complete
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_bad_crc(tmp_path: Path, library: str) -> None:
+    path = save(tmp_path / "m.nii.gz", np.ones((8, 8, 8), np.uint8))
+    damaged = bytearray(path.read_bytes())
+    damaged[-6] ^= 0xFF  # inside the CRC-32 trailer
+    path.write_bytes(bytes(damaged))
+    result = scan_file(path, library=library)
+    problem = result.problem(CORRUPT)
+    assert problem is not None and "checksum" in problem.message
+
+
+def test_short_data(tmp_path: Path) -> None:
+    array = np.ones((10, 10, 10), np.int16)
+    path = write_nifti(tmp_path / "m.nii", array, payload=array.tobytes()[:1500])
+    result = scan_file(path)
+    problem = result.problem(CORRUPT)
+    assert problem is not None and "holds 1,500 bytes of voxel data where its header promises 2,000"\
+        in problem.message
+    assert result.values is not None and result.values.present == [1] and not result.complete
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_concatenated_members_padding_and_trailing_bytes(tmp_path: Path, library: str) -> None:
+    array = np.arange(1000, dtype=np.uint16).reshape(10, 10, 10)
+    raw = write_nifti(tmp_path / "m.nii", array).read_bytes()
+    path = tmp_path / "m.nii.gz"
+    path.write_bytes(gzip.compress(raw[:1000]) + b"\x00" * 8 + gzip.compress(raw[1000:])
+                     + b"not gzip")
+    result = scan_file(path, library=library)
+    assert result.complete and not result.problems
+    assert result.values is not None and result.values.present == list(range(1000))
+
+
+def test_stream_reports_corruption_inside_the_deflate_data(tmp_path: Path) -> None:
+    data = gzip.compress(os.urandom(5000))
+    damaged = data[:20] + bytes(b ^ 0x55 for b in data[20:60]) + data[60:]
+    with pytest.raises(CorruptStream):
+        for _chunk in chunks(io.BytesIO(damaged), True, 1024):  # type: ignore[arg-type]
+            pass
+
+
+def test_size_limit_is_checked_before_reading_data(tmp_path: Path) -> None:
+    # The header promises 10^12 bytes; the file holds none of them: no data is read.
+    path = write_nifti(tmp_path / "m.nii.gz", np.zeros(1, np.uint8),
+                       shape=(10000, 10000, 10000), payload=b"")
+    result = scan_file(path, max_bytes=4 * 1024**3)
+    assert result.problem(TOO_LARGE) is not None and result.problem(CORRUPT) is None
+    assert result.values is None and not result.cacheable
+
+
+def test_unsupported_datatypes(tmp_path: Path) -> None:
+    rgb = write_nifti(tmp_path / "rgb.nii", np.zeros((2, 2, 2), np.uint8), datatype=128,
+                      payload=bytes(24))
+    complex_ = write_nifti(tmp_path / "c.nii", np.zeros((2, 2, 2), np.complex64))
+    for path, name in ((rgb, "RGB24"), (complex_, "complex64")):
+        problem = scan_file(path).problem(UNSUPPORTED)
+        assert problem is not None and name in problem.message
+
+
+def test_compression_must_match_the_name(tmp_path: Path) -> None:
+    raw = write_nifti(tmp_path / "a.nii", np.ones((2, 2, 2), np.uint8))
+    (tmp_path / "b.nii").write_bytes(gzip.compress(raw.read_bytes()))
+    (tmp_path / "c.nii.gz").write_bytes(raw.read_bytes())
+    for name, said in (("b.nii", "named `.nii`"), ("c.nii.gz", "not gzip-compressed")):
+        result = scan_file(tmp_path / name)
+        problem = result.problem(COMPRESSION)
+        assert problem is not None and said in problem.message
+        assert result.values is not None and result.values.present == [1]  # still checked
+
+
+def test_unreadable_path_is_a_problem_not_an_exception(tmp_path: Path) -> None:
+    result = scan_file(tmp_path)  # a directory
+    assert [p.kind for p in result.problems] == ["unreadable"]
+
+
+# -- cache ---------------------------------------------------------------------------------------
+
+def test_cache_round_trip_and_tag(tmp_path: Path) -> None:
+    mask = save(tmp_path / "m.nii.gz", np.arange(8, dtype=np.uint8).reshape(2, 2, 2))
+    cache_dir = tmp_path / ".rb_lint_cache"
+    settings_ = BatchSettings(cache_dir=cache_dir)
+    first = scan_masks([mask], settings_)[mask]
+    assert (cache_dir / "CACHEDIR.TAG").read_text() == CACHEDIR_TAG
+    digest = file_digest(mask)
+    again = MaskCache(cache_dir).load(digest, str(mask))
+    assert again is not None and again.values == first.values and again.header == first.header
+    assert MaskCache(cache_dir, tool_version="9.9.9").load(digest, str(mask)) is None
+    assert not list(cache_dir.rglob("*.part"))  # atomic writes leave no temporary files
+
+
+def test_cached_result_is_used_without_decompressing(tmp_path: Path) -> None:
+    mask = save(tmp_path / "m.nii.gz", np.ones((4, 4, 4), np.uint8))
+    cache_dir = tmp_path / "cache"
+    scan_masks([mask], BatchSettings(cache_dir=cache_dir))
+    entry = next(cache_dir.rglob("*.rbscan"))
+    stored = json.loads(entry.read_text())
+    stored["result"]["values"]["present"] = [0, 77]  # a marker only the cache can produce
+    entry.write_text(json.dumps(stored))
+    result = scan_masks([mask], BatchSettings(cache_dir=cache_dir))[mask]
+    assert result.values is not None and result.values.present == [0, 77]
+
+
+def test_stat_memo_skips_hashing_an_unchanged_file(tmp_path: Path) -> None:
+    mask = save(tmp_path / "m.nii.gz", np.ones((4, 4, 4), np.uint8))
+    os.utime(mask, ns=(10**18, 10**18))  # well before it is hashed: the memo may be trusted
+    cache_dir = tmp_path / "cache"
+    scan_masks([mask], BatchSettings(cache_dir=cache_dir))
+    assert MaskCache(cache_dir).lookup(mask) is not None
+    os.utime(mask, ns=(10**18, 10**18 + 1))  # touched: re-hash
+    assert MaskCache(cache_dir).lookup(mask) is None
+
+
+def test_fresh_files_are_not_trusted_from_the_memo(tmp_path: Path) -> None:
+    mask = save(tmp_path / "m.nii.gz", np.ones((4, 4, 4), np.uint8))
+    cache_dir = tmp_path / "cache"
+    scan_masks([mask], BatchSettings(cache_dir=cache_dir))
+    assert MaskCache(cache_dir).lookup(mask) is None  # written < 2 s before it was hashed
+
+
+@pytest.mark.parametrize("garbage", [b"", b"{not json", b"[]", b'{"digest": "x", "result": 1}',
+                                     b"\xff\xfe\x00"])
+def test_corrupted_cache_entries_are_ignored(tmp_path: Path, garbage: bytes) -> None:
+    mask = save(tmp_path / "m.nii.gz", np.full((4, 4, 4), 3, np.uint8))
+    os.utime(mask, ns=(10**18, 10**18))
+    cache_dir = tmp_path / "cache"
+    scan_masks([mask], BatchSettings(cache_dir=cache_dir))
+    for entry in [*cache_dir.rglob("*.rbscan"), *cache_dir.rglob("*.rbstat")]:
+        entry.write_bytes(garbage)
+    result = scan_masks([mask], BatchSettings(cache_dir=cache_dir))[mask]
+    assert result.values is not None and result.values.present == [3]
+
+
+def test_unwritable_cache_directory_only_means_no_cache(tmp_path: Path) -> None:
+    mask = save(tmp_path / "m.nii.gz", np.full((4, 4, 4), 3, np.uint8))
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache directory should be")
+    result = scan_masks([mask], BatchSettings(cache_dir=blocker))[mask]
+    assert result.values is not None and result.values.present == [3]
+
+
+def test_uncompressed_files_are_hashed_during_the_scan(tmp_path: Path) -> None:
+    mask = write_nifti(tmp_path / "m.nii", np.full((4, 4, 4), 5, np.uint8))
+    cache_dir = tmp_path / "cache"
+    scan_masks([mask], BatchSettings(cache_dir=cache_dir))
+    assert MaskCache(cache_dir).load(file_digest(mask), str(mask)) is not None
+
+
+# -- the pool and the progress bar ----------------------------------------------------------------
+
+def test_process_pool_gives_the_same_results_as_in_process(tmp_path: Path) -> None:
+    masks = [save(tmp_path / f"m{k}.nii.gz", np.full((8, 8, 8), k, np.uint8)) for k in range(4)]
+    broken = tmp_path / "broken.nii.gz"
+    broken.write_bytes(b"not a mask")
+    inline = scan_masks([*masks, broken], BatchSettings(jobs=1))
+    pooled = scan_masks([*masks, broken, masks[0]], BatchSettings(jobs=2, force_parallel=True))
+    assert list(pooled) == [*masks, broken]  # each distinct file once, in the order given
+    assert {p: r.to_dict() for p, r in pooled.items()} == {p: r.to_dict() for p, r in inline.items()}
+
+
+def test_progress_bar_only_when_enabled_and_clears_itself() -> None:
+    shown = io.StringIO()
+    bar = Progress(2, 2_000_000, enabled=True, stream=shown, delay=0.0)
+    bar.advance(1_000_000)
+    bar.close()
+    text = shown.getvalue()
+    assert "rb-lint: scanning masks [############............] 1/2 files" in text
+    assert text.endswith("\r")
+    silent = io.StringIO()
+    quiet = Progress(2, 2_000_000, enabled=False, stream=silent, delay=0.0)
+    quiet.advance(1_000_000)
+    quiet.close()
+    assert silent.getvalue() == ""
+
+
+def test_zlib_fallback_reads_what_isal_reads(tmp_path: Path) -> None:
+    mask = save(tmp_path / "m.nii.gz", np.arange(1000, dtype=np.int16).reshape(10, 10, 10) - 3)
+    results = [scan_file(mask, library=library).to_dict() for library in LIBRARIES]
+    assert all(r == results[0] for r in results)
+    assert zlib.crc32(b"") == 0  # the stdlib module the fallback uses is importable

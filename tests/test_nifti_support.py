@@ -1,0 +1,55 @@
+"""Writing real NIfTI files for the mask tests: nibabel writes the headers, numpy the data."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import Any
+
+import nibabel as nib
+import numpy as np
+
+ROTATED = np.array([[0.0, -0.9, 0.0, 12.5], [0.8, 0.0, 0.0, -40.0], [0.0, 0.0, 1.2, 7.0],
+                    [0.0, 0.0, 0.0, 1.0]])
+
+
+def save(path: Path, data: Any, affine: Any = None, *, dtype: Any = None) -> Path:
+    """A mask as users write it: `nib.save(nib.Nifti1Image(data, affine), path)`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = nib.Nifti1Image(np.asarray(data), np.eye(4) if affine is None else affine)
+    if dtype is not None:
+        image.set_data_dtype(dtype)
+    nib.save(image, path)
+    return path
+
+
+def write_nifti(path: Path, data: Any, *, version: int = 1, order: str = "<",
+                affine: Any = None, qform_code: int = 0, sform_code: int = 2,
+                slope: float = 1.0, inter: float = 0.0, shape: tuple[int, ...] | None = None,
+                datatype: int | None = None, payload: bytes | None = None,
+                compress: bool | None = None, **fields: Any) -> Path:
+    """Full control over header and bytes (byte order, NIfTI-2, scaling, odd datatypes): the
+    header comes from nibabel's header classes, the data is written raw in the header's order."""
+    array = np.asarray(data)
+    header_class = nib.Nifti2Header if version == 2 else nib.Nifti1Header
+    header = header_class(endianness=order)
+    header.set_data_shape(shape if shape is not None else array.shape)
+    if datatype is not None:
+        header["datatype"] = datatype
+    else:
+        header.set_data_dtype(array.dtype)
+    matrix = np.eye(4) if affine is None else np.asarray(affine, dtype=float)
+    header.set_sform(matrix, code=sform_code)
+    header.set_qform(matrix, code=qform_code)
+    header["scl_slope"], header["scl_inter"] = slope, inter
+    header["vox_offset"] = header.single_vox_offset
+    for name, value in fields.items():
+        header[name] = value
+    if payload is None:
+        payload = array.astype(array.dtype.newbyteorder(order)).tobytes(order="F")
+    raw = header.binaryblock + b"\x00" * 4 + payload
+    if compress if compress is not None else path.name.endswith(".gz"):
+        raw = gzip.compress(raw, compresslevel=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(raw)
+    return path
