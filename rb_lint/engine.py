@@ -142,6 +142,8 @@ def _run_guarded(rule: Rule, target: object, ctx: Context, where: str,
     """A crashing rule must not take the run down: it becomes an internal error (exit 2)."""
     try:
         return [(rule, hit) for hit in rule.run(target, ctx)]
+    except ConfigError:
+        raise  # a usage problem a rule ran into (an unreadable --taxonomy): exit 2, cleanly
     except Exception as error:
         detail = traceback.format_exc() if ctx.options.extra.get("verbose") else ""
         errors.append(f"{where}: rule {rule.code} ({rule.name}) failed: "

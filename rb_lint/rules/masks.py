@@ -167,6 +167,7 @@ def mask_scans(ctx: Context) -> dict[Path, ScanResult]:
         paths = [ref.path for doc in ctx.documents if doc.parsed and doc.kind in TASK_KINDS
                  for series in _document_masks(doc, ctx).local for ref in series.refs
                  if ref.path is not None and _scannable(ctx, ref)]
+        ctx.shared[_SCANS] = {}  # should the scan fail, one rule reports it, not every rule
         scans = scan_masks(paths, _settings(ctx))
         ctx.shared[_SCANS] = scans
     return scans

@@ -891,9 +891,11 @@ def _parents_groups(data: dict[str, Any]) -> Iterator[list[Entry]]:
       "A `parents` chain has a blank, repeated or differently spelled tier.", kinds=[TAXONOMY])
 def inconsistent_parents(doc: Document, ctx: Context) -> Iterator[Hit]:
     """
-    `parents` lists the expansion panels an object type (or classification) is nested under, left
-    to right; they are labels, not object types, so a tier need not be a category itself. A
-    chain is consistent when:
+    `parents` lists the tiers an object type (or classification) is nested under, left to right.
+    The SDK documents them as expansion panels ("objects with parent ["Type A"] will be visually
+    nested under an expansion panel Type A"): they are labels, not object types, so a tier need
+    not be a category itself, and the platform checks nothing about them. A chain is consistent
+    when:
     - every tier is a non-empty name without surrounding spaces;
     - no tier repeats within one chain (`["Brain", "Brain"]`);
     - tiers under the same prefix are spelled the same way everywhere: `["Brain", "Tumor"]` and
