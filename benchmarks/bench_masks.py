@@ -206,8 +206,8 @@ def main() -> None:
               f"{ratio_text}{fraction:>5.0%}")
 
     dataset = [str(p) for p in files.values()]
-    one = best_of(2, BATCH, PATHS=dataset, JOBS=1, CACHE=None)
-    two = best_of(2, BATCH, PATHS=dataset, JOBS=2, CACHE=None)
+    one = best_of(3, BATCH, PATHS=dataset, JOBS=1, CACHE=None)
+    two = best_of(3, BATCH, PATHS=dataset, JOBS=2, CACHE=None)
     cache_dir = WORK / "cache"
     shutil.rmtree(cache_dir, ignore_errors=True)
     cold = measure(BATCH, PATHS=dataset, JOBS=1, CACHE=str(cache_dir))

@@ -195,3 +195,12 @@ def test_lone_surrogates_in_names_are_printed_escaped(tmp_path):
     result = rb_lint("check", "--select", "RB2", cwd=tmp_path)
     assert result.returncode == 1
     assert "task name `\\ud800` is already used at items.json:1:11" in result.stdout
+
+
+def test_unreadable_taxonomy_is_a_usage_error_before_any_report(tmp_path):
+    write(tmp_path / "items.json", [task("p1", segmentations="s.nii.gz", segmentMap={"1": "Liver"})])
+    write(tmp_path / "taxonomy.json", "{not json")
+    result = rb_lint("check", "items.json", "--taxonomy", "taxonomy.json", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "taxonomy" in result.stderr

@@ -9,6 +9,7 @@ more than scanning a few small files, unless the number of jobs was asked for ex
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -114,7 +115,11 @@ def _scan_pending(pending: list[Path], settings: BatchSettings) -> dict[Path, Sc
 
 def _in_pool(order: list[Path], max_bytes: int, cache_dir: str | None, jobs: int,
              progress: Progress, sizes: dict[Path, int], results: dict[Path, ScanResult]) -> None:
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context())
+    context = _context()
+    forking = context.get_start_method() == "fork"
+    if forking:
+        gc.freeze()  # forked workers must not copy the parent's heap by collecting garbage in it
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     try:
         futures: dict[Future[ScanResult], Path] = {
             pool.submit(scan_job, str(path), max_bytes, cache_dir): path for path in order
@@ -131,12 +136,20 @@ def _in_pool(order: list[Path], max_bytes: int, cache_dir: str | None, jobs: int
         pass  # a worker died (killed, out of memory): the caller scans the rest in-process
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        if forking:
+            gc.unfreeze()
 
 
 def _context() -> BaseContext:
-    """forkserver where available: workers start clean (not a copy of a parent holding every
-    parsed document) yet cheaply, forked from a server that has imported the scanner once."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
+    """fork on Linux: workers start at once, with the scanner already imported, and never
+    re-run the caller's main module (a script calling `lint()` without a `__main__` guard
+    is safe); the parsed documents they inherit are shared copy-on-write, and `gc.freeze()`
+    keeps garbage collection from copying them. Elsewhere fork is unsafe (macOS) or missing
+    (Windows): forkserver, or spawn."""
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:  # pragma: no cover - macOS
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["rb_lint.nifti.batch"])
         return context
