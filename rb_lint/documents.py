@@ -82,6 +82,8 @@ class Document:
         hits = list(hits)
         if not hits:
             return {}
+        if self.source is None and all(_at_start(h) for h in hits):
+            return self._start_positions(hits)  # a 200 MB file need not be read again for 1:1
         offsets = self.offsets({(h.pointer, h.at) for h in hits if h.offset is None})
         hit_offsets = {
             id(h): h.offset if h.offset is not None else offsets.get((h.pointer, h.at), 0)
@@ -102,8 +104,19 @@ class Document:
             return {}
         return self._locator.offsets(requests)
 
+    def _start_positions(self, hits: list[Hit]) -> dict[int, tuple[int, int]]:
+        with self.path.open("rb") as handle:
+            head = _decode_for_positions(handle.read(64 * 1024))
+        root = len(head) - len(head.lstrip(" \t\r\n"))
+        lines = LineIndex(head).positions([0, root])
+        return {id(h): lines[0 if h.offset == 0 else root] for h in hits}
+
     def _clamp(self, offset: int) -> int:
         return max(0, min(offset, len(self.text)))
+
+
+def _at_start(hit: Hit) -> bool:
+    return hit.offset == 0 or (hit.offset is None and hit.pointer == "" and hit.at == "value")
 
 
 # Above this size a top-level array is parsed element by element without holding its text.

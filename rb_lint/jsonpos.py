@@ -285,6 +285,8 @@ class Locator:
                 node = node.setdefault(token, {})
         found: dict[tuple[str, Part], int] = {}
         start = self._skip_whitespace(0)
+        if not trie:  # only the root: no need to scan past its start
+            return {("", "value"): start} if ("", "value") in wanted else {}
         try:
             self._walk(start, "", trie, wanted, found)
         except _AllFound:

@@ -12,18 +12,15 @@ INSTANCE_ID_PATTERN = (
     r"^(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"
 )
 
-TYPE_TAGS = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer",
-             float: "number"}
+TYPE_TAGS: dict[type, str] = {dict: "object", list: "array", str: "string", bool: "boolean",
+                              int: "integer", float: "number"}
 
 
 def json_type(value: Any) -> str | None:
-    """The JSON type name of a parsed value (bool before int: bool is an int in Python)."""
+    """The JSON type name of a parsed value (bool is not an integer here, unlike in Python)."""
     if value is None:
         return "null"
-    for python_type, name in TYPE_TAGS.items():
-        if type(value) is python_type:
-            return name
-    return None
+    return TYPE_TAGS.get(type(value))
 
 
 def by_json_type(value: Any) -> str | None:

@@ -192,11 +192,18 @@ def repeated_instance_id(doc: Document, ctx: Context) -> Iterator[Hit]:
                     owner.setdefault(instance, index)
 
 
-def _groups(doc: Document) -> Iterator[tuple[str, str, list[tuple[str, walk.Series]]]]:
-    for task_pointer, task in walk.tasks(doc):
-        name = task.get("name") if isinstance(task.get("name"), str) else task_pointer
-        for owner, group in walk.series_groups(task_pointer, task):
-            yield owner, f"{name}{owner[len(task_pointer):]}", group
+def _groups(doc: Document) -> list[tuple[str, str, list[tuple[str, walk.Series]]]]:
+    """(owner pointer, logical owner name, its series) for every set of series exported together;
+    computed once per document for the rules of this module."""
+    cached = doc.cache.get("names-groups")
+    if cached is None:
+        cached = []
+        for task_pointer, task in walk.tasks(doc):
+            name = task.get("name") if isinstance(task.get("name"), str) else task_pointer
+            for owner, group in walk.series_groups(task_pointer, task):
+                cached.append((owner, f"{name}{owner[len(task_pointer):]}", group))
+        doc.cache["names-groups"] = cached
+    return cached
 
 
 RULES = [duplicate_task_name, duplicate_series_name, series_file_name_collision,
