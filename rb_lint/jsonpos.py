@@ -277,58 +277,58 @@ class Locator:
         self.text = text
 
     def offsets(self, requests: Iterable[tuple[str, Part]]) -> dict[tuple[str, Part], int]:
-        trie: dict[str, Any] = {}
         wanted = set(requests)
+        trie: dict[str, Any] = {}
         for pointer, _part in wanted:
             node = trie
             for token in split_pointer(pointer):
                 node = node.setdefault(token, {})
-        found: dict[tuple[str, Part], int] = {}
-        start = self._skip_whitespace(0)
+        walk = _Walk(self.text, wanted)
+        start = walk.skip_whitespace(0)
         if not trie:  # only the root: no need to scan past its start
             return {("", "value"): start} if ("", "value") in wanted else {}
         try:
-            self._walk(start, "", trie, wanted, found)
+            walk.value(start, "", trie)
         except _AllFound:
             pass
         except (IndexError, ValueError, StopIteration):
             pass  # the text is not valid JSON past this point: keep what was found
-        return found
+        return walk.found
 
-    def _skip_whitespace(self, pos: int) -> int:
+
+class _Walk:
+    """One pass of the locator: descend only into containers on a requested path; skip every
+    other value with the C scanner."""
+
+    def __init__(self, text: str, wanted: set[tuple[str, Part]]) -> None:
+        self.text = text
+        self.wanted = wanted
+        self.found: dict[tuple[str, Part], int] = {}
+
+    def skip_whitespace(self, pos: int) -> int:
         match = _WHITESPACE.match(self.text, pos)
         return match.end() if match else pos
 
-    def _walk(
-        self,
-        pos: int,
-        pointer: str,
-        trie: dict[str, Any],
-        wanted: set[tuple[str, Part]],
-        found: dict[tuple[str, Part], int],
-    ) -> int:
-        """Note the offsets wanted at or below `pointer` (its value starts at `pos`); return its end."""
-        if (pointer, "value") in wanted:
-            found[(pointer, "value")] = pos
-        if not trie:
-            return self._skip_value(pos)
-        opener = self.text[pos]
-        if opener == "{":
-            return self._walk_object(pos, pointer, trie, wanted, found)
-        if opener == "[":
-            return self._walk_array(pos, pointer, trie, wanted, found)
-        return self._skip_value(pos)
+    def skip_value(self, pos: int) -> int:
+        try:
+            return int(_scan_value(self.text, pos)[1])
+        except (StopIteration, ValueError):
+            return pos + 1
 
-    def _walk_object(
-        self,
-        pos: int,
-        pointer: str,
-        trie: dict[str, Any],
-        wanted: set[tuple[str, Part]],
-        found: dict[tuple[str, Part], int],
-    ) -> int:
-        text = self.text
-        pos = self._skip_whitespace(pos + 1)
+    def value(self, pos: int, pointer: str, trie: dict[str, Any]) -> int:
+        """Note the offsets wanted at or below `pointer` (its value starts at `pos`); return its end."""
+        if (pointer, "value") in self.wanted:
+            self.found[(pointer, "value")] = pos
+        opener = self.text[pos]
+        if trie and opener == "{":
+            return self.members(pos, pointer, trie)
+        if trie and opener == "[":
+            return self.elements(pos, pointer, trie)
+        return self.skip_value(pos)
+
+    def members(self, pos: int, pointer: str, trie: dict[str, Any]) -> int:
+        text, wanted, found = self.text, self.wanted, self.found
+        pos = self.skip_whitespace(pos + 1)
         if text[pos] == "}":
             return pos + 1
         while True:
@@ -339,50 +339,33 @@ class Locator:
                 found[(child, "first-key")] = key_start
             if (child, "key") in wanted:
                 found[(child, "key")] = key_start  # a later duplicate wins, as in json.loads
-            pos = self._skip_whitespace(self._skip_whitespace(pos) + 1)  # past ':'
-            if key in trie:
-                pos = self._walk(pos, child, trie[key], wanted, found)
-            else:
-                pos = self._skip_value(pos)
-            pos = self._skip_whitespace(pos)
+            pos = self.skip_whitespace(self.skip_whitespace(pos) + 1)  # past ':'
+            pos = self.value(pos, child, trie[key]) if key in trie else self.skip_value(pos)
+            pos = self.skip_whitespace(pos)
             if text[pos] == "}":
                 return pos + 1
-            pos = self._skip_whitespace(pos + 1)  # past ','
+            pos = self.skip_whitespace(pos + 1)  # past ','
 
-    def _walk_array(
-        self,
-        pos: int,
-        pointer: str,
-        trie: dict[str, Any],
-        wanted: set[tuple[str, Part]],
-        found: dict[tuple[str, Part], int],
-    ) -> int:
-        text = self.text
-        pos = self._skip_whitespace(pos + 1)
-        if text[pos] == "]":
+    def elements(self, pos: int, pointer: str, trie: dict[str, Any]) -> int:
+        pos = self.skip_whitespace(pos + 1)
+        if self.text[pos] == "]":
             return pos + 1
         index = 0
         while True:
             token = str(index)
             if token in trie:
-                pos = self._walk(pos, join_pointer(pointer, index), trie[token], wanted, found)
+                pos = self.value(pos, f"{pointer}/{index}", trie[token])
                 # Top-level elements are complete here (later duplicate keys cannot follow), so
                 # a big file need not be scanned past the last element anything was asked of.
-                if not pointer and len(found) == len(wanted):
+                if not pointer and len(self.found) == len(self.wanted):
                     raise _AllFound
             else:
-                pos = self._skip_value(pos)
-            pos = self._skip_whitespace(pos)
-            if text[pos] == "]":
+                pos = self.skip_value(pos)
+            pos = self.skip_whitespace(pos)
+            if self.text[pos] == "]":
                 return pos + 1
-            pos = self._skip_whitespace(pos + 1)
+            pos = self.skip_whitespace(pos + 1)
             index += 1
-
-    def _skip_value(self, pos: int) -> int:
-        try:
-            return int(_scan_value(self.text, pos)[1])
-        except (StopIteration, ValueError):
-            return pos + 1
 
 
 class LineIndex:

@@ -17,8 +17,14 @@ DUPLICATES = [task("patient-007"), task("patient-007")]
 def rb_lint(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "NO_COLOR": "1", **(env or {})}
     environment.pop("GITHUB_ACTIONS", None)
-    return subprocess.run([sys.executable, "-m", "rb_lint", *args], cwd=cwd, capture_output=True,
-                          text=True, env=environment, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "rb_lint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -85,7 +91,11 @@ def test_json_format_is_stable(repo):
     assert document["summary"]["error"] == 1 and document["summary"]["files"] == 1
     finding = document["findings"][0]
     assert set(finding) >= {"code", "name", "severity", "message", "path", "line", "column", "pointer"}
-    assert (finding["code"], finding["name"], finding["pointer"]) == ("RB201", "duplicate-task-name", "/1/name")
+    assert (finding["code"], finding["name"], finding["pointer"]) == (
+        "RB201",
+        "duplicate-task-name",
+        "/1/name",
+    )
 
 
 def test_output_file(repo):
@@ -133,7 +143,8 @@ def test_rb_lint_toml_per_file_and_pointer_ignores(repo):
     (repo / "rb-lint.toml").write_text(
         'select = ["RB1", "RB2"]\n'
         '[per-file-ignores]\n"legacy/*.json" = ["RB103"]\n'
-        '[pointer-ignores]\n"items.json#/1/name" = ["RB201"]\n')
+        '[pointer-ignores]\n"items.json#/1/name" = ["RB201"]\n'
+    )
     result = rb_lint("check", ".", cwd=repo)
     assert result.returncode == 0, result.stdout
 
@@ -163,13 +174,16 @@ def test_fail_on_from_config(repo):
     assert rb_lint("check", ".", cwd=repo).returncode == 1
 
 
-@pytest.mark.parametrize("content, message", [
-    ('selct = ["RB1"]\n', "unknown configuration key `selct`"),
-    ('fail-on = "fatal"\n', "`fail-on`"),
-    ('[per-file-ignores]\n"*.json" = ["XX1"]\n', "unknown rule code or prefix `XX1`"),
-    ('[severity]\nRB201 = "loud"\n', "`severity.RB201`"),
-    ("select = [\n", "cannot read"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('selct = ["RB1"]\n', "unknown configuration key `selct`"),
+        ('fail-on = "fatal"\n', "`fail-on`"),
+        ('[per-file-ignores]\n"*.json" = ["XX1"]\n', "unknown rule code or prefix `XX1`"),
+        ('[severity]\nRB201 = "loud"\n', "`severity.RB201`"),
+        ("select = [\n", "cannot read"),
+    ],
+)
 def test_config_errors_are_exit_2_naming_the_problem(repo, content, message):
     (repo / "rb-lint.toml").write_text(content)
     result = rb_lint("check", ".", cwd=repo)
@@ -190,8 +204,11 @@ def test_color_only_when_asked_by_the_terminal(repo):
 
 
 def test_lone_surrogates_in_names_are_printed_escaped(tmp_path):
-    write(tmp_path / "items.json", '[{"name": "\\ud800", "series": [{"items": "x.dcm"}]},\n'
-                                   ' {"name": "\\ud800", "series": [{"items": "x.dcm"}]}]')
+    write(
+        tmp_path / "items.json",
+        '[{"name": "\\ud800", "series": [{"items": "x.dcm"}]},\n'
+        ' {"name": "\\ud800", "series": [{"items": "x.dcm"}]}]',
+    )
     result = rb_lint("check", "--select", "RB2", cwd=tmp_path)
     assert result.returncode == 1
     assert "task name `\\ud800` is already used at items.json:1:11" in result.stdout

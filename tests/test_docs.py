@@ -35,7 +35,9 @@ def test_readme_has_exactly_the_two_setup_commands():
     text = README.read_text(encoding="utf-8")
     setup = text.split("## Set up", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"```sh\n(.*?)\n```", setup, flags=re.S)
-    assert commands == ["pip install . && rb-lint check examples/",
-                        'pip install -e ".[test]" && python -m pytest']
+    assert commands == [
+        "pip install . && rb-lint check examples/",
+        'pip install -e ".[test]" && python -m pytest',
+    ]
     ci = (README.parent / ".ci" / "run").read_text()
     assert 'pip install -e ".[test]" && python -m pytest' in ci

@@ -27,7 +27,7 @@ def test_trailing_comma_is_reported_at_the_comma(lint_files):
 def test_trailing_comma_in_object(lint_files):
     text = '[{"name": "p1",\n  "series": [{"items": "ct.nii.gz",}]}]'
     finding = only(lint_files({"items.json": text}), "RB001")
-    assert (finding.line, finding.column) == position(text, ',}')
+    assert (finding.line, finding.column) == position(text, ",}")
 
 
 def test_truncated_file_is_reported_at_its_end(lint_files):
@@ -52,14 +52,16 @@ def test_missing_colon(lint_files):
 
 
 def test_extra_data_after_the_value(lint_files):
-    text = '[]\n[]\n'
+    text = "[]\n[]\n"
     finding = only(lint_files({"items.json": text}), "RB001")
     assert (finding.line, finding.column) == (2, 1)
 
 
 def test_duplicate_segmentmap_key_is_reported_at_the_second_key(lint_files):
-    text = ('[{"name": "p1", "series": [{"items": "ct.nii.gz", "segmentations": "seg.nii.gz",\n'
-            '  "segmentMap": {"1": "Liver",\n                 "1": "Spleen"}}]}]')
+    text = (
+        '[{"name": "p1", "series": [{"items": "ct.nii.gz", "segmentations": "seg.nii.gz",\n'
+        '  "segmentMap": {"1": "Liver",\n                 "1": "Spleen"}}]}]'
+    )
     report = lint_files({"items.json": text})
     finding = only(report, "RB002")
     assert (finding.line, finding.column) == (3, 18)
@@ -121,8 +123,10 @@ def test_unreadable_file(tmp_path, monkeypatch):
 
 def test_large_files_stream_and_report_the_same_positions(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    tasks = [{"name": f"patient-{i:06d}", "series": [{"items": "ct.nii.gz", "metaData": {"note": "x" * 300}}]}
-             for i in range(STREAMING_THRESHOLD // 380 + 10)]
+    tasks = [
+        {"name": f"patient-{i:06d}", "series": [{"items": "ct.nii.gz", "metaData": {"note": "x" * 300}}]}
+        for i in range(STREAMING_THRESHOLD // 380 + 10)
+    ]
     tasks.append({"name": "patient-000003", "series": [{"items": "ct.nii.gz", "priority": 2}]})
     text = json.dumps(tasks, indent=1)
     path = write(tmp_path / "big.json", text)
@@ -137,8 +141,10 @@ def test_large_files_stream_and_report_the_same_positions(tmp_path, monkeypatch)
 
 def test_large_file_with_a_syntax_error_falls_back_to_an_exact_position(tmp_path: Path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    body = ",\n".join(json.dumps({"name": f"p{i}", "series": [{"items": "x" * 200}]})
-                      for i in range(STREAMING_THRESHOLD // 200 + 10))
+    body = ",\n".join(
+        json.dumps({"name": f"p{i}", "series": [{"items": "x" * 200}]})
+        for i in range(STREAMING_THRESHOLD // 200 + 10)
+    )
     text = "[\n" + body + ",\n]\n"
     write(tmp_path / "big.json", text)
     finding = only(lint([tmp_path], config={}), "RB001")

@@ -40,7 +40,9 @@ def test_task_folder_collision(lint_files):
 
 
 def test_duplicate_series_name(lint_files):
-    tasks = [{"name": "p1", "series": [{"name": "T1", "items": "a.nii.gz"}, {"name": "T1", "items": "b.nii.gz"}]}]
+    tasks = [
+        {"name": "p1", "series": [{"name": "T1", "items": "a.nii.gz"}, {"name": "T1", "items": "b.nii.gz"}]}
+    ]
     text = json.dumps(tasks, indent=2)
     report = lint_files({"a.json": text}, select=NAMES)
     assert codes(report) == ["RB202"]
@@ -49,8 +51,12 @@ def test_duplicate_series_name(lint_files):
 
 
 def test_series_names_that_export_to_the_same_file(lint_files):
-    tasks = [{"name": "p1", "series": [{"name": "T1 post", "items": "a.nii.gz"},
-                                       {"name": "T1-post", "items": "b.nii.gz"}]}]
+    tasks = [
+        {
+            "name": "p1",
+            "series": [{"name": "T1 post", "items": "a.nii.gz"}, {"name": "T1-post", "items": "b.nii.gz"}],
+        }
+    ]
     text = json.dumps(tasks, indent=2)
     finding = only(lint_files({"a.json": text}, select=NAMES), "RB203")
     assert (finding.line, finding.column) == position(text, '"T1-post"')
@@ -65,15 +71,39 @@ def test_unnamed_series_collides_with_one_named_a(lint_files):
 
 
 def test_distinct_series_names_pass(lint_files):
-    tasks = [{"name": "p1", "series": [{"name": "T1", "items": "a.nii.gz"}, {"name": "T2", "items": "b.nii.gz"},
-                                       {"items": "c.nii.gz"}]}]
+    tasks = [
+        {
+            "name": "p1",
+            "series": [
+                {"name": "T1", "items": "a.nii.gz"},
+                {"name": "T2", "items": "b.nii.gz"},
+                {"items": "c.nii.gz"},
+            ],
+        }
+    ]
     assert lint_files({"a.json": tasks}, select=NAMES).findings == []
 
 
 def test_instance_id_repeated_across_series_is_a_warning(lint_files):
-    tasks = [{"name": "p1", "series": [
-        {"name": "T1", "items": "a.nii.gz", "segmentations": "s1.nii.gz", "segmentMap": {"1": "Liver"}},
-        {"name": "T2", "items": "b.nii.gz", "segmentations": "s2.nii.gz", "segmentMap": {"1": "Spleen"}}]}]
+    tasks = [
+        {
+            "name": "p1",
+            "series": [
+                {
+                    "name": "T1",
+                    "items": "a.nii.gz",
+                    "segmentations": "s1.nii.gz",
+                    "segmentMap": {"1": "Liver"},
+                },
+                {
+                    "name": "T2",
+                    "items": "b.nii.gz",
+                    "segmentations": "s2.nii.gz",
+                    "segmentMap": {"1": "Spleen"},
+                },
+            ],
+        }
+    ]
     text = json.dumps(tasks, indent=2)
     finding = only(lint_files({"a.json": text}, select=NAMES), "RB204")
     assert (finding.line, finding.column) == position(text, '"1"', 2)
@@ -81,7 +111,23 @@ def test_instance_id_repeated_across_series_is_a_warning(lint_files):
 
 
 def test_distinct_instance_ids_pass(lint_files):
-    tasks = [{"name": "p1", "series": [
-        {"name": "T1", "items": "a.nii.gz", "segmentations": "s1.nii.gz", "segmentMap": {"1": "Liver"}},
-        {"name": "T2", "items": "b.nii.gz", "segmentations": "s2.nii.gz", "segmentMap": {"2": "Spleen"}}]}]
+    tasks = [
+        {
+            "name": "p1",
+            "series": [
+                {
+                    "name": "T1",
+                    "items": "a.nii.gz",
+                    "segmentations": "s1.nii.gz",
+                    "segmentMap": {"1": "Liver"},
+                },
+                {
+                    "name": "T2",
+                    "items": "b.nii.gz",
+                    "segmentations": "s2.nii.gz",
+                    "segmentMap": {"2": "Spleen"},
+                },
+            ],
+        }
+    ]
     assert lint_files({"a.json": tasks}, select=NAMES).findings == []

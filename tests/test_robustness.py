@@ -14,47 +14,134 @@ from hypothesis import strategies as st
 from rb_lint import lint_documents
 
 ITEMS = [
-    {"name": "patient-001", "priority": 0.5, "metaData": {"site": "A"},
-     "series": [{"name": "T1", "items": "t1.nii.gz", "segmentations": ["seg-1.nii.gz", "seg-2.nii.gz"],
-                 "segmentMap": {"1": "Liver", "2": {"category": ["Abdomen", "Spleen"], "mask": "seg-2.nii.gz"}},
-                 "binaryMask": True,
-                 "boundingBoxes": [{"pointTopLeft": {"xNorm": 0.1, "yNorm": 0.2}, "wNorm": 0.3, "hNorm": 0.1,
-                                    "category": "Liver", "attributes": {"Confidence": "High"}}],
-                 "measurements": [{"type": "length", "point1": {"i": 1, "j": 2, "k": 3},
-                                   "point2": {"i": 4, "j": 5, "k": 6}, "category": 2}]}]},
-    {"name": "patient-002", "series": [{"items": ["a.dcm", "b.dcm"], "classifications": [{"category": "Normal"}]}]},
+    {
+        "name": "patient-001",
+        "priority": 0.5,
+        "metaData": {"site": "A"},
+        "series": [
+            {
+                "name": "T1",
+                "items": "t1.nii.gz",
+                "segmentations": ["seg-1.nii.gz", "seg-2.nii.gz"],
+                "segmentMap": {
+                    "1": "Liver",
+                    "2": {"category": ["Abdomen", "Spleen"], "mask": "seg-2.nii.gz"},
+                },
+                "binaryMask": True,
+                "boundingBoxes": [
+                    {
+                        "pointTopLeft": {"xNorm": 0.1, "yNorm": 0.2},
+                        "wNorm": 0.3,
+                        "hNorm": 0.1,
+                        "category": "Liver",
+                        "attributes": {"Confidence": "High"},
+                    }
+                ],
+                "measurements": [
+                    {
+                        "type": "length",
+                        "point1": {"i": 1, "j": 2, "k": 3},
+                        "point2": {"i": 4, "j": 5, "k": 6},
+                        "category": 2,
+                    }
+                ],
+            }
+        ],
+    },
+    {
+        "name": "patient-002",
+        "series": [{"items": ["a.dcm", "b.dcm"], "classifications": [{"category": "Normal"}]}],
+    },
 ]
-CONSENSUS = [{
-    "name": "patient-003", "taskId": "t-3", "consensus": True, "consensusScore": 88.0,
-    "consensusTasks": [
-        {"updatedBy": "a@x.org", "series": [{"items": "ct.nii.gz", "segmentations": "s_1.nii.gz",
-                                             "segmentMap": {"1": "Liver"}}],
-         "scores": [{"secondaryUser": "b@x.org", "score": 88.0}]},
-        {"updatedBy": "b@x.org", "series": [{"items": "ct.nii.gz"}],
-         "scores": [{"secondaryUserEmail": "a@x.org", "score": 88.0}]}],
-    "superTruth": {"updatedBy": "c@x.org", "series": [{"items": "ct.nii.gz"}]},
-}]
+CONSENSUS = [
+    {
+        "name": "patient-003",
+        "taskId": "t-3",
+        "consensus": True,
+        "consensusScore": 88.0,
+        "consensusTasks": [
+            {
+                "updatedBy": "a@x.org",
+                "series": [
+                    {"items": "ct.nii.gz", "segmentations": "s_1.nii.gz", "segmentMap": {"1": "Liver"}}
+                ],
+                "scores": [{"secondaryUser": "b@x.org", "score": 88.0}],
+            },
+            {
+                "updatedBy": "b@x.org",
+                "series": [{"items": "ct.nii.gz"}],
+                "scores": [{"secondaryUserEmail": "a@x.org", "score": 88.0}],
+            },
+        ],
+        "superTruth": {"updatedBy": "c@x.org", "series": [{"items": "ct.nii.gz"}]},
+    }
+]
 TAXONOMY = {
-    "name": "Abdomen", "isNew": True,
-    "studyClassify": [{"name": "Quality", "attrType": "SELECT", "attrId": 1,
-                       "options": [{"name": "Good", "optionId": 1}, {"name": "Bad", "optionId": 2}]}],
+    "name": "Abdomen",
+    "isNew": True,
+    "studyClassify": [
+        {
+            "name": "Quality",
+            "attrType": "SELECT",
+            "attrId": 1,
+            "options": [{"name": "Good", "optionId": 1}, {"name": "Bad", "optionId": 2}],
+        }
+    ],
     "objectTypes": [
         {"category": "Abdomen", "classId": 0, "labelType": "SEGMENTATION"},
-        {"category": "Liver", "classId": 1, "labelType": "SEGMENTATION", "parents": ["Abdomen"],
-         "attributes": [{"name": "Confidence", "attrType": "TEXT", "attrId": 2}]},
-        {"category": "Spleen", "classId": 2, "labelType": "BBOX", "parents": ["Abdomen"], "archived": True}],
+        {
+            "category": "Liver",
+            "classId": 1,
+            "labelType": "SEGMENTATION",
+            "parents": ["Abdomen"],
+            "attributes": [{"name": "Confidence", "attrType": "TEXT", "attrId": 2}],
+        },
+        {"category": "Spleen", "classId": 2, "labelType": "BBOX", "parents": ["Abdomen"], "archived": True},
+    ],
 }
 DATAGYM = [
-    {"label_classes": [{"class_name": "car", "geometry_type": "polygon"},
-                       {"class_name": "weather", "classification_type": "select"}]},
-    {"internal_media_ID": "m1", "external_media_ID": "a.jpg", "labeler": None, "status": "completed",
-     "global_classifications": {"weather": ["sunny"]},
-     "labels": {"car": [{"geometry": [{"x": 1, "y": 1}, {"x": 5, "y": 1}, {"x": 5, "y": 5}],
-                         "classifications": {}}]}},
+    {
+        "label_classes": [
+            {"class_name": "car", "geometry_type": "polygon"},
+            {"class_name": "weather", "classification_type": "select"},
+        ]
+    },
+    {
+        "internal_media_ID": "m1",
+        "external_media_ID": "a.jpg",
+        "labeler": None,
+        "status": "completed",
+        "global_classifications": {"weather": ["sunny"]},
+        "labels": {
+            "car": [
+                {"geometry": [{"x": 1, "y": 1}, {"x": 5, "y": 1}, {"x": 5, "y": 5}], "classifications": {}}
+            ]
+        },
+    },
 ]
 SEEDS = [ITEMS, CONSENSUS, TAXONOMY, DATAGYM]
-JUNK = st.sampled_from([None, True, -1, 0, 1.5, 1e308, "", "x", "../../etc/passwd", "s3://b/k.nii.gz",
-                        [], {}, [None], {"": None}, ["a", 1], "0", "65536", [[{"x": None}]]])
+JUNK = st.sampled_from(
+    [
+        None,
+        True,
+        -1,
+        0,
+        1.5,
+        1e308,
+        "",
+        "x",
+        "../../etc/passwd",
+        "s3://b/k.nii.gz",
+        [],
+        {},
+        [None],
+        {"": None},
+        ["a", 1],
+        "0",
+        "65536",
+        [[{"x": None}]],
+    ]
+)
 
 
 def paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -92,12 +179,19 @@ def mutated(draw: st.DrawFn) -> str:
     if edit == "truncate":
         text = text[:cut]
     elif edit == "junk":
-        text = text[:cut] + draw(st.sampled_from([",", "]", "}", "NaN", '"', "\\", "\x00", "{{", "é"])) + text[cut:]
+        text = (
+            text[:cut]
+            + draw(st.sampled_from([",", "]", "}", "NaN", '"', "\\", "\x00", "{{", "é"]))
+            + text[cut:]
+        )
     return text
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(mutated())
 def test_mutated_documents_never_crash(tmp_path: Path, text: str):
     report = lint_documents({"data.json": text}, root=tmp_path, config={})

@@ -19,7 +19,8 @@ def test_schema_file_matches_its_model(name):
     path = SCHEMA_DIR / f"{name}.json"
     assert path.exists(), f"schemas/{name}.json is missing: run `python -m rb_lint.schemas`"
     assert path.read_text(encoding="utf-8") == render(SCHEMAS[name]), (
-        f"schemas/{name}.json drifted from its model: run `python -m rb_lint.schemas`")
+        f"schemas/{name}.json drifted from its model: run `python -m rb_lint.schemas`"
+    )
 
 
 def test_no_stray_schema_files():
@@ -33,8 +34,18 @@ def test_schemas_are_valid_json_schema(name):
 
 def test_items_list_schema_accepts_a_valid_list_and_rejects_a_typo():
     validator = Draft202012Validator(json.loads(render(SCHEMAS["items-list"])))
-    good = [{"name": "p1", "series": [{"items": "ct.nii.gz", "segmentations": "s.nii.gz",
-                                        "segmentMap": {"1": "Liver", "2": {"category": ["A", "B"]}}}]}]
+    good = [
+        {
+            "name": "p1",
+            "series": [
+                {
+                    "items": "ct.nii.gz",
+                    "segmentations": "s.nii.gz",
+                    "segmentMap": {"1": "Liver", "2": {"category": ["A", "B"]}},
+                }
+            ],
+        }
+    ]
     assert list(validator.iter_errors(good)) == []
     bad = [{"name": "p1", "series": [{"items": "ct.nii.gz", "segmentmap": {}}]}]
     assert [e.validator for e in validator.iter_errors(bad)] == ["additionalProperties"]
