@@ -1,19 +1,42 @@
-"""rb-lint: lint RedBrick AI items lists, tasks.json exports, taxonomies, masks and DataGym exports."""
+"""rb-lint: lint RedBrick AI items lists, tasks.json, taxonomies, masks and DataGym exports.
+
+The public names load on first use (PEP 562), so a mask-scanning worker process that imports
+`rb_lint.nifti` does not pay for pydantic, jsonschema and the rules.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
-
-from rb_lint.api import lint, lint_documents
-from rb_lint.config import ConfigError
-from rb_lint.context import Options
-from rb_lint.engine import Report
-from rb_lint.findings import Finding, Severity
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("rb-lint")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
+_PUBLIC = {
+    "lint": "rb_lint.api",
+    "lint_documents": "rb_lint.api",
+    "ConfigError": "rb_lint.config",
+    "Options": "rb_lint.context",
+    "Report": "rb_lint.engine",
+    "Finding": "rb_lint.findings",
+    "Severity": "rb_lint.findings",
+}
+
+if TYPE_CHECKING:
+    from rb_lint.api import lint, lint_documents
+    from rb_lint.config import ConfigError
+    from rb_lint.context import Options
+    from rb_lint.engine import Report
+    from rb_lint.findings import Finding, Severity
+
 __all__ = ["ConfigError", "Finding", "Options", "Report", "Severity", "__version__", "lint",
            "lint_documents"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'rb_lint' has no attribute {name!r}")
