@@ -21,6 +21,7 @@ from rb_lint.findings import Part
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DELIMITERS = frozenset(" \t\n\r,]}")
+_MAX_SHARED_STRINGS = 100_000
 _scan_value = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _scan_string = json.decoder.scanstring  # type: ignore[attr-defined]
 
@@ -55,8 +56,9 @@ class ParsedJSON:
 class _Anomalies:
     """Hooks for the C scanner that note what the json module would otherwise hide.
 
-    The object hook also shares equal short string values (the C scanner shares only keys):
-    exports repeat categories, emails, dates and stage names thousands of times.
+    The object hook also shares equal keys and short string values: exports repeat categories,
+    emails, dates and stage names thousands of times, and the C scanner shares keys only within
+    one call (the streaming reader makes one call per task).
     """
 
     def __init__(self) -> None:
@@ -65,11 +67,14 @@ class _Anomalies:
         self._strings: dict[str, str] = {}
 
     def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj = dict(pairs)
         strings = self._strings
-        for key, value in obj.items():
+        if len(strings) > _MAX_SHARED_STRINGS:
+            strings.clear()  # unique ids and names would only grow the table: start afresh
+        obj = {}
+        for key, value in pairs:
             if type(value) is str and len(value) <= 64:
-                obj[key] = strings.setdefault(value, value)
+                value = strings.setdefault(value, value)
+            obj[strings.setdefault(key, key)] = value
         if len(obj) != len(pairs):
             seen: set[str] = set()
             repeated = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]

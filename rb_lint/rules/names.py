@@ -16,8 +16,15 @@ from rb_lint.rules.base import rule
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
-def _task_documents(docs: list[Document]) -> list[Document]:
-    return [d for d in docs if d.parsed and d.kind in TASK_KINDS]
+def _task_names(docs: list[Document]) -> Iterator[tuple[Document, str, str]]:
+    """(document, task pointer, name) of every named task of every task document; the pointer
+    strings are the shared ones of `walk.tasks`, so a 100,000-task file allocates no new ones."""
+    for doc in docs:
+        if doc.parsed and doc.kind in TASK_KINDS:
+            for task_pointer, task in walk.tasks(doc):
+                name = task.get("name")
+                if isinstance(name, str):
+                    yield doc, task_pointer, name
 
 
 def _cite(doc: Document, pointer: str, places: dict[tuple[str, str], tuple[int, int]]) -> str:
@@ -53,25 +60,19 @@ def duplicate_task_name(docs: list[Document], ctx: Context) -> Iterator[Hit]:
     """
     first: dict[str, tuple[Document, str]] = {}
     repeats: list[tuple[Document, str, str]] = []
-    for doc in _task_documents(docs):
-        for pointer, task in walk.tasks(doc):
-            name = task.get("name")
-            if not isinstance(name, str):
-                continue
-            name_pointer = join_pointer(pointer, "name")
-            if name in first:
-                repeats.append((doc, name_pointer, name))
-            else:
-                first[name] = (doc, name_pointer)
+    for doc, task_pointer, name in _task_names(docs):
+        earlier = first.setdefault(name, (doc, task_pointer))
+        if earlier[1] is not task_pointer or earlier[0] is not doc:
+            repeats.append((doc, task_pointer, name))
     if not repeats:
         return
-    places = _first_places([first[name] for _doc, _ptr, name in repeats])
-    for doc, pointer, name in repeats:
+    places = _first_places([(d, f"{p}/name") for d, p in (first[name] for *_, name in repeats)])
+    for doc, task_pointer, name in repeats:
         other_doc, other_pointer = first[name]
-        where = _cite(other_doc, other_pointer, places[id(other_doc)])
+        where = _cite(other_doc, f"{other_pointer}/name", places[id(other_doc)])
         yield Hit(f"task name `{name}` is already used at {where}: the platform keeps the first "
                   "task and silently drops this one; give it a unique name",
-                  pointer, doc=doc, key=f"task:{name}")
+                  f"{task_pointer}/name", doc=doc, key=f"task:{name}")
 
 
 @rule("RB205", "task-folder-collision", WARNING,
@@ -90,25 +91,20 @@ def task_folder_collision(docs: list[Document], ctx: Context) -> Iterator[Hit]:
     """
     first: dict[str, tuple[Document, str, str]] = {}
     clashes: list[tuple[Document, str, str, str]] = []
-    for doc in _task_documents(docs):
-        for pointer, task in walk.tasks(doc):
-            name = task.get("name")
-            if not isinstance(name, str):
-                continue
-            folder = walk.export_file_stem(name)
-            name_pointer = join_pointer(pointer, "name")
-            earlier = first.setdefault(folder, (doc, name_pointer, name))
-            if earlier[2] != name:
-                clashes.append((doc, name_pointer, name, folder))
+    for doc, task_pointer, name in _task_names(docs):
+        folder = walk.export_file_stem(name)
+        earlier = first.setdefault(folder, (doc, task_pointer, name))
+        if earlier[2] != name:
+            clashes.append((doc, task_pointer, name, folder))
     if not clashes:
         return
-    places = _first_places([first[f][:2] for *_rest, f in clashes])
-    for doc, pointer, name, folder in clashes:
+    places = _first_places([(first[f][0], f"{first[f][1]}/name") for *_rest, f in clashes])
+    for doc, task_pointer, name, folder in clashes:
         other_doc, other_pointer, other_name = first[folder]
-        where = _cite(other_doc, other_pointer, places[id(other_doc)])
+        where = _cite(other_doc, f"{other_pointer}/name", places[id(other_doc)])
         yield Hit(f"task `{name}` exports to folder `{folder}/`, as does `{other_name}` at "
                   f"{where}: their masks would overwrite each other; rename one",
-                  pointer, doc=doc, key=f"task-folder:{name}")
+                  f"{task_pointer}/name", doc=doc, key=f"task-folder:{name}")
 
 
 @rule("RB202", "duplicate-series-name", ERROR, "Series names must be unique within a task.",
@@ -192,18 +188,12 @@ def repeated_instance_id(doc: Document, ctx: Context) -> Iterator[Hit]:
                     owner.setdefault(instance, index)
 
 
-def _groups(doc: Document) -> list[tuple[str, str, list[tuple[str, walk.Series]]]]:
-    """(owner pointer, logical owner name, its series) for every set of series exported together;
-    computed once per document for the rules of this module."""
-    cached = doc.cache.get("names-groups")
-    if cached is None:
-        cached = []
-        for task_pointer, task in walk.tasks(doc):
-            name = task.get("name") if isinstance(task.get("name"), str) else task_pointer
-            for owner, group in walk.series_groups(task_pointer, task):
-                cached.append((owner, f"{name}{owner[len(task_pointer):]}", group))
-        doc.cache["names-groups"] = cached
-    return cached
+def _groups(doc: Document) -> Iterator[tuple[str, str, list[tuple[str, walk.Series]]]]:
+    """(owner pointer, logical owner name, its series) for every set of series exported together."""
+    for task_pointer, task, owner, group in walk.series_sets(doc):
+        name = task.get("name")
+        name = name if isinstance(name, str) else task_pointer
+        yield owner, name if owner is task_pointer else f"{name}{owner[len(task_pointer):]}", group
 
 
 RULES = [duplicate_task_name, duplicate_series_name, series_file_name_collision,

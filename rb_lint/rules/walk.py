@@ -57,16 +57,25 @@ def _series_of(owner_pointer: str, owner: dict[str, Any]) -> list[tuple[str, Ser
     ]
 
 
+def series_sets(doc: Document) -> list[tuple[str, Task, str, list[tuple[str, Series]]]]:
+    """(task pointer, task, owner pointer, its series) for every set of series exported together
+    (see `series_groups`); computed once per document, shared by `all_series`."""
+    cached = doc.cache.get("walk-series-sets")
+    if cached is None:
+        cached = [
+            (task_pointer, task, owner, group)
+            for task_pointer, task in tasks(doc)
+            for owner, group in series_groups(task_pointer, task)
+        ]
+        doc.cache["walk-series-sets"] = cached
+    return cached
+
+
 def all_series(doc: Document) -> list[tuple[str, Series]]:
     """(pointer, series) for every series of every task, consensus annotators' included."""
     cached = doc.cache.get("walk-series")
     if cached is None:
-        cached = [
-            pair
-            for task_pointer, task in tasks(doc)
-            for _owner, group in series_groups(task_pointer, task)
-            for pair in group
-        ]
+        cached = [pair for _task_pointer, _task, _owner, group in series_sets(doc) for pair in group]
         doc.cache["walk-series"] = cached
     return cached
 
@@ -87,7 +96,7 @@ def element_pointer(series_pointer: str, key: str, value: Any, index: int) -> st
 
 def export_file_stem(name: str) -> str:
     """The file or folder name the exporter writes for a task or series name."""
-    return _UNSAFE_FOR_FILE_NAMES.sub("-", name)
+    return _UNSAFE_FOR_FILE_NAMES.sub("-", name) if _UNSAFE_FOR_FILE_NAMES.search(name) else name
 
 
 def series_export_name(series: Series, index: int) -> str:
