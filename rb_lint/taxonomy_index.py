@@ -17,7 +17,6 @@ paths and classIds only: it has no label types and its attributes are not read.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from rb_lint.config import ConfigError
 from rb_lint.documents import TAXONOMY, Document, read_document
 from rb_lint.jsonpos import join_pointer
+from rb_lint.suggest import closest_name
 
 if TYPE_CHECKING:
     from rb_lint.context import Context
@@ -230,20 +230,6 @@ def _cache_key(category: Any) -> Any:
     if isinstance(category, list) and all(isinstance(part, str) for part in category):
         return ("path", tuple(category))
     return None
-
-
-def closest_name(word: str, choices: list[str]) -> str | None:
-    """The name `word` most likely means: same letters in another case, the one name it begins,
-    or the closest by difflib (the did-you-mean of categories, attributes and options)."""
-    by_case = {choice.casefold(): choice for choice in choices}
-    folded = word.casefold()
-    if folded in by_case:
-        return by_case[folded]
-    starting = [choice for choice in choices if folded and choice.casefold().startswith(folded)]
-    if len(starting) == 1:
-        return starting[0]
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return close[0] if close else None
 
 
 def _int(value: Any) -> int | None:

@@ -6,7 +6,6 @@ the issues of its own kind.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import sys
 import types
@@ -22,6 +21,7 @@ from rb_lint.findings import Part
 from rb_lint.jsonpos import join_pointer
 from rb_lint.models.common import json_type
 from rb_lint.schemas import FormatSchema, schema_for_kind
+from rb_lint.suggest import closest_name
 from rb_lint.taxonomy_index import is_legacy_taxonomy
 
 # Issue kinds (each is reported by one rule of the structure family).
@@ -242,7 +242,7 @@ def _unknown_key(place: _Place, name: str) -> SchemaIssue | None:
     known = list(place.model.model_fields) if place.model is not None else []
     where = _describe_model(place.model)
     message = f"unknown key `{name}`{where}"
-    suggestion = _did_you_mean(name, known)
+    suggestion = closest_name(name, known, cutoff=0.75)
     if suggestion:
         message += f": did you mean `{suggestion}`?"
     elif name in MISPLACED_KEY_HINTS:
@@ -250,14 +250,6 @@ def _unknown_key(place: _Place, name: str) -> SchemaIssue | None:
     else:
         message += ": the platform ignores or rejects it; remove it or fix its spelling"
     return SchemaIssue(UNKNOWN_KEY, place.pointer, message, at="key")
-
-
-def _did_you_mean(name: str, known: list[str]) -> str | None:
-    by_case = {k.lower(): k for k in known}
-    if name.lower() in by_case:
-        return by_case[name.lower()]
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
-    return close[0] if close else None
 
 
 def _describe_model(model: type[BaseModel] | None) -> str:

@@ -7,7 +7,6 @@ rules check what a schema cannot express. The export is read once per document i
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections import defaultdict
@@ -29,6 +28,7 @@ from rb_lint.models.datagym import (
     geometry_shape,
 )
 from rb_lint.rules.base import rule
+from rb_lint.suggest import closest_name
 
 if TYPE_CHECKING:  # numpy and shapely load on first use: `rb-lint check` starts faster without them
     import numpy as np
@@ -662,9 +662,7 @@ def undefined_class(doc: Document, ctx: Context) -> Iterator[Hit]:
 
 
 def _closest(name: str, known: list[str]) -> str:
-    lowered = {k.lower(): k for k in known}
-    match = lowered.get(name.lower()) or next(iter(difflib.get_close_matches(name, known, 1, 0.75)),
-                                              None)
+    match = closest_name(name, known, cutoff=0.75)
     if match is not None:
         return f"did you mean `{match}`?"
     return "add the class to the label configuration or remove these labels"

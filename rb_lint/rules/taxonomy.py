@@ -19,6 +19,7 @@ from rb_lint.findings import Hit, Part, Severity
 from rb_lint.jsonpos import join_pointer
 from rb_lint.rules import walk
 from rb_lint.rules.base import rule
+from rb_lint.suggest import closest_name
 from rb_lint.taxonomy_index import (
     CLASSIFY_KEYS,
     Attribute,
@@ -26,7 +27,6 @@ from rb_lint.taxonomy_index import (
     ObjectType,
     Resolution,
     TaxonomyIndex,
-    closest_name,
     is_legacy_taxonomy,
     render_category,
     taxonomy_setup,
