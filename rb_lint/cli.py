@@ -103,9 +103,6 @@ def check(paths: tuple[Path, ...], taxonomy: Path | None, output_format: str | N
     if update_baseline and baseline is None:
         raise ConfigError("--update-baseline needs --baseline FILE")
     targets = list(paths) or [Path(".")]
-    for target in targets:
-        if not target.exists():
-            raise ConfigError(f"path does not exist: {target}")
     loaded = load_config(config_path, targets[0])
     if baseline is not None:  # the baseline is JSON, but not a document to lint
         loaded.config.extend_exclude.append("/" + relative_posix(baseline, loaded.root))

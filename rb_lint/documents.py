@@ -15,6 +15,7 @@ from rb_lint.jsonpos import (
     Locator,
     ParsedJSON,
     SyntaxProblem,
+    join_pointer,
     parse_json,
     parse_json_array_stream,
 )
@@ -153,10 +154,7 @@ def _read_streaming(path: Path, display_path: str, kind: str | None) -> Document
     if parsed is None:
         return None
     doc = Document(path, display_path, None)
-    _note_anomalies(doc, parsed)
-    doc.data, doc.parsed = parsed.data, True
-    doc.kind = kind or detect_kind(parsed.data)
-    return doc
+    return _accept(doc, parsed, kind)
 
 
 def read_document(path: Path, display_path: str, kind: str | None = None) -> Document:
@@ -231,15 +229,20 @@ def document_from_text(
     if isinstance(result, SyntaxProblem):
         doc.load_problems.append(LoadProblem("RB001", Hit(result.message, offset=result.offset)))
         return doc
-    _note_anomalies(doc, result)
-    doc.data, doc.parsed = result.data, True
-    doc.kind = kind or detect_kind(result.data)
+    return _accept(doc, result, kind)
+
+
+def _accept(doc: Document, parsed: ParsedJSON, kind: str | None) -> Document:
+    """A document whose JSON parsed: note what parsing hid, keep the data, detect the kind."""
+    _note_anomalies(doc, parsed)
+    doc.data, doc.parsed = parsed.data, True
+    doc.kind = kind or detect_kind(parsed.data)
     return doc
 
 
 def _note_anomalies(doc: Document, parsed: ParsedJSON) -> None:
     for pointer, key in parsed.duplicate_keys:
-        child = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
+        child = join_pointer(pointer, key)
         doc.load_problems.append(LoadProblem("RB002", Hit(
             f"duplicate key `{key}`: JSON readers keep only the last value and silently drop the "
             "earlier one; merge the entries or rename one", pointer=child, at="key")))

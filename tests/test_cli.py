@@ -221,3 +221,34 @@ def test_unreadable_taxonomy_is_a_usage_error_before_any_report(tmp_path):
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and "taxonomy" in result.stderr
+
+
+def _run_on_a_terminal(repo: Path, env: dict[str, str]) -> str:
+    """Run rb-lint with stdout on a pseudo-terminal, as a person at a shell would."""
+    import pty
+
+    leader, follower = pty.openpty()
+    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "GITHUB_ACTIONS")}
+    process = subprocess.run(
+        [sys.executable, "-m", "rb_lint", "check", "--select", "RB2"],
+        cwd=repo, stdout=follower, stderr=subprocess.PIPE, env={**environment, **env}, timeout=120,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert process.returncode == 1
+    return b"".join(chunks).decode()
+
+
+def test_colour_on_a_terminal_and_no_color_honoured(repo):
+    assert "\x1b[1;31mRB201\x1b[0m" in _run_on_a_terminal(repo, {})
+    plain = _run_on_a_terminal(repo, {"NO_COLOR": "1"})
+    assert "RB201 [error]" in plain and "\x1b[" not in plain

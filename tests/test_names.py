@@ -84,26 +84,18 @@ def test_distinct_series_names_pass(lint_files):
     assert lint_files({"a.json": tasks}, select=NAMES).findings == []
 
 
-def test_instance_id_repeated_across_series_is_a_warning(lint_files):
-    tasks = [
-        {
-            "name": "p1",
-            "series": [
-                {
-                    "name": "T1",
-                    "items": "a.nii.gz",
-                    "segmentations": "s1.nii.gz",
-                    "segmentMap": {"1": "Liver"},
-                },
-                {
-                    "name": "T2",
-                    "items": "b.nii.gz",
-                    "segmentations": "s2.nii.gz",
-                    "segmentMap": {"1": "Spleen"},
-                },
-            ],
-        }
+def two_series(first_id: str, second_id: str) -> list[dict]:
+    """One task with two segmented series keyed by the given instance ids."""
+    series = [
+        {"name": name, "items": f"{name}.nii.gz", "segmentations": f"s-{name}.nii.gz",
+         "segmentMap": {instance: category}}
+        for name, instance, category in (("T1", first_id, "Liver"), ("T2", second_id, "Spleen"))
     ]
+    return [{"name": "p1", "series": series}]
+
+
+def test_instance_id_repeated_across_series_is_a_warning(lint_files):
+    tasks = two_series("1", "1")
     text = json.dumps(tasks, indent=2)
     finding = only(lint_files({"a.json": text}, select=NAMES), "RB204")
     assert (finding.line, finding.column) == position(text, '"1"', 2)
@@ -111,23 +103,5 @@ def test_instance_id_repeated_across_series_is_a_warning(lint_files):
 
 
 def test_distinct_instance_ids_pass(lint_files):
-    tasks = [
-        {
-            "name": "p1",
-            "series": [
-                {
-                    "name": "T1",
-                    "items": "a.nii.gz",
-                    "segmentations": "s1.nii.gz",
-                    "segmentMap": {"1": "Liver"},
-                },
-                {
-                    "name": "T2",
-                    "items": "b.nii.gz",
-                    "segmentations": "s2.nii.gz",
-                    "segmentMap": {"2": "Spleen"},
-                },
-            ],
-        }
-    ]
+    tasks = two_series("1", "2")
     assert lint_files({"a.json": tasks}, select=NAMES).findings == []

@@ -61,19 +61,6 @@ Loc = tuple[str | int, ...]  # a JSON pointer as tokens: joined only for what is
 Owner = ObjectType | str  # whose attributes: an object type, or a classify list's description
 
 
-def _owners(task: walk.Task) -> Iterator[tuple[Loc, dict[str, Any]]]:
-    """The task and each consensus annotator and the super truth (relative to the task): each
-    may hold a `classification` and `series`."""
-    yield (), task
-    entries = task.get("consensusTasks")
-    for index, entry in enumerate(entries if isinstance(entries, list) else []):
-        if isinstance(entry, dict):
-            yield ("consensusTasks", index), entry
-    truth = task.get("superTruth")
-    if isinstance(truth, dict):
-        yield ("superTruth",), truth
-
-
 def _names(names: Iterable[str]) -> str:
     listed = list(names)
     text = ", ".join(f"`{n}`" for n in listed[:_LISTED])
@@ -111,7 +98,7 @@ class _TaskChecker:
                 continue
             name = task.get("name")
             self._prefix = f"task:{name}:" if isinstance(name, str) else ""
-            for owner_loc, owner in _owners(task):
+            for owner_loc, owner in walk.owners(task):
                 loc = (task_index, *owner_loc)
                 classification = owner.get("classification")
                 if isinstance(classification, dict):

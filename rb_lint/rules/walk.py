@@ -28,22 +28,27 @@ def tasks(doc: Document) -> list[tuple[str, Task]]:
     return cached
 
 
-def series_groups(task_pointer: str, task: Task) -> Iterator[tuple[str, list[tuple[str, Series]]]]:
-    """Each set of series that is exported together: the task's own, each consensus annotator's,
-    and the super truth. Yields (pointer of the owner, [(series pointer, series)])."""
-    yield task_pointer, _series_of(task_pointer, task)
+def owners(task: Task) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """Whatever in a task holds its own `series` and `classification`: the task itself, each
+    consensus annotator and the super truth, with their pointer tokens relative to the task."""
+    yield (), task
     if "consensusTasks" not in task and "superTruth" not in task:
         return
     entries = task.get("consensusTasks")
-    if isinstance(entries, list):
-        for index, entry in enumerate(entries):
-            if isinstance(entry, dict):
-                pointer = join_pointer(task_pointer, "consensusTasks", index)
-                yield pointer, _series_of(pointer, entry)
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        if isinstance(entry, dict):
+            yield ("consensusTasks", index), entry
     truth = task.get("superTruth")
     if isinstance(truth, dict):
-        pointer = join_pointer(task_pointer, "superTruth")
-        yield pointer, _series_of(pointer, truth)
+        yield ("superTruth",), truth
+
+
+def series_groups(task_pointer: str, task: Task) -> Iterator[tuple[str, list[tuple[str, Series]]]]:
+    """Each set of series that is exported together (see `owners`). Yields (pointer of the owner,
+    [(series pointer, series)]); the task's own set comes first, under `task_pointer` itself."""
+    for tokens, owner in owners(task):
+        pointer = join_pointer(task_pointer, *tokens) if tokens else task_pointer
+        yield pointer, _series_of(pointer, owner)
 
 
 def _series_of(owner_pointer: str, owner: dict[str, Any]) -> list[tuple[str, Series]]:
