@@ -18,19 +18,19 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 _PUBLIC = {
     "lint": "rb_lint.api",
     "lint_documents": "rb_lint.api",
-    "ConfigError": "rb_lint.config",
-    "Options": "rb_lint.context",
-    "Report": "rb_lint.engine",
-    "Finding": "rb_lint.findings",
-    "Severity": "rb_lint.findings",
+    "ConfigError": "rb_lint.core.config",
+    "Options": "rb_lint.core.context",
+    "Report": "rb_lint.core.engine",
+    "Finding": "rb_lint.core.findings",
+    "Severity": "rb_lint.core.findings",
 }
 
 if TYPE_CHECKING:
     from rb_lint.api import lint, lint_documents
-    from rb_lint.config import ConfigError
-    from rb_lint.context import Options
-    from rb_lint.engine import Report
-    from rb_lint.findings import Finding, Severity
+    from rb_lint.core.config import ConfigError
+    from rb_lint.core.context import Options
+    from rb_lint.core.engine import Report
+    from rb_lint.core.findings import Finding, Severity
 
 __all__ = ["ConfigError", "Finding", "Options", "Report", "Severity", "__version__", "lint",
            "lint_documents"]

@@ -8,12 +8,15 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from rb_lint.config import ConfigError, LoadedConfig, load_config, parse_config
-from rb_lint.context import Context, Options
-from rb_lint.discovery import collect, display_path
-from rb_lint.documents import KINDS, Document, document_from_bytes, read_document
-from rb_lint.engine import Report, build_filter, run
-from rb_lint.maskpaths import entry_mask_refs, segmentation_refs
+from rb_lint.core.config import ConfigError, LoadedConfig, load_config, parse_config
+from rb_lint.core.context import Context, Options
+from rb_lint.core.engine import Report, build_filter, run
+from rb_lint.formats.maskpaths import entry_mask_refs, segmentation_refs
+from rb_lint.io.discovery import collect, display_path
+from rb_lint.io.document import Document
+from rb_lint.io.loading import document_from_bytes, read_document
+from rb_lint.models.kinds import KINDS
+from rb_lint.rules import ALL_RULES
 
 ConfigArg = LoadedConfig | Path | str | Mapping[str, Any] | None
 
@@ -41,7 +44,6 @@ def lint(
     documents += _documents_referencing(found.mask_files, loaded, kind,
                                         {p.resolve() for p in found.json_files})
     options = options or Options()
-    options.extra.setdefault("mask_paths", found.mask_files)
     return _run(documents, loaded, options, select, ignore, extend_select)
 
 
@@ -124,5 +126,5 @@ def _check_kind(kind: str | None) -> None:
 def _run(documents: list[Document], loaded: LoadedConfig, options: Options,
          select: list[str] | None, ignore: Iterable[str], extend_select: Iterable[str]) -> Report:
     ctx = Context(loaded, documents, options)
-    rule_filter = build_filter(ctx, select, ignore, extend_select)
+    rule_filter = build_filter(ctx, ALL_RULES, select, ignore, extend_select)
     return run(documents, ctx, rule_filter)

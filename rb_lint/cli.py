@@ -12,17 +12,16 @@ from typing import Any, NoReturn
 import click
 
 from rb_lint import __version__
-from rb_lint import baseline as baselines
 from rb_lint.api import lint
-from rb_lint.config import ConfigError, load_config
-from rb_lint.context import Options
-from rb_lint.discovery import relative_posix
-from rb_lint.documents import KINDS
-from rb_lint.engine import Report
-from rb_lint.findings import Severity
+from rb_lint.core.config import ConfigError, load_config, relative_posix
+from rb_lint.core.context import Options
+from rb_lint.core.engine import Report
+from rb_lint.core.findings import Severity
+from rb_lint.io import baseline as baselines
+from rb_lint.models.kinds import KINDS
+from rb_lint.models.schemas import SCHEMAS, render
 from rb_lint.reporters import REPORTERS, RenderOptions, github
 from rb_lint.rules import ALL_RULES, find_rule
-from rb_lint.schemas import SCHEMAS, render
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 LEVELS = ["error", "warning", "info"]
@@ -108,7 +107,7 @@ def check(paths: tuple[Path, ...], taxonomy: Path | None, output_format: str | N
         loaded.config.extend_exclude.append("/" + relative_posix(baseline, loaded.root))
     options = Options(taxonomy=taxonomy, jobs=jobs, use_cache=not no_cache,
                       progress=sys.stderr.isatty() and not quiet,
-                      extra={"verbose": verbose})
+                      verbose=verbose)
     report = lint(targets, config=loaded, kind=kind,
                   select=_codes(select) or None, ignore=_codes(ignore),
                   extend_select=_codes(extend_select), options=options)

@@ -10,7 +10,7 @@ import pytest
 from conftest import codes, only, position
 
 from rb_lint import Report, lint
-from rb_lint.config import ConfigError
+from rb_lint.core.config import ConfigError
 
 A, B, C = "a@x.org", "b@x.org", "c@x.org"
 Run = Callable[..., tuple[Report, str]]

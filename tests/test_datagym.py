@@ -11,8 +11,9 @@ import pytest
 from conftest import codes, only, position
 
 from rb_lint import Report, lint
-from rb_lint.documents import DATAGYM, detect_kind
-from rb_lint.schemas import SCHEMAS, render, schema_directory
+from rb_lint.io.loading import detect_kind
+from rb_lint.models.kinds import DATAGYM
+from rb_lint.models.schemas import SCHEMAS, render, schema_directory
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "datagym" / "export.json"
 

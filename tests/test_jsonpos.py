@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from rb_lint.jsonpos import LineIndex, Locator, join_pointer, parse_json, parse_json_array_stream
+from rb_lint.io.jsonpos import LineIndex, Locator, join_pointer, parse_json, parse_json_array_stream
 
 scalars = (
     st.none()

@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import only, position, write
 
 from rb_lint import lint
-from rb_lint.documents import STREAMING_THRESHOLD, read_document
+from rb_lint.io.loading import STREAMING_THRESHOLD, read_document
 
 GOOD = '[\n  {"name": "patient-001", "series": [{"items": "ct.nii.gz"}]}\n]\n'
 

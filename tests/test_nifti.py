@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from test_nifti_support import ROTATED, save, write_nifti
 
-from rb_lint.maskcache import CACHEDIR_TAG, MaskCache, file_digest
 from rb_lint.nifti import (
     COMPRESSION,
     CORRUPT,
@@ -29,6 +28,7 @@ from rb_lint.nifti import (
     scan_file,
 )
 from rb_lint.nifti.batch import BatchSettings, Progress, scan_masks
+from rb_lint.nifti.cache import CACHEDIR_TAG, MaskCache, file_digest
 from rb_lint.nifti.header import NotNifti, parse_header
 from rb_lint.nifti.stream import BACKEND, CorruptStream, chunks
 

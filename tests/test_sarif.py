@@ -13,11 +13,11 @@ from sarif_validation import validated
 
 from rb_lint import __version__, lint
 from rb_lint.cli import main
-from rb_lint.engine import Report
-from rb_lint.findings import Finding, Severity
+from rb_lint.core.engine import Report
+from rb_lint.core.findings import Finding, Severity
+from rb_lint.core.rule import rule
 from rb_lint.reporters import RenderOptions, sarif
 from rb_lint.rules import ALL_RULES, BY_CODE
-from rb_lint.rules.base import rule
 
 DUPLICATES = """[
   {"name": "p1", "series": [{"items": "s3://bucket/ct1.nii.gz"}]},

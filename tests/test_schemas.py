@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from rb_lint.schemas import SCHEMAS, render
+from rb_lint.models.schemas import SCHEMAS, render
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -17,9 +17,9 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
 def test_schema_file_matches_its_model(name):
     path = SCHEMA_DIR / f"{name}.json"
-    assert path.exists(), f"schemas/{name}.json is missing: run `python -m rb_lint.schemas`"
+    assert path.exists(), f"schemas/{name}.json is missing: run `python -m rb_lint.models.schemas`"
     assert path.read_text(encoding="utf-8") == render(SCHEMAS[name]), (
-        f"schemas/{name}.json drifted from its model: run `python -m rb_lint.schemas`"
+        f"schemas/{name}.json drifted from its model: run `python -m rb_lint.models.schemas`"
     )
 
 

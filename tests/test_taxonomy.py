@@ -14,7 +14,7 @@ import pytest
 from conftest import codes, only, position, task, write
 
 from rb_lint import Report
-from rb_lint.context import Options
+from rb_lint.core.context import Options
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 VOXEL = {"i": 1, "j": 2, "k": 3}

@@ -14,9 +14,9 @@ from conftest import codes, only, position
 from test_taxonomy import TAXONOMY, V1
 
 from rb_lint import Report
-from rb_lint.documents import TAXONOMY as TAXONOMY_KIND
-from rb_lint.documents import document_from_text
-from rb_lint.taxonomy_index import TaxonomyIndex
+from rb_lint.formats.taxonomy_index import TaxonomyIndex
+from rb_lint.io.loading import document_from_text
+from rb_lint.models.kinds import TAXONOMY as TAXONOMY_KIND
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "taxonomy.json"
 

@@ -22,7 +22,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import TextIO
 
-from rb_lint.maskcache import MaskCache, file_digest, new_hasher
+from rb_lint.nifti.cache import MaskCache, file_digest, new_hasher
 from rb_lint.nifti.scan import DEFAULT_MAX_BYTES, ScanResult, scan_file
 from rb_lint.nifti.stream import GZIP_MAGIC
 

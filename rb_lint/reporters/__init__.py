@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rb_lint.engine import Report
-from rb_lint.findings import Severity
+from rb_lint.core.engine import Report
+from rb_lint.core.findings import Severity
 from rb_lint.reporters import github, json_format, json_lines, junit, sarif, text
 
 

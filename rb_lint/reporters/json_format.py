@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from rb_lint.engine import Report
-from rb_lint.findings import Severity
+from rb_lint.core.engine import Report
+from rb_lint.core.findings import Severity
 
 if TYPE_CHECKING:
     from rb_lint.reporters import RenderOptions

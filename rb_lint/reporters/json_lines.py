@@ -1,7 +1,7 @@
 """JSON Lines: one JSON object per finding per line, nothing else (no findings, no output).
 
 Each object has the fields of the JSON report's findings plus `fingerprint` (see
-`rb_lint.fingerprints`; paths relative to the working directory, as `path` is), so log pipelines
+`rb_lint.io.fingerprints`; paths relative to the working directory, as `path` is), so log pipelines
 and scripts can stream, grep and de-duplicate findings.
 """
 
@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rb_lint.engine import Report
-from rb_lint.fingerprints import fingerprints
+from rb_lint.core.engine import Report
+from rb_lint.io.fingerprints import fingerprints
 
 if TYPE_CHECKING:
     from rb_lint.reporters import RenderOptions

@@ -14,8 +14,8 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
-from rb_lint.engine import Report
-from rb_lint.findings import Finding
+from rb_lint.core.engine import Report
+from rb_lint.core.findings import Finding
 from rb_lint.reporters.text import format_finding
 
 if TYPE_CHECKING:

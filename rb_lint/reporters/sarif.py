@@ -3,7 +3,7 @@
 One run. `tool.driver.rules` lists every rule that ran, with its documentation as help text and
 Markdown. Each result points at a file relative to `%SRCROOT%` (the working directory), with a
 1-based line and a column counted in Unicode code points (`columnKind: unicodeCodePoints`), and
-carries `partialFingerprints["rbLint/v1"]` (see `rb_lint.fingerprints`): built from rule, file and
+carries `partialFingerprints["rbLint/v1"]` (see `rb_lint.io.fingerprints`): built from rule, file and
 logical key, so alerts keep their identity when a file is reformatted. `primaryLocationLineHash`
 is left to GitHub's upload action, which computes it from the line text and warns about every
 result whose pre-filled value differs from its own.
@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from rb_lint.engine import Report
-from rb_lint.findings import Finding, Severity
-from rb_lint.fingerprints import fingerprints
+from rb_lint.core.engine import Report
+from rb_lint.core.findings import Finding, Severity
+from rb_lint.core.rule import Rule
+from rb_lint.io.fingerprints import fingerprints
 from rb_lint.reporters.json_format import tool_version
-from rb_lint.rules.base import Rule
 
 if TYPE_CHECKING:
     from rb_lint.reporters import RenderOptions

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from rb_lint.engine import Report
-from rb_lint.findings import Finding, Severity
+from rb_lint.core.engine import Report
+from rb_lint.core.findings import Finding, Severity
 
 if TYPE_CHECKING:
     from rb_lint.reporters import RenderOptions

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rb_lint.core.rule import Rule
 from rb_lint.rules import (
     consensus,
     datagym,
@@ -12,7 +13,6 @@ from rb_lint.rules import (
     structure,
     taxonomy,
 )
-from rb_lint.rules.base import Rule
 
 FAMILIES = {
     "parsing": parsing.RULES,  # RB0xx

@@ -8,13 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rb_lint.config import ConfigError, Selection, check_codes, glob_regex, path_matches
-from rb_lint.context import Context
-from rb_lint.discovery import relative_posix
-from rb_lint.documents import Document
-from rb_lint.findings import Finding, Hit, Severity
-from rb_lint.rules import ALL_RULES, BY_CODE
-from rb_lint.rules.base import Rule
+from rb_lint.core.config import ConfigError, Selection, check_codes, glob_regex, path_matches, relative_posix
+from rb_lint.core.context import Context
+from rb_lint.core.findings import Finding, Hit, Severity
+from rb_lint.core.rule import Rule
+from rb_lint.core.target import Target
 
 
 @dataclass
@@ -44,13 +42,14 @@ class Report:
 class RuleFilter:
     """Everything configuration says about which findings are kept and at what severity."""
 
+    registry: list[Rule]  # every rule, in code order
     selection: Selection
     per_file_ignores: dict[str, list[str]]
     pointer_ignores: dict[str, list[str]]
     severities: dict[str, Severity]
 
     def selected_rules(self) -> list[Rule]:
-        return [r for r in ALL_RULES if self.selection.enabled(r.code)]
+        return [r for r in self.registry if self.selection.enabled(r.code)]
 
     def keeps(self, code: str, relative_path: str, pointer: str) -> bool:
         for pattern, codes in self.per_file_ignores.items():
@@ -83,6 +82,7 @@ def _pointer_pattern_matches(pattern: str, relative_path: str, pointer: str) -> 
 
 def build_filter(
     ctx: Context,
+    registry: list[Rule],
     select: list[str] | None = None,
     ignore: Iterable[str] = (),
     extend_select: Iterable[str] = (),
@@ -91,7 +91,7 @@ def build_filter(
     chosen = list(select) if select is not None else list(config.select or ["RB"])
     chosen += list(config.extend_select) + list(extend_select)
     dropped = list(config.ignore) + list(ignore)
-    known = list(BY_CODE)
+    known = [r.code for r in registry]
     check_codes(chosen, known, "select")
     check_codes(dropped, known, "ignore")
     for pattern, codes in config.per_file_ignores.items():
@@ -100,23 +100,20 @@ def build_filter(
         check_codes(codes, known, f"pointer-ignores `{pattern}`")
     severities = {}
     for code, level in config.severity.items():
-        if code not in BY_CODE:
+        if code not in known:
             raise ConfigError(f"severity: unknown rule code `{code}`")
         severities[code] = Severity.parse(level)
-    return RuleFilter(Selection(chosen, dropped), config.per_file_ignores,
+    return RuleFilter(registry, Selection(chosen, dropped), config.per_file_ignores,
                       config.pointer_ignores, severities)
 
 
-def run(documents: list[Document], ctx: Context, rule_filter: RuleFilter) -> Report:
+def run(documents: list[Target], ctx: Context, rule_filter: RuleFilter) -> Report:
     rules = rule_filter.selected_rules()
     hits: dict[int, list[tuple[Rule, Hit]]] = defaultdict(list)
     errors: list[str] = []
     by_id = {id(doc): doc for doc in documents}
-    enabled = {r.code: r for r in rules}
     for doc in documents:
-        for problem in doc.load_problems:
-            if problem.code in enabled:
-                hits[id(doc)].append((enabled[problem.code], problem.hit))
+        hits[id(doc)].extend(_load_problems(doc, rule_filter, rules, errors))
         if not doc.parsed:
             continue
         for rule in rules:
@@ -125,39 +122,62 @@ def run(documents: list[Document], ctx: Context, rule_filter: RuleFilter) -> Rep
     for rule in rules:
         if rule.scope == "project":
             for _rule, hit in _run_guarded(rule, documents, ctx, "project", errors):
-                if hit.doc is not None and id(hit.doc) in by_id:
+                if hit.doc is None or id(hit.doc) not in by_id:
+                    errors.append(f"project: rule {rule.code} ({rule.name}) reported a finding "
+                                  f"without one of the linted documents at `{hit.pointer}`")
+                else:
                     hits[id(hit.doc)].append((rule, hit))
     for doc in documents:
         doc.release()  # the parsed data is no longer needed; positions may re-read the text
     findings = []
     for doc_id, doc_hits in hits.items():
         if doc_hits:
-            findings.extend(_findings(by_id[doc_id], doc_hits, ctx, rule_filter))
+            findings.extend(_findings(by_id[doc_id], doc_hits, ctx, rule_filter, errors))
     findings.sort(key=Finding.sort_key)
     return Report(findings, [d.display_path for d in documents], rules, ctx.root, errors)
 
 
+def _load_problems(doc: Target, rule_filter: RuleFilter, rules: list[Rule],
+                   errors: list[str]) -> list[tuple[Rule, Hit]]:
+    """Problems the reader found, reported under their (registered) parsing-family rules."""
+    registered = {r.code: r for r in rule_filter.registry}
+    enabled = {r.code for r in rules}
+    found = []
+    for problem in doc.load_problems:
+        rule = registered.get(problem.code)
+        if rule is None:
+            errors.append(f"{doc.display_path}: the reader reported `{problem.code}`, which is no rule")
+        elif rule.code in enabled:
+            found.append((rule, problem.hit))
+    return found
+
+
 def _run_guarded(rule: Rule, target: object, ctx: Context, where: str,
                  errors: list[str]) -> list[tuple[Rule, Hit]]:
-    """A crashing rule must not take the run down: it becomes an internal error (exit 2)."""
+    """A crashing rule must not take the run down: it becomes that rule's internal error (exit 2)
+    and every other rule still reports."""
     try:
         return [(rule, hit) for hit in rule.run(target, ctx)]
     except ConfigError:
         raise  # a usage problem a rule ran into (an unreadable --taxonomy): exit 2, cleanly
     except Exception as error:
-        detail = traceback.format_exc() if ctx.options.extra.get("verbose") else ""
+        detail = traceback.format_exc() if ctx.options.verbose else ""
         errors.append(f"{where}: rule {rule.code} ({rule.name}) failed: "
                       f"{type(error).__name__}: {error}\n{detail}".rstrip())
         return []
 
 
-def _findings(doc: Document, doc_hits: list[tuple[Rule, Hit]], ctx: Context,
-              rule_filter: RuleFilter) -> list[Finding]:
+def _findings(doc: Target, doc_hits: list[tuple[Rule, Hit]], ctx: Context,
+              rule_filter: RuleFilter, errors: list[str]) -> list[Finding]:
     relative = relative_posix(doc.path, ctx.root)
     kept = [(r, h) for r, h in doc_hits if rule_filter.keeps(r.code, relative, h.pointer)]
     positions = doc.positions(h for _r, h in kept)
     findings = []
     for rule, hit in kept:
+        if id(hit) not in positions:  # a rule reported a pointer that is not in the document
+            errors.append(f"{doc.display_path}: rule {rule.code} ({rule.name}) reported "
+                          f"`{hit.pointer}` ({hit.at}), which is not in the document")
+            continue
         line, column = positions[id(hit)]
         findings.append(Finding(
             rule.code, rule.name, rule_filter.severity(rule), hit.message, doc.display_path,

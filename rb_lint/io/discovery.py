@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rb_lint.config import ConfigError, path_matches
+from rb_lint.core.config import ConfigError, path_matches, relative_posix
 
 MASK_SUFFIXES = (".nii", ".nii.gz")
 
@@ -19,13 +19,6 @@ class Targets:
 
 def is_mask_path(path: Path) -> bool:
     return path.name.lower().endswith(MASK_SUFFIXES)
-
-
-def relative_posix(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
 
 
 def is_excluded(path: Path, root: Path, patterns: list[str]) -> bool:

@@ -1,6 +1,6 @@
 """The JSON Schemas rb-lint ships, generated from the pydantic models (never edited by hand).
 
-`python -m rb_lint.schemas` rewrites `schemas/`; a test fails when a file there drifts from its model.
+`python -m rb_lint.models.schemas` rewrites `schemas/`; a test fails when a file there drifts from its model.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from rb_lint import documents
-from rb_lint.models import datagym, tasks, taxonomy
+from rb_lint.models import datagym, kinds, tasks, taxonomy
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_BASE_URI = "https://rb-lint.dev/schemas/"
@@ -67,22 +66,22 @@ SCHEMAS: dict[str, FormatSchema] = {
     s.name: s
     for s in (
         FormatSchema(
-            "items-list", documents.ITEMS_LIST, "RedBrick items list",
+            "items-list", kinds.ITEMS_LIST, "RedBrick items list",
             "A JSON array of tasks to upload with `redbrick upload` or the SDK.",
             tasks.ItemsList, tasks.UploadTask,
         ),
         FormatSchema(
-            "tasks", documents.TASKS_EXPORT, "RedBrick tasks.json export",
+            "tasks", kinds.TASKS_EXPORT, "RedBrick tasks.json export",
             "A JSON array of exported tasks, including consensus tasks; it can be re-uploaded.",
             tasks.TasksExport, tasks.AnyExportTask,
         ),
         FormatSchema(
-            "taxonomy", documents.TAXONOMY, "RedBrick Taxonomy V2",
+            "taxonomy", kinds.TAXONOMY, "RedBrick Taxonomy V2",
             "A RedBrick taxonomy (V2, `isNew: true`): object types, classifications, attributes.",
             taxonomy.Taxonomy,
         ),
         FormatSchema(
-            "datagym", documents.DATAGYM, "DataGym label export",
+            "datagym", kinds.DATAGYM, "DataGym label export",
             "A JSON array: element 0 is `{\"label_classes\": [...]}`, then one object per task "
             "(image tasks with `labels` and `global_classifications`, or video tasks).",
             datagym.Export, datagym.Element,
@@ -100,7 +99,7 @@ def render(schema: FormatSchema) -> str:
 
 
 def schema_directory() -> Path:
-    return Path(__file__).resolve().parent.parent / "schemas"
+    return Path(__file__).resolve().parents[2] / "schemas"
 
 
 def write_all(directory: Path) -> list[Path]:

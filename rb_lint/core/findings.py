@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from rb_lint.documents import Document
+    from rb_lint.core.target import Target
 
+# Which part of the JSON at a pointer a position means (`rb_lint.io.jsonpos` has the same literal).
 Part = Literal["value", "key", "first-key"]
 
 
@@ -43,9 +44,17 @@ class Hit:
     message: str
     pointer: str = ""
     at: Part = "value"
-    doc: Document | None = None
+    doc: Target | None = None
     key: str | None = None
     offset: int | None = None
+
+
+@dataclass
+class LoadProblem:
+    """A problem found while reading a file, before any rule runs (a code of the parsing family)."""
+
+    code: str
+    hit: Hit
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from rb_lint.findings import Hit, Severity
+from rb_lint.core.findings import Hit, Severity
 
 if TYPE_CHECKING:
-    from rb_lint.context import Context
-    from rb_lint.documents import Document
+    from rb_lint.core.context import Context
+    from rb_lint.core.target import Target
 
 Scope = Literal["document", "project"]
 CheckFunction = Callable[[Any, "Context"], Iterable[Hit]]
@@ -70,7 +70,7 @@ def emitted(code: str, name: str, severity: Severity, summary: str, doc: str) ->
     its own check finds nothing.
     """
 
-    def check(_target: Document, _ctx: Context) -> Iterator[Hit]:
+    def check(_target: Target, _ctx: Context) -> Iterator[Hit]:
         return iter(())
 
     check.__doc__ = doc

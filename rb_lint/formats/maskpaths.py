@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rb_lint.documents import TASK_KINDS, Document
-from rb_lint.jsonpos import join_pointer
-from rb_lint.rules import walk
+from rb_lint.formats import walk
+from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import join_pointer
+from rb_lint.models.kinds import TASK_KINDS
 
 # s3://, gs://, http(s)://, az://, abfs(s)://, wasb(s)://, and Azure blob URLs.
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)", re.IGNORECASE)

@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from rb_lint.documents import Document
-from rb_lint.jsonpos import join_pointer
+from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import join_pointer
 
 Task = dict[str, Any]
 Series = dict[str, Any]
@@ -20,12 +20,12 @@ _UNSAFE_FOR_FILE_NAMES = re.compile(r"[^\w.]+")
 
 def tasks(doc: Document) -> list[tuple[str, Task]]:
     """(pointer, task) for every task object; computed once per document (rules share it)."""
-    cached = doc.cache.get("walk-tasks")
-    if cached is None:
-        data = doc.data if isinstance(doc.data, list) else []
-        cached = [(f"/{index}", task) for index, task in enumerate(data) if isinstance(task, dict)]
-        doc.cache["walk-tasks"] = cached
-    return cached
+    return doc.memo(_tasks, doc)
+
+
+def _tasks(doc: Document) -> list[tuple[str, Task]]:
+    data = doc.data if isinstance(doc.data, list) else []
+    return [(f"/{index}", task) for index, task in enumerate(data) if isinstance(task, dict)]
 
 
 def owners(task: Task) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
@@ -65,24 +65,24 @@ def _series_of(owner_pointer: str, owner: dict[str, Any]) -> list[tuple[str, Ser
 def series_sets(doc: Document) -> list[tuple[str, Task, str, list[tuple[str, Series]]]]:
     """(task pointer, task, owner pointer, its series) for every set of series exported together
     (see `series_groups`); computed once per document, shared by `all_series`."""
-    cached = doc.cache.get("walk-series-sets")
-    if cached is None:
-        cached = [
-            (task_pointer, task, owner, group)
-            for task_pointer, task in tasks(doc)
-            for owner, group in series_groups(task_pointer, task)
-        ]
-        doc.cache["walk-series-sets"] = cached
-    return cached
+    return doc.memo(_series_sets, doc)
+
+
+def _series_sets(doc: Document) -> list[tuple[str, Task, str, list[tuple[str, Series]]]]:
+    return [
+        (task_pointer, task, owner, group)
+        for task_pointer, task in tasks(doc)
+        for owner, group in series_groups(task_pointer, task)
+    ]
 
 
 def all_series(doc: Document) -> list[tuple[str, Series]]:
     """(pointer, series) for every series of every task, consensus annotators' included."""
-    cached = doc.cache.get("walk-series")
-    if cached is None:
-        cached = [pair for _task_pointer, _task, _owner, group in series_sets(doc) for pair in group]
-        doc.cache["walk-series"] = cached
-    return cached
+    return doc.memo(_all_series, doc)
+
+
+def _all_series(doc: Document) -> list[tuple[str, Series]]:
+    return [pair for _task_pointer, _task, _owner, group in series_sets(doc) for pair in group]
 
 
 def as_list(value: Any) -> list[Any]:

@@ -1,134 +1,29 @@
-"""A linted JSON document: its text, parsed data, detected kind, and lazy positions."""
+"""Reading JSON files into documents: streaming for large arrays, load problems, kind detection."""
 
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from rb_lint.findings import Hit, Part
-from rb_lint.jsonpos import (
-    LineIndex,
-    Locator,
-    ParsedJSON,
-    SyntaxProblem,
-    join_pointer,
-    parse_json,
-    parse_json_array_stream,
+from rb_lint.core.findings import Hit, LoadProblem
+from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import ParsedJSON, SyntaxProblem, join_pointer, parse_json, parse_json_array_stream
+from rb_lint.models.kinds import (
+    DATAGYM,
+    EXPORT_ONLY_KEYS,
+    ITEMS_LIST,
+    TASK_KEYS,
+    TASKS_EXPORT,
+    TAXONOMY,
+    TAXONOMY_KEYS,
+    UNKNOWN,
 )
-
-ITEMS_LIST = "items-list"
-TASKS_EXPORT = "tasks-export"
-TAXONOMY = "taxonomy"
-DATAGYM = "datagym"
-UNKNOWN = "unknown"
-KINDS = (ITEMS_LIST, TASKS_EXPORT, TAXONOMY, DATAGYM)
-TASK_KINDS = (ITEMS_LIST, TASKS_EXPORT)
-
-# Keys the platform writes on export and never needs on upload.
-EXPORT_ONLY_KEYS = frozenset(
-    {"taskId", "currentStageName", "createdBy", "createdAt", "updatedBy", "updatedAt", "status",
-     "consensus", "consensusTasks", "consensusScore", "superTruth"}
-)
-TASK_KEYS = frozenset({"name", "series", "items"}) | EXPORT_ONLY_KEYS
-TAXONOMY_KEYS = frozenset({"objectTypes", "studyClassify", "seriesClassify", "instanceClassify",
-                           "isNew", "categories"})
-
-
-@dataclass
-class LoadProblem:
-    """A problem found while reading a file, before any rule runs (codes of the parsing family)."""
-
-    code: str
-    hit: Hit
-
-
-@dataclass(eq=False)
-class Document:
-    path: Path
-    display_path: str
-    source: str | None  # the text; None for a large file read by streaming (re-read on demand)
-    data: Any = None
-    parsed: bool = False
-    kind: str = UNKNOWN
-    load_problems: list[LoadProblem] = field(default_factory=list)
-    cache: dict[str, Any] = field(default_factory=dict)  # derived data rules share (e.g. issues)
-
-    @property
-    def directory(self) -> Path:
-        return self.path.parent
-
-    def release(self) -> None:
-        """Drop the parsed data and what rules derived from it (a large file's objects are
-        several times its size); positions need only the text."""
-        self.data = None
-        self.cache.clear()
-
-    @property
-    def text(self) -> str:
-        """The text positions are computed on; a streamed file is read again only when needed."""
-        if self.source is None:
-            self.source = _decode_for_positions(self.path.read_bytes())
-        return self.source
-
-    @cached_property
-    def _locator(self) -> Locator:
-        return Locator(self.text)
-
-    def positions(self, hits: Iterable[Hit]) -> dict[int, tuple[int, int]]:
-        """Line and column of each hit, keyed by ``id(hit)``, computed in one pass over the text."""
-        hits = list(hits)
-        if not hits:
-            return {}
-        if self.source is None and all(_at_start(h) for h in hits):
-            return self._start_positions(hits)  # a 200 MB file need not be read again for 1:1
-        offsets = self.offsets({(h.pointer, h.at) for h in hits if h.offset is None})
-        hit_offsets = {
-            id(h): h.offset if h.offset is not None else offsets.get((h.pointer, h.at), 0)
-            for h in hits
-        }
-        lines = LineIndex(self.text).positions(hit_offsets.values())
-        return {key: lines[self._clamp(off)] for key, off in hit_offsets.items()}
-
-    def line_columns(self, requests: Iterable[tuple[str, Part]]) -> dict[tuple[str, Part], tuple[int, int]]:
-        """Line and column of pointers (e.g. to cite another occurrence in a message)."""
-        offsets = self.offsets(requests)
-        lines = LineIndex(self.text).positions(offsets.values())
-        return {request: lines[self._clamp(off)] for request, off in offsets.items()}
-
-    def offsets(self, requests: Iterable[tuple[str, Part]]) -> dict[tuple[str, Part], int]:
-        requests = set(requests)
-        if not requests or not self.parsed:
-            return {}
-        return self._locator.offsets(requests)
-
-    def _start_positions(self, hits: list[Hit]) -> dict[int, tuple[int, int]]:
-        with self.path.open("rb") as handle:
-            head = _decode_for_positions(handle.read(64 * 1024))
-        root = len(head) - len(head.lstrip(" \t\r\n"))
-        lines = LineIndex(head).positions([0, root])
-        return {id(h): lines[0 if h.offset == 0 else root] for h in hits}
-
-    def _clamp(self, offset: int) -> int:
-        return max(0, min(offset, len(self.text)))
-
-
-def _at_start(hit: Hit) -> bool:
-    return hit.offset == 0 or (hit.offset is None and hit.pointer == "" and hit.at == "value")
-
 
 # Above this size a top-level array is parsed element by element without holding its text.
 STREAMING_THRESHOLD = 16 * 1024 * 1024
 _CHUNK_CHARS = 4 * 1024 * 1024
-
-
-def _decode_for_positions(raw: bytes) -> str:
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
-    return raw.decode("utf-8", errors="replace")
 
 
 def _text_chunks(path: Path) -> Iterator[str]:
@@ -273,7 +168,3 @@ def detect_kind(data: Any) -> str:
     if any(EXPORT_ONLY_KEYS & obj.keys() for obj in objects):
         return TASKS_EXPORT
     return ITEMS_LIST
-
-
-def is_consensus_task(task: Any) -> bool:
-    return isinstance(task, dict) and task.get("consensus") is True

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rb_lint.context import Context
-from rb_lint.documents import UNKNOWN, Document
-from rb_lint.findings import Hit, Severity
-from rb_lint.rules.base import emitted, rule
+from rb_lint.core.context import Context
+from rb_lint.core.findings import Hit, Severity
+from rb_lint.core.rule import emitted, rule
+from rb_lint.io.document import Document
+from rb_lint.models.kinds import UNKNOWN
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 

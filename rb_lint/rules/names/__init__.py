@@ -6,12 +6,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from rb_lint.context import Context
-from rb_lint.documents import TASK_KINDS, Document
-from rb_lint.findings import Hit, Severity
-from rb_lint.jsonpos import join_pointer
-from rb_lint.rules import walk
-from rb_lint.rules.base import rule
+from rb_lint.core.context import Context
+from rb_lint.core.findings import Hit, Severity
+from rb_lint.core.rule import rule
+from rb_lint.formats import walk
+from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import join_pointer
+from rb_lint.models.kinds import TASK_KINDS
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 

@@ -18,19 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rb_lint import maskpaths
-from rb_lint.context import Context
-from rb_lint.documents import TASK_KINDS, Document
-from rb_lint.findings import Hit, Severity
-from rb_lint.jsonpos import join_pointer
-from rb_lint.rules import walk
-from rb_lint.rules.base import rule
+from rb_lint.core.context import Context
+from rb_lint.core.findings import Hit, Severity
+from rb_lint.core.rule import rule
+from rb_lint.formats import maskpaths, walk
+from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import join_pointer
+from rb_lint.models.kinds import TASK_KINDS
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 EXPORT_FILE = "tasks.json"
 SEGMENTATIONS = "segmentations"
 LAYOUT, INDEX, IDS = "RB551", "RB552", "RB553"
-_CACHE = "export-folder"
 _PER_ID_FILE = re.compile(r"(instance|category)-(\d+)")
 
 
@@ -87,12 +86,13 @@ def _normalise(path: Path) -> Path:
 
 def export_folder(doc: Document) -> ExportFolder | None:
     """The export folder a document is the `tasks.json` of, or None."""
-    if _CACHE not in doc.cache:
-        root = doc.directory
-        is_export = doc.path.name == EXPORT_FILE and (root / SEGMENTATIONS).is_dir()
-        doc.cache[_CACHE] = _build(doc, root) if is_export else None
-    folder: ExportFolder | None = doc.cache[_CACHE]
-    return folder
+    return doc.memo(_export_folder, doc)
+
+
+def _export_folder(doc: Document) -> ExportFolder | None:
+    root = doc.directory
+    is_export = doc.path.name == EXPORT_FILE and (root / SEGMENTATIONS).is_dir()
+    return _build(doc, root) if is_export else None
 
 
 def _build(doc: Document, root: Path) -> ExportFolder:
@@ -213,14 +213,14 @@ def _is_aggregate(path: Path, referenced_dirs: set[str]) -> bool:
 
 def _layout_hits(doc: Document) -> list[tuple[str, Hit]]:
     """At most one layout finding per path, computed once for RB551–RB553."""
-    key = _CACHE + ".layout"
-    if key not in doc.cache:
-        folder = export_folder(doc)
-        doc.cache[key] = [] if folder is None else [
-            found for ref in folder.refs if (found := _check(folder, ref)) is not None
-        ]
-    hits: list[tuple[str, Hit]] = doc.cache[key]
-    return hits
+    return doc.memo(_find_layout_hits, doc)
+
+
+def _find_layout_hits(doc: Document) -> list[tuple[str, Hit]]:
+    folder = export_folder(doc)
+    return [] if folder is None else [
+        found for ref in folder.refs if (found := _check(folder, ref)) is not None
+    ]
 
 
 def _check(folder: ExportFolder, ref: Ref) -> tuple[str, Hit] | None:

@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from typing_extensions import TypeIs
 
-from rb_lint.context import Context
-from rb_lint.documents import DATAGYM, Document
-from rb_lint.findings import Hit, Severity
-from rb_lint.jsonpos import join_pointer
+from rb_lint.core.context import Context
+from rb_lint.core.findings import Hit, Severity
+from rb_lint.core.rule import rule
+from rb_lint.core.suggest import closest_name
+from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import join_pointer
 from rb_lint.models.common import json_type
 from rb_lint.models.datagym import (
     CLASS_NAME_PATTERN,
@@ -27,8 +29,7 @@ from rb_lint.models.datagym import (
     GEOMETRY_TYPES,
     geometry_shape,
 )
-from rb_lint.rules.base import rule
-from rb_lint.suggest import closest_name
+from rb_lint.models.kinds import DATAGYM
 
 if TYPE_CHECKING:  # numpy and shapely load on first use: `rb-lint check` starts faster without them
     import numpy as np
@@ -36,7 +37,6 @@ if TYPE_CHECKING:  # numpy and shapely load on first use: `rb-lint check` starts
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 KINDS = (DATAGYM,)
-CACHE_KEY = "datagym-export"
 
 SEGMENTATION = "image_segmentation"
 GEOMETRY_CLASS_TYPES = (*GEOMETRY_TYPES, SEGMENTATION)
@@ -123,11 +123,7 @@ class _Export:
 
 
 def _export(doc: Document) -> _Export:
-    cached = doc.cache.get(CACHE_KEY)
-    if cached is None:
-        cached = _read_export(doc.data if isinstance(doc.data, list) else [])
-        doc.cache[CACHE_KEY] = cached
-    return cached
+    return doc.memo(_read_export, doc.data if isinstance(doc.data, list) else [])
 
 
 def _read_export(data: list[Any]) -> _Export:
@@ -333,12 +329,12 @@ class Shape:
 
 
 def _shapes(doc: Document) -> list[Shape]:
-    cached = doc.cache.get(CACHE_KEY + "-shapes")
-    if cached is None:
-        cached = [Shape(g, [_ring(p, points) for p, points in _rings(g)])
-                  for g in _export(doc).geometries if g.type in ("polygon", SEGMENTATION)]
-        doc.cache[CACHE_KEY + "-shapes"] = cached
-    return cached
+    return doc.memo(_build_shapes, doc)
+
+
+def _build_shapes(doc: Document) -> list[Shape]:
+    return [Shape(g, [_ring(p, points) for p, points in _rings(g)])
+            for g in _export(doc).geometries if g.type in ("polygon", SEGMENTATION)]
 
 
 def _ring(pointer: str, points: Any) -> Ring:

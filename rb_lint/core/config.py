@@ -178,6 +178,14 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
+def relative_posix(path: Path, root: Path) -> str:
+    """A path as globs and fingerprints see it: relative to the root, else absolute."""
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
 def path_matches(relative_posix: str, pattern: str) -> bool:
     """A pattern without `/` matches any path segment (as in .gitignore); else the whole path."""
     pattern = pattern.rstrip("/")

@@ -15,9 +15,10 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from rb_lint.findings import Part
+# Which part of the JSON at a pointer is meant: the value, its key, or the first of repeated keys.
+Part = Literal["value", "key", "first-key"]
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DELIMITERS = frozenset(" \t\n\r,]}")

@@ -1,7 +1,7 @@
 """RB3xx: segmentation files exist, are NIfTI volumes the platform reads, and hold what
 `segmentMap` says.
 
-Paths resolve relative to the JSON file that names them (`rb_lint.maskpaths`). Every local NIfTI
+Paths resolve relative to the JSON file that names them (`rb_lint.formats.maskpaths`). Every local NIfTI
 mask named by any linted document is scanned once per run, the first time a rule needs a result
 (`rb_lint.nifti.batch`: cache, then a process pool); results live in `ctx.shared`. Findings about
 a file's content point at the path string that names it and name the file.
@@ -17,12 +17,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rb_lint import maskpaths
-from rb_lint.context import Context
-from rb_lint.documents import TASK_KINDS, Document
-from rb_lint.findings import Hit, Severity
-from rb_lint.jsonpos import join_pointer, split_pointer
-from rb_lint.maskpaths import MaskRef
+from rb_lint.core.context import Context
+from rb_lint.core.findings import Hit, Severity
+from rb_lint.core.rule import rule
+from rb_lint.formats import maskpaths, walk
+from rb_lint.formats.maskpaths import MaskRef
+from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import join_pointer, split_pointer
+from rb_lint.models.kinds import TASK_KINDS
 from rb_lint.nifti.batch import BatchSettings, default_jobs, scan_masks
 from rb_lint.nifti.header import COMPLEX_OR_RGB, Header
 from rb_lint.nifti.scan import (
@@ -34,16 +36,10 @@ from rb_lint.nifti.scan import (
     ScanResult,
     read_header,
 )
-from rb_lint.rules import walk
-from rb_lint.rules.base import rule
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 MAX_LISTED = 12
-_SCANS = "masks.scans"
-_IMAGES = "masks.image-headers"
-_FILES = "masks.is-file"
-_SERIES = "masks.series"
 
 
 # -- what a document names ---------------------------------------------------------------------
@@ -99,23 +95,23 @@ class DocumentMasks:
 
 
 def _document_masks(doc: Document, ctx: Context) -> DocumentMasks:
-    cached: DocumentMasks | None = doc.cache.get(_SERIES)
-    if cached is None:
-        by_series: dict[str, list[MaskRef]] = defaultdict(list)
-        for ref in maskpaths.segmentation_refs(doc, ctx.root):
-            by_series[ref.series_pointer].append(ref)
-        every = [SeriesMasks(doc, pointer, series, by_series.get(pointer, []))
-                 for pointer, series in walk.all_series(doc)
-                 if pointer in by_series or walk.segment_map(series)]
-        cached = DocumentMasks(
-            series=every,
-            local=[s for s in every if any(r.where == maskpaths.LOCAL for r in s.refs)],
-            binary=[s for s in every if s.binary],
-            with_masks=[s for s in every if _has_entry_key(s, "mask")],
-            with_groups=[s for s in every if _has_entry_key(s, "overlappingGroups")],
-        )
-        doc.cache[_SERIES] = cached
-    return cached
+    return doc.memo(_build_document_masks, doc, ctx.root)
+
+
+def _build_document_masks(doc: Document, root: Path) -> DocumentMasks:
+    by_series: dict[str, list[MaskRef]] = defaultdict(list)
+    for ref in maskpaths.segmentation_refs(doc, root):
+        by_series[ref.series_pointer].append(ref)
+    every = [SeriesMasks(doc, pointer, series, by_series.get(pointer, []))
+             for pointer, series in walk.all_series(doc)
+             if pointer in by_series or walk.segment_map(series)]
+    return DocumentMasks(
+        series=every,
+        local=[s for s in every if any(r.where == maskpaths.LOCAL for r in s.refs)],
+        binary=[s for s in every if s.binary],
+        with_masks=[s for s in every if _has_entry_key(s, "mask")],
+        with_groups=[s for s in every if _has_entry_key(s, "overlappingGroups")],
+    )
 
 
 def _has_entry_key(series: SeriesMasks, key: str) -> bool:
@@ -135,10 +131,18 @@ def _with_files(doc: Document, ctx: Context) -> list[SeriesMasks]:
 
 
 def _is_file(ctx: Context, path: Path) -> bool:
-    known: dict[Path, bool] = ctx.shared.setdefault(_FILES, {})
+    known = ctx.memo(_file_checks)
     if path not in known:
         known[path] = path.is_file()
     return known[path]
+
+
+def _file_checks() -> dict[Path, bool]:
+    return {}
+
+
+def _image_headers() -> dict[Path, Header | None]:
+    return {}
 
 
 def _scannable(ctx: Context, ref: MaskRef) -> bool:
@@ -162,15 +166,14 @@ def _settings(ctx: Context) -> BatchSettings:
 
 def mask_scans(ctx: Context) -> dict[Path, ScanResult]:
     """Scan results of every local NIfTI mask named by any linted document (computed once)."""
-    scans: dict[Path, ScanResult] | None = ctx.shared.get(_SCANS)
-    if scans is None:
-        paths = [ref.path for doc in ctx.documents if doc.parsed and doc.kind in TASK_KINDS
-                 for series in _document_masks(doc, ctx).local for ref in series.refs
-                 if ref.path is not None and _scannable(ctx, ref)]
-        ctx.shared[_SCANS] = {}  # should the scan fail, one rule reports it, not every rule
-        scans = scan_masks(paths, _settings(ctx))
-        ctx.shared[_SCANS] = scans
-    return scans
+    return ctx.memo(_scan_all, ctx)
+
+
+def _scan_all(ctx: Context) -> dict[Path, ScanResult]:
+    paths = [ref.path for doc in ctx.documents if doc.parsed and doc.kind in TASK_KINDS
+             for series in _document_masks(doc, ctx).local for ref in series.refs  # type: ignore[arg-type]
+             if ref.path is not None and _scannable(ctx, ref)]
+    return scan_masks(paths, _settings(ctx))
 
 
 def _result(ctx: Context, ref: MaskRef) -> ScanResult | None:
@@ -954,7 +957,7 @@ def _image_header(ctx: Context, doc: Document, series: SeriesMasks) -> tuple[str
     where, path, _ = maskpaths.resolve(doc, written, ctx.root)
     if where != maskpaths.LOCAL or path is None or not written.lower().endswith(NIFTI_SUFFIXES):
         return None
-    headers: dict[Path, Header | None] = ctx.shared.setdefault(_IMAGES, {})
+    headers = ctx.memo(_image_headers)
     if path not in headers:
         result = read_header(path) if _is_file(ctx, path) else None
         headers[path] = None if result is None else _readable_header(result)

@@ -16,13 +16,14 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, Tag, ValidationError
 from typing_extensions import TypeAliasType
 
-from rb_lint.documents import TAXONOMY, Document
-from rb_lint.findings import Part
-from rb_lint.jsonpos import join_pointer
+from rb_lint.core.findings import Part
+from rb_lint.core.suggest import closest_name
+from rb_lint.formats.taxonomy_index import is_legacy_taxonomy
+from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import join_pointer
 from rb_lint.models.common import json_type
-from rb_lint.schemas import FormatSchema, schema_for_kind
-from rb_lint.suggest import closest_name
-from rb_lint.taxonomy_index import is_legacy_taxonomy
+from rb_lint.models.kinds import TAXONOMY
+from rb_lint.models.schemas import FormatSchema, schema_for_kind
 
 # Issue kinds (each is reported by one rule of the structure family).
 MISSING = "missing"
@@ -59,15 +60,15 @@ class SchemaIssue:
 
 
 def schema_issues(doc: Document) -> list[SchemaIssue]:
-    """Every validation issue of a parsed document, computed once and cached on the document."""
-    cached = doc.cache.get("schema-issues")
-    if cached is None:
-        schema = schema_for_kind(doc.kind) if doc.parsed else None
-        if doc.kind == TAXONOMY and is_legacy_taxonomy(doc.data):
-            schema = None  # the models are Taxonomy V2; V1 has RB401 and name checks only
-        cached = list(_validate(doc.data, schema)) if schema else []
-        doc.cache["schema-issues"] = cached
-    return cached
+    """Every validation issue of a parsed document, computed once per document."""
+    return doc.memo(_schema_issues, doc)
+
+
+def _schema_issues(doc: Document) -> list[SchemaIssue]:
+    schema = schema_for_kind(doc.kind) if doc.parsed else None
+    if doc.kind == TAXONOMY and is_legacy_taxonomy(doc.data):
+        schema = None  # the models are Taxonomy V2; V1 has RB401 and name checks only
+    return list(_validate(doc.data, schema)) if schema else []
 
 
 def _validate(data: Any, schema: FormatSchema) -> Iterator[SchemaIssue]:
@@ -125,6 +126,9 @@ def _locate(loc: tuple[Any, ...], data: Any, root_type: Any, prefix: str) -> _Pl
         if members is not None:
             tp = members.get(token, Any)
             continue
+        if _is_union(tp) and isinstance(token, str) and not (isinstance(value, dict) and token in value):
+            tp = _plain_member(tp, token)  # pydantic names the member it tried (`int`, `list[int]`)
+            continue
         if inspect.isclass(tp) and issubclass(tp, BaseModel):
             model = tp
             field = tp.model_fields.get(str(token))
@@ -167,6 +171,15 @@ def _unwrap(tp: Any) -> Any:
                 tp = members[0]
                 continue
         return tp
+
+
+def _plain_member(tp: Any, name: str) -> Any:
+    """The member of an untagged union that pydantic's error location names."""
+    for member in get_args(tp):
+        shown = getattr(member, "__name__", None) if inspect.isclass(member) else None
+        if name in (shown, str(member).replace("typing.", "")):
+            return member
+    return Any
 
 
 def _alias_value(alias: TypeAliasType) -> Any:

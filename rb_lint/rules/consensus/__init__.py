@@ -15,18 +15,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rb_lint.context import Context
-from rb_lint.documents import TASK_KINDS, Document, is_consensus_task
-from rb_lint.findings import Hit, Severity
-from rb_lint.jsonpos import join_pointer
-from rb_lint.rules import walk
-from rb_lint.rules.base import rule
+from rb_lint.core.context import Context
+from rb_lint.core.findings import Hit, Severity
+from rb_lint.core.rule import rule
+from rb_lint.formats import walk
+from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import join_pointer
+from rb_lint.models.kinds import TASK_KINDS, is_consensus_task
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 SECONDARY_KEYS = ("secondaryUser", "secondaryUserEmail", "secondaryUserId")
 SELF, UNKNOWN, UNNAMED, REPEAT = "self", "unknown", "unnamed", "repeat"
-_CACHE = "consensus.tasks"
-_SCALE_CACHE = "consensus.scale"
 
 
 @dataclass
@@ -86,12 +85,12 @@ def _names(names: list[str]) -> str:
 
 def consensus_tasks(doc: Document) -> list[ConsensusTask]:
     """Every `consensus: true` task with a `consensusTasks` list, analysed once per document."""
-    cached = doc.cache.get(_CACHE)
-    if cached is None:
-        cached = [_analyse(pointer, task) for pointer, task in walk.tasks(doc)
-                  if is_consensus_task(task) and isinstance(task.get("consensusTasks"), list)]
-        doc.cache[_CACHE] = cached
-    return cached
+    return doc.memo(_consensus_tasks, doc)
+
+
+def _consensus_tasks(doc: Document) -> list[ConsensusTask]:
+    return [_analyse(pointer, task) for pointer, task in walk.tasks(doc)
+            if is_consensus_task(task) and isinstance(task.get("consensusTasks"), list)]
 
 
 def _analyse(pointer: str, task: dict[str, Any]) -> ConsensusTask:
@@ -352,10 +351,10 @@ def _scale_label(scale: int) -> str:
 
 
 def scale_report(doc: Document, ctx: Context) -> ScaleReport:
-    scale = ctx.config.consensus.scale
-    cached = doc.cache.get(_SCALE_CACHE)
-    if cached is not None and cached.scale == scale:
-        return cached
+    return doc.memo(_scale_report, doc, ctx.config.consensus.scale)
+
+
+def _scale_report(doc: Document, scale: float) -> ScaleReport:
     report = ScaleReport(scale)
     for task in consensus_tasks(doc):
         report.values.extend(_values(task))
@@ -367,7 +366,6 @@ def scale_report(doc: Document, ctx: Context) -> ScaleReport:
             report.other.append(value)
         elif (scale == 100 and v > 1) or (scale == 1 and 0 < v < 1):
             report.decisive.append(value)
-    doc.cache[_SCALE_CACHE] = report
     return report
 
 

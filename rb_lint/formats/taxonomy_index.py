@@ -23,15 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from rb_lint.config import ConfigError
-from rb_lint.documents import TAXONOMY, Document, read_document
-from rb_lint.jsonpos import join_pointer
-from rb_lint.suggest import closest_name
+from rb_lint.core.config import ConfigError
+from rb_lint.core.suggest import closest_name
+from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import join_pointer
+from rb_lint.io.loading import read_document
+from rb_lint.models.kinds import TAXONOMY
 
 if TYPE_CHECKING:
-    from rb_lint.context import Context
+    from rb_lint.core.context import Context
 
-SHARED_KEY = "taxonomy-index"
 CLASSIFY_KEYS = ("studyClassify", "seriesClassify", "instanceClassify")
 V1_ROOT = "object"  # V1 trees hang every category under one root node named "object"
 
@@ -323,7 +324,6 @@ class TaxonomySetup:
     index: TaxonomyIndex | None
     origin: Origin | None = None
     linted_count: int = 0
-    failed: bool = False  # loading raised a ConfigError; rules stay silent
 
 
 def taxonomy_for(ctx: Context) -> TaxonomyIndex | None:
@@ -332,16 +332,7 @@ def taxonomy_for(ctx: Context) -> TaxonomyIndex | None:
 
 def taxonomy_setup(ctx: Context) -> TaxonomySetup:
     """Load the taxonomy on first use; a bad explicit file raises `ConfigError` (exit 2)."""
-    setup = ctx.shared.get(SHARED_KEY)
-    if isinstance(setup, TaxonomySetup):
-        return setup
-    try:
-        setup = _set_up(ctx)
-    except ConfigError:
-        ctx.shared[SHARED_KEY] = TaxonomySetup(None, failed=True)
-        raise
-    ctx.shared[SHARED_KEY] = setup
-    return setup
+    return ctx.memo(_set_up, ctx)
 
 
 def _set_up(ctx: Context) -> TaxonomySetup:

@@ -2,7 +2,7 @@
 
 `rb-lint check --baseline FILE --update-baseline` writes every current finding to FILE;
 `rb-lint check --baseline FILE` then drops the findings recorded there and reports the rest.
-Findings are matched by fingerprint (`rb_lint.fingerprints`: rule, file, logical key and an
+Findings are matched by fingerprint (`rb_lint.io.fingerprints`: rule, file, logical key and an
 occurrence counter), so line moves and reformatting do not turn recorded findings into new ones,
 and a second identical problem in the same place is new. Paths are stored relative to the
 baseline file's directory, so the baseline works from any working directory. Entries are sorted
@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from rb_lint.config import ConfigError
-from rb_lint.engine import Report
-from rb_lint.fingerprints import fingerprints, relative_path
+from rb_lint.core.config import ConfigError
+from rb_lint.core.engine import Report
+from rb_lint.io.fingerprints import fingerprints, relative_path
 
 FORMAT_VERSION = 1
 

@@ -1,13 +1,14 @@
-"""What rules may consult besides the document: configuration, the other documents, shared state."""
+"""What rules may consult besides the document: configuration, the other documents, run-wide facts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from rb_lint.config import Config, LoadedConfig
-from rb_lint.documents import Document
+from rb_lint.core.config import Config, LoadedConfig
+from rb_lint.core.memo import Memo
+from rb_lint.core.target import Target
 
 
 @dataclass
@@ -18,15 +19,15 @@ class Options:
     jobs: int | None = None
     use_cache: bool = True
     progress: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    verbose: bool = False  # internal errors carry their traceback
 
 
 @dataclass
 class Context:
     loaded: LoadedConfig
-    documents: list[Document] = field(default_factory=list)
+    documents: Sequence[Target] = field(default_factory=list)
     options: Options = field(default_factory=Options)
-    shared: dict[str, Any] = field(default_factory=dict)  # results rules compute once and share
+    memo: Memo = field(default_factory=Memo)  # facts about the whole run, computed once
 
     @property
     def config(self) -> Config:

@@ -5,14 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from rb_lint.context import Context
-from rb_lint.documents import DATAGYM, ITEMS_LIST, TASK_KINDS, TASKS_EXPORT, TAXONOMY, Document
-from rb_lint.findings import Hit, Severity
-from rb_lint.jsonpos import join_pointer
-from rb_lint.models.common import json_type
-from rb_lint.rules import walk
-from rb_lint.rules.base import rule
-from rb_lint.validation import (
+from rb_lint.core.context import Context
+from rb_lint.core.findings import Hit, Severity
+from rb_lint.core.rule import rule
+from rb_lint.formats import walk
+from rb_lint.formats.validation import (
     CATEGORY,
     INSTANCE_ID,
     INVALID_VALUE,
@@ -24,6 +21,10 @@ from rb_lint.validation import (
     WRONG_TYPE,
     schema_issues,
 )
+from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import join_pointer
+from rb_lint.models.common import json_type
+from rb_lint.models.kinds import DATAGYM, ITEMS_LIST, TASK_KINDS, TASKS_EXPORT, TAXONOMY
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 VALIDATED_KINDS = (ITEMS_LIST, TASKS_EXPORT, TAXONOMY, DATAGYM)

@@ -2,7 +2,7 @@
 the taxonomy's own consistency.
 
 The taxonomy comes from `--taxonomy FILE`, the `taxonomy` configuration key, or the one taxonomy
-among the linted files (see `rb_lint.taxonomy_index`). Task checks (RB402-RB409) walk every task
+among the linted files (see `rb_lint.formats.taxonomy_index`). Task checks (RB402-RB409) walk every task
 document once and share the result; the taxonomy checks (RB420-RB426) run on Taxonomy V2 files.
 """
 
@@ -13,14 +13,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from rb_lint.context import Context
-from rb_lint.documents import TASK_KINDS, TAXONOMY, Document
-from rb_lint.findings import Hit, Part, Severity
-from rb_lint.jsonpos import join_pointer
-from rb_lint.rules import walk
-from rb_lint.rules.base import rule
-from rb_lint.suggest import closest_name
-from rb_lint.taxonomy_index import (
+from rb_lint.core.context import Context
+from rb_lint.core.findings import Hit, Part, Severity
+from rb_lint.core.rule import rule
+from rb_lint.core.suggest import closest_name
+from rb_lint.formats import walk
+from rb_lint.formats.taxonomy_index import (
     CLASSIFY_KEYS,
     Attribute,
     AttributeList,
@@ -31,7 +29,10 @@ from rb_lint.taxonomy_index import (
     render_category,
     taxonomy_setup,
 )
-from rb_lint.validation import SERIES_FLAGS
+from rb_lint.formats.validation import SERIES_FLAGS
+from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import join_pointer
+from rb_lint.models.kinds import TASK_KINDS, TAXONOMY
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -382,12 +383,12 @@ def _shown(value: Any) -> str:
 
 def _task_hits(doc: Document, ctx: Context) -> dict[str, list[Hit]]:
     """Every task rule's hits for a document, computed once (the first rule pays)."""
-    cached = doc.cache.get("taxonomy-hits")
-    if cached is None:
-        index = taxonomy_setup(ctx).index
-        cached = _TaskChecker(index).run(doc) if index is not None else {}
-        doc.cache["taxonomy-hits"] = cached
-    return cached
+    return doc.memo(_find_task_hits, doc, ctx)
+
+
+def _find_task_hits(doc: Document, ctx: Context) -> dict[str, list[Hit]]:
+    index = taxonomy_setup(ctx).index
+    return _TaskChecker(index).run(doc) if index is not None else {}
 
 
 def _has_references(doc: Document) -> bool:
@@ -429,7 +430,7 @@ def no_taxonomy(docs: list[Document], ctx: Context) -> Iterator[Hit]:
     if first is None:
         return
     setup = taxonomy_setup(ctx)
-    if setup.index is not None or setup.failed:
+    if setup.index is not None:
         return
     if setup.linted_count > 1:
         message = (f"{setup.linted_count} taxonomies are linted together, so none is used to "

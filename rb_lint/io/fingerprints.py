@@ -15,8 +15,8 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from rb_lint.discovery import relative_posix
-from rb_lint.findings import Finding
+from rb_lint.core.config import relative_posix
+from rb_lint.core.findings import Finding
 
 FINGERPRINT_VERSION = 1
 

@@ -1,0 +1,1 @@
+"""Knowledge of the RedBrick formats beyond the models: validation messages, walkers, mask paths, taxonomy."""
