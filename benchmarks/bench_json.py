@@ -29,20 +29,30 @@ def make_task(index: int, rng: random.Random) -> dict[str, object]:
     for s, modality in enumerate(("T1c", "FLAIR")):
         count = rng.randint(1, 3)
         segment_map = {
-            str(k): {"category": rng.choice(CATEGORIES),
-                     "attributes": [{"attrId": 1, "name": "Confidence", "value": "High"}]}
+            str(k): {
+                "category": rng.choice(CATEGORIES),
+                "attributes": [{"attrId": 1, "name": "Confidence", "value": "High"}],
+            }
             for k in range(next_id, next_id + count)
         }
         next_id += count
-        series.append({
-            "name": f"{modality}-{s}",
-            "items": f"s3://bucket/studies/{name}/{modality}.nii.gz",
-            "segmentations": f"s3://bucket/labels/{name}/{modality}-seg.nii.gz",
-            "segmentMap": segment_map,
-            "metaData": {"modality": modality, "site": f"site-{index % 17}"},
-            "boundingBoxes": [{"pointTopLeft": {"xNorm": rng.random(), "yNorm": rng.random()},
-                               "wNorm": 0.1, "hNorm": 0.2, "category": "Liver"}],
-        })
+        series.append(
+            {
+                "name": f"{modality}-{s}",
+                "items": f"s3://bucket/studies/{name}/{modality}.nii.gz",
+                "segmentations": f"s3://bucket/labels/{name}/{modality}-seg.nii.gz",
+                "segmentMap": segment_map,
+                "metaData": {"modality": modality, "site": f"site-{index % 17}"},
+                "boundingBoxes": [
+                    {
+                        "pointTopLeft": {"xNorm": rng.random(), "yNorm": rng.random()},
+                        "wNorm": 0.1,
+                        "hNorm": 0.2,
+                        "category": "Liver",
+                    }
+                ],
+            }
+        )
     return {
         "name": name,
         "taskId": f"{index:08x}-aaaa-bbbb-cccc-{index:012x}",
@@ -87,8 +97,9 @@ MEASURE = textwrap.dedent("""
 
 
 def measure(path: Path, mode: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", MEASURE, str(path), mode], check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path), mode], check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout)
 
 
@@ -110,14 +121,20 @@ def main() -> None:
     linted = min((r for _, r in runs), key=lambda m: m["seconds"])
     print(f"file: {size / 1e6:.1f} MB, {args.tasks} tasks; best of {args.repeat} interleaved runs")
     print(f"json.load : {baseline['seconds']:7.2f} s   peak RSS {baseline['peak_bytes'] / 1e6:7.1f} MB")
-    print(f"rb-lint   : {linted['seconds']:7.2f} s   peak RSS {linted['peak_bytes'] / 1e6:7.1f} MB"
-          f"   ({int(linted['findings'])} findings)")
+    print(
+        f"rb-lint   : {linted['seconds']:7.2f} s   peak RSS {linted['peak_bytes'] / 1e6:7.1f} MB"
+        f"   ({int(linted['findings'])} findings)"
+    )
     time_ratio = linted["seconds"] / baseline["seconds"]
     rss_ratio = linted["peak_bytes"] / size
-    print(f"time ratio rb-lint / json.load : {time_ratio:.2f}x  (target <= 3.0x) "
-          f"{'OK' if time_ratio <= 3 else 'MISSED'}")
-    print(f"peak RSS / file size           : {rss_ratio:.2f}x  (target <= 3.0x) "
-          f"{'OK' if rss_ratio <= 3 else 'MISSED'}")
+    print(
+        f"time ratio rb-lint / json.load : {time_ratio:.2f}x  (target <= 3.0x) "
+        f"{'OK' if time_ratio <= 3 else 'MISSED'}"
+    )
+    print(
+        f"peak RSS / file size           : {rss_ratio:.2f}x  (target <= 3.0x) "
+        f"{'OK' if rss_ratio <= 3 else 'MISSED'}"
+    )
     if not args.keep:
         path.unlink()
 

@@ -91,8 +91,10 @@ print(json.dumps({{"seconds": seconds, "cpu": cpu, "rss_mb": rss}}))
 
 # -- data ------------------------------------------------------------------------------------------
 
-def ellipsoids(shape: tuple[int, int, int], count: int, radii: tuple[int, int], dtype: str,
-               seed: int) -> np.ndarray:
+
+def ellipsoids(
+    shape: tuple[int, int, int], count: int, radii: tuple[int, int], dtype: str, seed: int
+) -> np.ndarray:
     """Labels 1..count as overlapping ellipsoids (later ones win), like organ segmentations."""
     rng = np.random.default_rng(seed)
     data = np.zeros(shape, dtype=dtype, order="F")
@@ -146,12 +148,12 @@ def generate(regenerate: bool) -> dict[str, Path]:
 
 # -- measuring -------------------------------------------------------------------------------------
 
+
 def measure(body: str, **values: object) -> dict[str, float]:
     """Run `body` in a fresh interpreter; it sets `seconds`. Returns seconds and peak RSS (MB)."""
     setup = "\n".join(f"{name} = {value!r}" for name, value in values.items())
     code = HARNESS.format(setup=setup, body=textwrap.dedent(body))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"benchmark step failed:\n{done.stderr}")
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -162,9 +164,14 @@ def best_of(runs: int, *steps: tuple[str, dict[str, object]]) -> list[dict[str, 
     """The best of `runs` rounds of each step, the steps interleaved round by round (so that a
     burst of other load on the machine hits them alike)."""
     rounds = [[measure(body, **values) for body, values in steps] for _ in range(runs)]
-    return [{"seconds": min(r[k]["seconds"] for r in rounds),
-             "cpu": min(r[k]["cpu"] for r in rounds),
-             "rss_mb": max(r[k]["rss_mb"] for r in rounds)} for k in range(len(steps))]
+    return [
+        {
+            "seconds": min(r[k]["seconds"] for r in rounds),
+            "cpu": min(r[k]["cpu"] for r in rounds),
+            "rss_mb": max(r[k]["rss_mb"] for r in rounds),
+        }
+        for k in range(len(steps))
+    ]
 
 
 def verdict(ok: bool) -> str:
@@ -182,12 +189,16 @@ def main() -> None:
     files = generate(args.regenerate)
     bench = {name: path for name, path in files.items() if name in GENERATORS}
     time.sleep(2.1)  # the cache trusts a file's mtime only once it is 2 s older than its hash
-    print(f"\ngzip backend: {BACKEND}; best of {ROUNDS} interleaved runs ((a): 1 run). c/b compares "
-          "CPU time (both are single-threaded; CPU time is robust to other load on a shared "
-          "machine), c/b wall the wall-clock time.\n")
-    header = (f"{'file':<15}{'MB gz':>6}{'MB raw':>7} | {'(a) naive s':>11}{'RSS':>6} | "
-              f"{'(b) scan s':>10}{'cpu':>6}{'RSS':>5} | {'(c) raw s':>9}{'cpu':>6} | "
-              f"{'a/b':>5}{'c/b':>6}{'wall':>6}")
+    print(
+        f"\ngzip backend: {BACKEND}; best of {ROUNDS} interleaved runs ((a): 1 run). c/b compares "
+        "CPU time (both are single-threaded; CPU time is robust to other load on a shared "
+        "machine), c/b wall the wall-clock time.\n"
+    )
+    header = (
+        f"{'file':<15}{'MB gz':>6}{'MB raw':>7} | {'(a) naive s':>11}{'RSS':>6} | "
+        f"{'(b) scan s':>10}{'cpu':>6}{'RSS':>5} | {'(c) raw s':>9}{'cpu':>6} | "
+        f"{'a/b':>5}{'c/b':>6}{'wall':>6}"
+    )
     print(header)
     print("-" * len(header))
     speedups, fractions, wall_fractions = [], [], []
@@ -205,14 +216,19 @@ def main() -> None:
             ratio_text = f"{speedups[-1]:>4.0f}x"
         if name == "big-uint16":
             big_rss = scan["rss_mb"]
-        print(f"{name:<15}{path.stat().st_size / 1e6:>6.1f}{raw_mb:>7.0f} | {naive_text} | "
-              f"{scan['seconds']:>10.3f}{scan['cpu']:>6.3f}{scan['rss_mb']:>5.0f} | "
-              f"{raw['seconds']:>9.3f}{raw['cpu']:>6.3f} | {ratio_text}{fractions[-1]:>6.0%}"
-              f"{wall_fractions[-1]:>6.0%}")
+        print(
+            f"{name:<15}{path.stat().st_size / 1e6:>6.1f}{raw_mb:>7.0f} | {naive_text} | "
+            f"{scan['seconds']:>10.3f}{scan['cpu']:>6.3f}{scan['rss_mb']:>5.0f} | "
+            f"{raw['seconds']:>9.3f}{raw['cpu']:>6.3f} | {ratio_text}{fractions[-1]:>6.0%}"
+            f"{wall_fractions[-1]:>6.0%}"
+        )
 
     dataset = [str(p) for p in files.values()]
-    one, two = best_of(ROUNDS, (BATCH, {"PATHS": dataset, "JOBS": 1, "CACHE": None}),
-                       (BATCH, {"PATHS": dataset, "JOBS": 2, "CACHE": None}))
+    one, two = best_of(
+        ROUNDS,
+        (BATCH, {"PATHS": dataset, "JOBS": 1, "CACHE": None}),
+        (BATCH, {"PATHS": dataset, "JOBS": 2, "CACHE": None}),
+    )
     cache_dir = WORK / "cache"
     colds = []
     for _round in range(ROUNDS):  # cold: an empty cache every time
@@ -224,20 +240,29 @@ def main() -> None:
     print()
     if speedups:
         median = statistics.median(speedups)
-        print(f"(a)/(b) speed-up, median over the set: {median:.0f}x "
-              f"(target >= 30x: {verdict(median >= 30)})")
+        print(
+            f"(a)/(b) speed-up, median over the set: {median:.0f}x (target >= 30x: {verdict(median >= 30)})"
+        )
     median_fraction = statistics.median(fractions)
-    print(f"(b) throughput as a share of (c)'s: median {median_fraction:.0%}, lowest "
-          f"{min(fractions):.0%} (wall-clock: median {statistics.median(wall_fractions):.0%}) "
-          f"(target >= 35 %: {verdict(median_fraction >= 0.35)})")
-    print(f"peak RSS of one scan of the 470 MB mask (a worker's whole process): {big_rss:.0f} MB "
-          f"(target <= 64 MB: {verdict(big_rss <= 64)})")
+    print(
+        f"(b) throughput as a share of (c)'s: median {median_fraction:.0%}, lowest "
+        f"{min(fractions):.0%} (wall-clock: median {statistics.median(wall_fractions):.0%}) "
+        f"(target >= 35 %: {verdict(median_fraction >= 0.35)})"
+    )
+    print(
+        f"peak RSS of one scan of the 470 MB mask (a worker's whole process): {big_rss:.0f} MB "
+        f"(target <= 64 MB: {verdict(big_rss <= 64)})"
+    )
     workers = one["seconds"] / two["seconds"]
-    print(f"{len(dataset)} masks, 1 worker {one['seconds']:.2f} s, 2 workers "
-          f"{two['seconds']:.2f} s: {workers:.2f}x (target >= 1.8x: {verdict(workers >= 1.8)})")
+    print(
+        f"{len(dataset)} masks, 1 worker {one['seconds']:.2f} s, 2 workers "
+        f"{two['seconds']:.2f} s: {workers:.2f}x (target >= 1.8x: {verdict(workers >= 1.8)})"
+    )
     cached = cold["seconds"] / warm["seconds"]
-    print(f"cold run with cache {cold['seconds']:.2f} s, cached re-run {warm['seconds'] * 1e3:.1f} "
-          f"ms: {cached:.0f}x (target >= 50x: {verdict(cached >= 50)})")
+    print(
+        f"cold run with cache {cold['seconds']:.2f} s, cached re-run {warm['seconds'] * 1e3:.1f} "
+        f"ms: {cached:.0f}x (target >= 50x: {verdict(cached >= 50)})"
+    )
 
 
 def _raw_size(path: Path) -> int:

@@ -1,7 +1,7 @@
 """rb-lint: lint RedBrick AI items lists, tasks.json, taxonomies, masks and DataGym exports.
 
 The public names load on first use (PEP 562), so a mask-scanning worker process that imports
-`rb_lint.nifti` does not pay for pydantic, jsonschema and the rules.
+`rb_lint.nifti` does not pay for pydantic and the rules.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ if TYPE_CHECKING:
     from rb_lint.core.engine import Report
     from rb_lint.core.findings import Finding, Severity
 
-__all__ = ["ConfigError", "Finding", "Options", "Report", "Severity", "__version__", "lint",
-           "lint_documents"]
+__all__ = ["ConfigError", "Finding", "Options", "Report", "Severity", "__version__", "lint", "lint_documents"]
 
 
 def __getattr__(name: str) -> Any:

@@ -41,8 +41,9 @@ def lint(
     _check_kind(kind)
     found = collect(targets, loaded.root, loaded.exclude_patterns)
     documents = [read_document(p, display_path(p), kind) for p in found.json_files]
-    documents += _documents_referencing(found.mask_files, loaded, kind,
-                                        {p.resolve() for p in found.json_files})
+    documents += _documents_referencing(
+        found.mask_files, loaded, kind, {p.resolve() for p in found.json_files}
+    )
     options = options or Options()
     return _run(documents, loaded, options, select, ignore, extend_select)
 
@@ -63,8 +64,7 @@ def lint_documents(
     mask paths inside the documents resolve as they would on disk.
     """
     base = Path(root) if root is not None else Path.cwd()
-    loaded = _config(config, base) if config is not None else LoadedConfig(
-        parse_config({}), base.resolve())
+    loaded = _config(config, base) if config is not None else LoadedConfig(parse_config({}), base.resolve())
     _check_kind(kind)
     docs: list[Document] = []
     for name, content in documents.items():
@@ -84,8 +84,9 @@ def _config(config: ConfigArg, start: Path) -> LoadedConfig:
     return load_config(Path(config) if config is not None else None, start)
 
 
-def _documents_referencing(masks: list[Path], loaded: LoadedConfig, kind: str | None,
-                           already: set[Path]) -> list[Document]:
+def _documents_referencing(
+    masks: list[Path], loaded: LoadedConfig, kind: str | None, already: set[Path]
+) -> list[Document]:
     """The JSON documents whose segmentation paths name one of `masks`, so that a commit that
     changes only a mask re-checks the items lists using it (the mask pre-commit hook).
 
@@ -96,8 +97,7 @@ def _documents_referencing(masks: list[Path], loaded: LoadedConfig, kind: str | 
     if not masks:
         return []
     wanted = {mask.resolve() for mask in masks}
-    names = {form.encode("utf-8") for mask in masks
-             for form in (mask.name, json.dumps(mask.name)[1:-1])}
+    names = {form.encode("utf-8") for mask in masks for form in (mask.name, json.dumps(mask.name)[1:-1])}
     cwd = Path.cwd().resolve()
     below_cwd = all(mask.is_relative_to(cwd) for mask in wanted)
     search = loaded.root if loaded.source is not None or not below_cwd else cwd
@@ -123,8 +123,14 @@ def _check_kind(kind: str | None) -> None:
         raise ConfigError(f"unknown kind `{kind}`: use one of {', '.join(KINDS)}")
 
 
-def _run(documents: list[Document], loaded: LoadedConfig, options: Options,
-         select: list[str] | None, ignore: Iterable[str], extend_select: Iterable[str]) -> Report:
+def _run(
+    documents: list[Document],
+    loaded: LoadedConfig,
+    options: Options,
+    select: list[str] | None,
+    ignore: Iterable[str],
+    extend_select: Iterable[str],
+) -> Report:
     ctx = Context(loaded, documents, options)
     rule_filter = build_filter(ctx, ALL_RULES, select, ignore, extend_select)
     return run(documents, ctx, rule_filter)

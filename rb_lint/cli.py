@@ -17,7 +17,9 @@ from rb_lint.core.config import ConfigError, load_config, relative_posix
 from rb_lint.core.context import Options
 from rb_lint.core.engine import Report
 from rb_lint.core.findings import Severity
+from rb_lint.core.globs import literal
 from rb_lint.io import baseline as baselines
+from rb_lint.models import FORMAT_SDK_VERSION
 from rb_lint.models.kinds import KINDS
 from rb_lint.models.schemas import SCHEMAS, render
 from rb_lint.reporters import REPORTERS, RenderOptions, github
@@ -59,7 +61,11 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="rb-lint")
+@click.version_option(
+    __version__,
+    prog_name="rb-lint",
+    message=f"%(prog)s, version %(version)s (RedBrick format of redbrick-sdk {FORMAT_SDK_VERSION})",
+)
 def main() -> None:
     """Lint RedBrick AI items lists, tasks.json exports, taxonomies, NIfTI masks and DataGym
     exports before they go near the platform."""
@@ -67,24 +73,45 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--taxonomy", type=click.Path(path_type=Path), help="Taxonomy JSON to check "
-              "categories against (overrides config).")
-@click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default=None,
-              help="Output format [default: text; github when GITHUB_ACTIONS=true and the "
-              "report goes to stdout].")
+@click.option(
+    "--taxonomy",
+    type=click.Path(path_type=Path),
+    help="Taxonomy JSON to check categories against (overrides config).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(REPORTERS)),
+    default=None,
+    help="Output format [default: text; github when GITHUB_ACTIONS=true and the report goes to stdout].",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
 @click.option("--select", multiple=True, help="Rule codes or prefixes to run (replaces config).")
 @click.option("--extend-select", multiple=True, help="Rule codes or prefixes to add.")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to skip.")
-@click.option("--fail-on", type=click.Choice(LEVELS), default=None,
-              help="Lowest severity that fails the run [default: error].")
+@click.option(
+    "--fail-on",
+    type=click.Choice(LEVELS),
+    default=None,
+    help="Lowest severity that fails the run [default: error].",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run.")
-@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False),
-              help="Report only findings not recorded in this baseline file.")
-@click.option("--update-baseline", is_flag=True,
-              help="Record every current finding in the --baseline file (created or replaced).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path),
-              help="Config file (default: rb-lint.toml or pyproject.toml found upward).")
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Report only findings not recorded in this baseline file.",
+)
+@click.option(
+    "--update-baseline",
+    is_flag=True,
+    help="Record every current finding in the --baseline file (created or replaced).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Config file (default: rb-lint.toml or pyproject.toml found upward).",
+)
 @click.option("--kind", type=click.Choice(KINDS), help="Lint every file as this kind.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for masks.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the mask scan cache.")
@@ -92,32 +119,59 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @_guarded
-def check(paths: tuple[Path, ...], taxonomy: Path | None, output_format: str | None,
-          output: Path | None, select: tuple[str, ...], extend_select: tuple[str, ...],
-          ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool,
-          baseline: Path | None, update_baseline: bool, config_path: Path | None,
-          kind: str | None, jobs: int | None, no_cache: bool,
-          statistics: bool, quiet: bool, verbose: bool) -> None:
+def check(
+    paths: tuple[Path, ...],
+    taxonomy: Path | None,
+    output_format: str | None,
+    output: Path | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    exit_zero: bool,
+    baseline: Path | None,
+    update_baseline: bool,
+    config_path: Path | None,
+    kind: str | None,
+    jobs: int | None,
+    no_cache: bool,
+    statistics: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
     """Lint PATHS (files, or directories walked for *.json; default: .)."""
     if update_baseline and baseline is None:
         raise ConfigError("--update-baseline needs --baseline FILE")
     targets = list(paths) or [Path(".")]
     loaded = load_config(config_path, targets[0])
     if baseline is not None:  # the baseline is JSON, but not a document to lint
-        loaded.config.extend_exclude.append("/" + relative_posix(baseline, loaded.root))
-    options = Options(taxonomy=taxonomy, jobs=jobs, use_cache=not no_cache,
-                      progress=sys.stderr.isatty() and not quiet,
-                      verbose=verbose)
-    report = lint(targets, config=loaded, kind=kind,
-                  select=_codes(select) or None, ignore=_codes(ignore),
-                  extend_select=_codes(extend_select), options=options)
+        loaded.config.extend_exclude.append("/" + literal(relative_posix(baseline, loaded.root)))
+    options = Options(
+        taxonomy=taxonomy,
+        jobs=jobs,
+        use_cache=not no_cache,
+        progress=sys.stderr.isatty() and not quiet,
+        verbose=verbose,
+    )
+    report = lint(
+        targets,
+        config=loaded,
+        kind=kind,
+        select=_codes(select) or None,
+        ignore=_codes(ignore),
+        extend_select=_codes(extend_select),
+        options=options,
+    )
     if baseline is not None:
         report = _apply_baseline(report, baseline, update_baseline, quiet)
     level = Severity.parse(fail_on or loaded.config.fail_on)
     output_format = output_format or _default_format(output)
-    rendered = REPORTERS[output_format](report, RenderOptions(
-        color=_use_color(output, output_format), statistics=statistics, quiet=quiet,
-        fail_on=level))
+    rendered = REPORTERS[output_format](
+        report,
+        RenderOptions(
+            color=_use_color(output, output_format), statistics=statistics, quiet=quiet, fail_on=level
+        ),
+    )
     # JSON may hold lone surrogates ("\ud800"): print them escaped rather than fail to encode.
     rendered = rendered.encode("utf-8", "backslashreplace").decode("utf-8")
     if output is not None:
@@ -140,13 +194,15 @@ def _default_format(output: Path | None) -> str:
 def _apply_baseline(report: Report, path: Path, update: bool, quiet: bool) -> Report:
     if update:
         count = baselines.write(report, path)
-        click.echo(f"rb-lint: recorded {count} finding{'s' if count != 1 else ''} in {path}",
-                   err=True)
+        click.echo(f"rb-lint: recorded {count} finding{'s' if count != 1 else ''} in {path}", err=True)
     applied = baselines.apply(report, path)
     if applied.stale and not quiet:
         gone = "finding no longer occurs" if applied.stale == 1 else "findings no longer occur"
-        click.echo(f"rb-lint: {applied.stale} baselined {gone}: `--update-baseline` drops "
-                   f"{'it' if applied.stale == 1 else 'them'} from {path}", err=True)
+        click.echo(
+            f"rb-lint: {applied.stale} baselined {gone}: `--update-baseline` drops "
+            f"{'it' if applied.stale == 1 else 'them'} from {path}",
+            err=True,
+        )
     return applied.report
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from rb_lint import Report, lint
-from rb_lint.findings import Finding
+from rb_lint.core.findings import Finding
 
 DATA = Path(__file__).parent / "data"
 

@@ -15,7 +15,6 @@ VALIDATOR = Draft4Validator(SCHEMA)
 def validated(text: str) -> dict[str, Any]:
     """Parse SARIF text and assert that it has zero schema errors."""
     document = json.loads(text)
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-              for e in VALIDATOR.iter_errors(document)]
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in VALIDATOR.iter_errors(document)]
     assert not errors, "SARIF schema errors:\n" + "\n".join(errors[:20])
     return document

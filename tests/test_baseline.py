@@ -18,8 +18,7 @@ def check(*args: str) -> Result:
 
 
 def tasks(*names: str) -> list[dict[str, Any]]:
-    return [{"name": name, "series": [{"items": f"s3://bucket/{i}.nii.gz"}]}
-            for i, name in enumerate(names)]
+    return [{"name": name, "series": [{"items": f"s3://bucket/{i}.nii.gz"}]} for i, name in enumerate(names)]
 
 
 def findings(result: Result) -> list[dict[str, Any]]:
@@ -53,10 +52,12 @@ def test_recording_writes_every_finding_and_passes(repo: Path) -> None:
     assert document["version"] == 1
     entries = document["findings"]
     assert {(e["code"], e["path"], e["key"]) for e in entries} == {
-        ("RB201", "data/a.json", "task:p1"), ("RB201", "data/a.json", "task:p3"),
-        ("RB201", "data/b.json", "task:p2"), ("RB007", "data/unknown.json", "")}
-    assert entries == sorted(entries, key=lambda e: (e["path"], e["code"], e["key"],
-                                                      e["fingerprint"]))
+        ("RB201", "data/a.json", "task:p1"),
+        ("RB201", "data/a.json", "task:p3"),
+        ("RB201", "data/b.json", "task:p2"),
+        ("RB007", "data/unknown.json", ""),
+    }
+    assert entries == sorted(entries, key=lambda e: (e["path"], e["code"], e["key"], e["fingerprint"]))
 
 
 def test_a_new_duplicate_name_is_the_one_finding_reported(repo: Path) -> None:
@@ -68,8 +69,7 @@ def test_a_new_duplicate_name_is_the_one_finding_reported(repo: Path) -> None:
     assert result.exit_code == 1
     [new] = findings(result)
     line, column = position(text, '"p5"', 2)
-    assert (new["code"], new["path"], new["line"], new["column"]) == ("RB201", "data/a.json",
-                                                                      line, column)
+    assert (new["code"], new["path"], new["line"], new["column"]) == ("RB201", "data/a.json", line, column)
     assert "task name `p5` is already used" in new["message"]
 
 
@@ -82,8 +82,10 @@ def test_another_repeat_of_a_recorded_duplicate_is_new(repo: Path) -> None:
 
 def test_baseline_survives_reformatting_and_moved_lines(repo: Path) -> None:
     record(repo)
-    data = [{"name": "p0", "series": [{"items": "s3://bucket/new.nii.gz"}]},
-            *tasks("p1", "p1", "p2", "p3", "p3")]
+    data = [
+        {"name": "p0", "series": [{"items": "s3://bucket/new.nii.gz"}]},
+        *tasks("p1", "p1", "p2", "p3", "p3"),
+    ]
     (repo / "data" / "a.json").write_text(json.dumps(data, indent="\t"), encoding="utf-8")
     result = check("--baseline", "baseline.json", "data")
     assert (result.exit_code, result.stdout) == (0, "All checks passed (3 files checked).\n")
@@ -94,14 +96,16 @@ def test_fixed_findings_are_reported_as_stale(repo: Path) -> None:
     write(repo / "data" / "a.json", tasks("p1", "p2", "p3", "p3"))
     result = check("--baseline", "baseline.json", "data")
     assert result.exit_code == 0
-    assert ("rb-lint: 1 baselined finding no longer occurs: `--update-baseline` drops it "
-            "from baseline.json") in result.stderr
+    assert (
+        "rb-lint: 1 baselined finding no longer occurs: `--update-baseline` drops it from baseline.json"
+    ) in result.stderr
     record(repo)
     assert len(json.loads((repo / "baseline.json").read_text())["findings"]) == 3
 
 
-def test_baseline_paths_are_relative_to_the_baseline_file(repo: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_baseline_paths_are_relative_to_the_baseline_file(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     record(repo)
     monkeypatch.chdir(repo / "data")
     result = check("--baseline", "../baseline.json", ".")

@@ -231,7 +231,11 @@ def _run_on_a_terminal(repo: Path, env: dict[str, str]) -> str:
     environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "GITHUB_ACTIONS")}
     process = subprocess.run(
         [sys.executable, "-m", "rb_lint", "check", "--select", "RB2"],
-        cwd=repo, stdout=follower, stderr=subprocess.PIPE, env={**environment, **env}, timeout=120,
+        cwd=repo,
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env={**environment, **env},
+        timeout=120,
     )
     os.close(follower)
     chunks = []

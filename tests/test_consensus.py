@@ -16,8 +16,12 @@ A, B, C = "a@x.org", "b@x.org", "c@x.org"
 Run = Callable[..., tuple[Report, str]]
 
 
-def entry(by: str, scores: list[tuple[str, Any]] | None = None, key: str = "secondaryUser",
-          series: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def entry(
+    by: str,
+    scores: list[tuple[str, Any]] | None = None,
+    key: str = "secondaryUser",
+    series: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     annotator: dict[str, Any] = {
         "updatedBy": by,
         "updatedAt": "2024-05-02T10:00:00Z",
@@ -28,10 +32,15 @@ def entry(by: str, scores: list[tuple[str, Any]] | None = None, key: str = "seco
     return annotator
 
 
-def consensus(entries: list[dict[str, Any]], overall: Any = 84.0, name: str = "Task_001",
-              **extra: Any) -> dict[str, Any]:
-    task: dict[str, Any] = {"name": name, "taskId": f"id-{name}", "currentStageName": "Review",
-                            "consensus": True}
+def consensus(
+    entries: list[dict[str, Any]], overall: Any = 84.0, name: str = "Task_001", **extra: Any
+) -> dict[str, Any]:
+    task: dict[str, Any] = {
+        "name": name,
+        "taskId": f"id-{name}",
+        "currentStageName": "Review",
+        "consensus": True,
+    }
     if overall is not None:
         task["consensusScore"] = overall
     task["consensusTasks"] = entries
@@ -41,11 +50,15 @@ def consensus(entries: list[dict[str, Any]], overall: Any = 84.0, name: str = "T
 
 def complete(overall: Any = 84.0, name: str = "Task_001") -> dict[str, Any]:
     """Three annotators, every pair scored both ways, symmetric."""
-    return consensus([
-        entry(A, [(B, 84.0), (C, 80.5)]),
-        entry(B, [(A, 84.0), (C, 87.5)]),
-        entry(C, [(A, 80.5), (B, 87.5)]),
-    ], overall, name)
+    return consensus(
+        [
+            entry(A, [(B, 84.0), (C, 80.5)]),
+            entry(B, [(A, 84.0), (C, 87.5)]),
+            entry(C, [(A, 80.5), (B, 87.5)]),
+        ],
+        overall,
+        name,
+    )
 
 
 @pytest.fixture
@@ -85,11 +98,13 @@ def test_empty_consensus_tasks(run: Run) -> None:
 
 def test_score_count_three_annotators_one_score(run: Run) -> None:
     """Acceptance: three annotators, one entry with a single score: error naming 2 expected."""
-    task = consensus([
-        entry(A, [(B, 84.0), (C, 80.5)]),
-        entry(B, [(A, 84.0), (C, 87.5)]),
-        entry(C, [(A, 80.5)]),
-    ])
+    task = consensus(
+        [
+            entry(A, [(B, 84.0), (C, 80.5)]),
+            entry(B, [(A, 84.0), (C, 87.5)]),
+            entry(C, [(A, 80.5)]),
+        ]
+    )
     report, text = run([task])
     finding = only(report, "RB501")
     assert finding.severity.name == "ERROR"
@@ -140,18 +155,21 @@ def test_score_naming_nobody(run: Run) -> None:
 
 
 def test_documented_secondary_user_email_is_accepted(run: Run) -> None:
-    task = consensus([entry(A, [(B, 84.0)], key="secondaryUserEmail"),
-                      entry(B, [(A, 84.0)], key="secondaryUserEmail")])
+    task = consensus(
+        [entry(A, [(B, 84.0)], key="secondaryUserEmail"), entry(B, [(A, 84.0)], key="secondaryUserEmail")]
+    )
     report, _ = run([task])
     assert consensus_codes(report) == []
 
 
 def test_duplicate_secondary_user(run: Run) -> None:
-    task = consensus([
-        entry(A, [(B, 84.0), (B, 84.0)]),
-        entry(B, [(A, 84.0), (C, 87.5)]),
-        entry(C, [(A, 80.5), (B, 87.5)]),
-    ])
+    task = consensus(
+        [
+            entry(A, [(B, 84.0), (B, 84.0)]),
+            entry(B, [(A, 84.0), (C, 87.5)]),
+            entry(C, [(A, 80.5), (B, 87.5)]),
+        ]
+    )
     report, text = run([task])
     finding = only(report, "RB504")
     assert (finding.line, finding.column) == position(text, f'"{B}"', 2)
@@ -203,8 +221,7 @@ def test_task_mixing_scales(run: Run) -> None:
 
 
 def test_mixed_scales_one_finding_per_task(run: Run) -> None:
-    converted = consensus([entry(A, [(B, 0.9)]), entry(B, [(A, 0.9)])], overall=0.9,
-                          name="Task_002")
+    converted = consensus([entry(A, [(B, 0.9)]), entry(B, [(A, 0.9)])], overall=0.9, name="Task_002")
     report, text = run([complete(), converted])
     finding = only(report, "RB506")
     assert (finding.line, finding.column) == value_of(text, "consensusScore", 2)
@@ -216,8 +233,7 @@ def test_score_out_of_range(run: Run) -> None:
     task = consensus([entry(A, [(B, 8400)]), entry(B, [(A, -3)])], overall=84.0)
     report, text = run([task])
     found = [f for f in report.findings if f.code == "RB507"]
-    assert [(f.line, f.column) for f in found] == [value_of(text, "score", 1),
-                                                   value_of(text, "score", 2)]
+    assert [(f.line, f.column) for f in found] == [value_of(text, "score", 1), value_of(text, "score", 2)]
     assert found[0].message.startswith("8400 is outside the 0–100 scale")
     assert "RB508" not in codes(report)  # already wrong: not compared
 
@@ -260,8 +276,7 @@ def test_missing_consensus_score(run: Run) -> None:
 
 def test_series_count_mismatch(run: Run) -> None:
     two = [{"name": "T1", "items": "t1.nii.gz"}, {"name": "T2", "items": "t2.nii.gz"}]
-    task = consensus([entry(A, [(B, 84.0)], series=two), entry(B, [(A, 84.0)], series=two[:1])],
-                     series=two)
+    task = consensus([entry(A, [(B, 84.0)], series=two), entry(B, [(A, 84.0)], series=two[:1])], series=two)
     report, text = run([task])
     finding = only(report, "RB512")
     assert (finding.line, finding.column) == value_of(text, "series", 2)  # task series come last
@@ -274,8 +289,7 @@ def test_super_truth_series_renamed(run: Run) -> None:
     report, text = run([task])
     finding = only(report, "RB512")
     assert (finding.line, finding.column) == position(text, '"T1c"')
-    assert f"series `T1c` of `superTruth` is `T1` at the same position in annotator `{A}`" \
-        in finding.message
+    assert f"series `T1c` of `superTruth` is `T1` at the same position in annotator `{A}`" in finding.message
 
 
 def test_matching_super_truth_is_clean(run: Run) -> None:
@@ -287,9 +301,15 @@ def test_matching_super_truth_is_clean(run: Run) -> None:
 def test_malformed_consensus_data_never_crashes(run: Run) -> None:
     tasks: list[Any] = [
         {"name": "x", "consensus": True, "consensusTasks": [7, None, {"updatedBy": 3, "scores": 5}]},
-        {"name": "y", "consensus": True, "consensusScore": True, "consensusTasks": [
-            {"updatedBy": A, "scores": [3, {"secondaryUser": 4, "score": "80"}, {"score": None}]},
-            {"updatedBy": B, "series": "T1", "scores": [{"secondaryUser": A, "score": 1e400}]}]},
+        {
+            "name": "y",
+            "consensus": True,
+            "consensusScore": True,
+            "consensusTasks": [
+                {"updatedBy": A, "scores": [3, {"secondaryUser": 4, "score": "80"}, {"score": None}]},
+                {"updatedBy": B, "series": "T1", "scores": [{"secondaryUser": A, "score": 1e400}]},
+            ],
+        },
         {"name": "z", "consensus": True, "consensusTasks": {"a": 1}, "superTruth": []},
         "not a task",
     ]
@@ -307,5 +327,38 @@ def test_consensus_example_has_exactly_its_deliberate_mistakes() -> None:
     report = lint([example], config={})
     assert report.errors == []
     found = [(f.code, f.pointer) for f in report.findings if f.code in CONSENSUS]
-    assert found == [("RB501", "/1/consensusTasks/2/scores"), ("RB506", "/2/consensusScore"),
-                     ("RB502", "/2/consensusTasks/1/scores/0/secondaryUser")]
+    assert found == [
+        ("RB501", "/1/consensusTasks/2/scores"),
+        ("RB506", "/2/consensusScore"),
+        ("RB502", "/2/consensusTasks/1/scores/0/secondaryUser"),
+    ]
+
+
+def test_each_rule_selected_alone_reports_what_it_reports_among_all(
+    lint_files: Callable[..., Report],
+) -> None:
+    """Every rule judges for itself from the shared facts: selecting one (the scale rules and RB508,
+    which skips values on the wrong scale, included) changes none of its findings."""
+    tasks = [
+        consensus(
+            [
+                entry(A, [(B, 8400), (A, 90.0)]),
+                entry(B, [(A, 64.5), (C, 70.0)]),
+                entry(C, [(B, 70.0), (B, 71.0)]),
+            ],
+            overall=0.87,
+            name="Task_001",
+        ),
+        consensus([entry(A, [(B, 82.0)]), entry(B, [(A, 64.5)])], name="Task_002"),
+        consensus([entry(A, [(B, 50.0), ("z@x.org", 40.0)]), entry(B, [])], overall=None, name="Task_003"),
+        consensus([entry(A)], overall=100.0, name="Task_004", series=[{"name": "T2", "items": "x"}]),
+        consensus([], name="Task_005"),
+        consensus([entry(A, [(B, 50.0)]), entry(B, [(A, 50.0)]), entry(A, [])], name="Task_006"),
+    ]
+    every = lint_files({"tasks.json": tasks})
+    found = {f.code for f in every.findings if f.code in CONSENSUS}
+    assert len(found) == 12, found  # all but RB505, which RB506 excludes
+    for code in sorted(found):
+        alone = lint_files({"tasks.json": tasks}, select=[code])
+        assert alone.errors == []
+        assert alone.findings == [f for f in every.findings if f.code == code], code

@@ -32,16 +32,30 @@ CLASSES = [
 TRIANGLE = [{"x": 10, "y": 10}, {"x": 60, "y": 10}, {"x": 35, "y": 50}]
 
 
-def dg_task(media_id: str = "m-1", name: str = "img_1.jpg", status: str = "completed",
-            labels: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
-    return {"internal_media_ID": media_id, "external_media_ID": name, "labeler": "u-1",
-            "status": status, "global_classifications": extra.pop("global_classifications", {}),
-            "labels": labels if labels is not None else {}, **extra}
+def dg_task(
+    media_id: str = "m-1",
+    name: str = "img_1.jpg",
+    status: str = "completed",
+    labels: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "internal_media_ID": media_id,
+        "external_media_ID": name,
+        "labeler": "u-1",
+        "status": status,
+        "global_classifications": extra.pop("global_classifications", {}),
+        "labels": labels if labels is not None else {},
+        **extra,
+    }
 
 
 def obj(key: str = "polygon", coords: Any = None, **extra: Any) -> dict[str, Any]:
-    return {key: TRIANGLE if coords is None else coords,
-            "classifications": extra.pop("classifications", {}), **extra}
+    return {
+        key: TRIANGLE if coords is None else coords,
+        "classifications": extra.pop("classifications", {}),
+        **extra,
+    }
 
 
 def export(*tasks: Any, classes: list[Any] | None = None) -> list[Any]:
@@ -82,11 +96,14 @@ def test_export_is_detected_as_datagym() -> None:
 
 
 def test_valid_export_has_no_findings(run: Lint) -> None:
-    labels = {"car": [obj(nested_geometries={"head": [obj("point", [{"x": 30, "y": 20}])]})],
-              "bus": [obj("rectangle", [{"x": 1, "y": 2, "w": 30, "h": 40}])],
-              "lane": [obj("line", [{"x": 0, "y": 0}, {"x": 5, "y": 9}])]}
-    report, _ = run(export(dg_task(labels=labels, global_classifications={
-        "weather": ["sunny", {"daytime": ["day"]}]})))
+    labels = {
+        "car": [obj(nested_geometries={"head": [obj("point", [{"x": 30, "y": 20}])]})],
+        "bus": [obj("rectangle", [{"x": 1, "y": 2, "w": 30, "h": 40}])],
+        "lane": [obj("line", [{"x": 0, "y": 0}, {"x": 5, "y": 9}])],
+    }
+    report, _ = run(
+        export(dg_task(labels=labels, global_classifications={"weather": ["sunny", {"daytime": ["day"]}]}))
+    )
     assert codes(report) == []
 
 
@@ -96,11 +113,23 @@ def test_empty_export_has_no_findings(run: Lint) -> None:
 
 
 def test_legacy_image_ids_and_video_tasks_are_valid(run: Lint) -> None:
-    legacy: dict[str, Any] = {"internal_image_ID": "i-1", "external_image_ID": "a.jpg", "labeler": None,
-              "status": "reviewed", "global_classifications": {}, "labels": {}}
-    video = {"internal_media_ID": "v-1", "external_media_ID": "clip.mp4", "labeler": "u",
-             "status": "completed", "task_export_url": "https://x/exportVideoTask/t/",
-             "video_height": "720", "video_width": "1280"}
+    legacy: dict[str, Any] = {
+        "internal_image_ID": "i-1",
+        "external_image_ID": "a.jpg",
+        "labeler": None,
+        "status": "reviewed",
+        "global_classifications": {},
+        "labels": {},
+    }
+    video = {
+        "internal_media_ID": "v-1",
+        "external_media_ID": "clip.mp4",
+        "labeler": "u",
+        "status": "completed",
+        "task_export_url": "https://x/exportVideoTask/t/",
+        "video_height": "720",
+        "video_width": "1280",
+    }
     report, _ = run(export(legacy, video))
     assert codes(report) == []
 
@@ -218,11 +247,14 @@ def test_rb601_passes(run: Lint) -> None:
 # --- RB602 invalid-class-name ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "part"), [
-    ("voiture/légère", "contains `/`, `é`, `è`"),
-    ("x" * 57, "57 characters"),
-    ("", "is empty"),
-])
+@pytest.mark.parametrize(
+    ("name", "part"),
+    [
+        ("voiture/légère", "contains `/`, `é`, `è`"),
+        ("x" * 57, "57 characters"),
+        ("", "is empty"),
+    ],
+)
 def test_rb602_bad_names(run: Lint, name: str, part: str) -> None:
     report, text = run(export(classes=[{"class_name": name, "geometry_type": "polygon"}]))
     finding = only(report, "RB602")
@@ -231,8 +263,10 @@ def test_rb602_bad_names(run: Lint, name: str, part: str) -> None:
 
 
 def test_rb602_passes_for_the_full_alphabet_and_56_characters(run: Lint) -> None:
-    classes = [{"class_name": "Car type_2 -x", "classification_type": "select"},
-               {"class_name": "y" * 56, "geometry_type": "point"}]
+    classes = [
+        {"class_name": "Car type_2 -x", "classification_type": "select"},
+        {"class_name": "y" * 56, "geometry_type": "point"},
+    ]
     report, _ = run(export(classes=classes))
     assert "RB602" not in codes(report)
 
@@ -241,8 +275,10 @@ def test_rb602_passes_for_the_full_alphabet_and_56_characters(run: Lint) -> None
 
 
 def test_rb603_repeated_class_name_names_both(run: Lint) -> None:
-    classes = [{"class_name": "color", "classification_type": "select"},
-               {"class_name": "color", "classification_type": "checklist"}]
+    classes = [
+        {"class_name": "color", "classification_type": "select"},
+        {"class_name": "color", "classification_type": "checklist"},
+    ]
     report, text = run(export(classes=classes))
     finding = only(report, "RB603")
     assert_at(finding, value_at(text, "class_name", 2))
@@ -269,8 +305,14 @@ def test_rb604_duplicate_internal_id(run: Lint) -> None:
 
 
 def test_rb604_legacy_spelling(run: Lint) -> None:
-    legacy: dict[str, Any] = {"internal_image_ID": "m-1", "external_image_ID": "b.jpg", "labeler": None,
-              "status": "completed", "global_classifications": {}, "labels": {}}
+    legacy: dict[str, Any] = {
+        "internal_image_ID": "m-1",
+        "external_image_ID": "b.jpg",
+        "labeler": None,
+        "status": "completed",
+        "global_classifications": {},
+        "labels": {},
+    }
     report, text = run(export(dg_task("m-1", "a.jpg"), legacy))
     assert_at(only(report, "RB604"), value_at(text, "internal_image_ID"))
 
@@ -298,8 +340,9 @@ def test_rb606_skipped_task_with_labels(run: Lint) -> None:
 
 
 def test_rb606_passes(run: Lint) -> None:
-    report, _ = run(export(dg_task(status="skipped", labels={}),
-                           dg_task("m-2", "b.jpg", labels={"car": [obj()]})))
+    report, _ = run(
+        export(dg_task(status="skipped", labels={}), dg_task("m-2", "b.jpg", labels={"car": [obj()]}))
+    )
     assert "RB606" not in codes(report)
 
 
@@ -388,9 +431,11 @@ def test_rb609_geometry_with_wrong_layout(run: Lint) -> None:
 
 
 def test_rb609_passes_for_documented_geometry_key(run: Lint) -> None:
-    labels = {"car": [obj("geometry", TRIANGLE)],
-              "bus": [obj("geometry", [{"x": 1, "y": 1, "w": 5, "h": 5}])],
-              "road": [obj("geometry", [TRIANGLE])]}
+    labels = {
+        "car": [obj("geometry", TRIANGLE)],
+        "bus": [obj("geometry", [{"x": 1, "y": 1, "w": 5, "h": 5}])],
+        "road": [obj("geometry", [TRIANGLE])],
+    }
     report, _ = run(export(dg_task(labels=labels)))
     assert codes(report) == []
 
@@ -416,16 +461,32 @@ def test_rb610_passes_for_one_level(run: Lint) -> None:
 # --- robustness --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("data", [
-    [{"label_classes": "nope"}, {"labels": []}],
-    [{"label_classes": [None, 3, {"class_name": 5}]}, 7, None, {"labels": {"car": "x"}}],
-    [{"label_classes": []}, {"labels": {"x": [{"polygon": [[{"x": None}]], "geometry": 5}]}}],
-    [{"label_classes": CLASSES}, {"labels": {"road": [{"image_segmentation": [None, [], "r"]}]},
-                                  "global_classifications": {"weather": [[], {"daytime": 5}]}}],
-    [{"label_classes": CLASSES}, {"labels": {"car": [{"geometry": [{"x": 1e308, "y": -1e308}] * 3},
-                                                     {"polygon": [{"x": 1, "y": 1}] * 4}]}}],
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        [{"label_classes": "nope"}, {"labels": []}],
+        [{"label_classes": [None, 3, {"class_name": 5}]}, 7, None, {"labels": {"car": "x"}}],
+        [{"label_classes": []}, {"labels": {"x": [{"polygon": [[{"x": None}]], "geometry": 5}]}}],
+        [
+            {"label_classes": CLASSES},
+            {
+                "labels": {"road": [{"image_segmentation": [None, [], "r"]}]},
+                "global_classifications": {"weather": [[], {"daytime": 5}]},
+            },
+        ],
+        [
+            {"label_classes": CLASSES},
+            {
+                "labels": {
+                    "car": [
+                        {"geometry": [{"x": 1e308, "y": -1e308}] * 3},
+                        {"polygon": [{"x": 1, "y": 1}] * 4},
+                    ]
+                }
+            },
+        ],
+    ],
+)
 def test_malformed_exports_never_crash(run: Lint, data: Any) -> None:
-    report, _ = run(data, **{"image-width": 100, "image-height": 100,
-                             "required-classes": ["weather"]})
+    report, _ = run(data, **{"image-width": 100, "image-height": 100, "required-classes": ["weather"]})
     assert report.findings  # reported, not crashed (run() asserts no internal errors)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -48,13 +51,16 @@ def test_rb611_closing_point_does_not_count(run: Lint) -> None:
     assert_at(only(report, "RB611"), value_at(text, "polygon"))
 
 
-@pytest.mark.parametrize(("key", "cls", "coords", "part"), [
-    ("point", "head", pts((1, 1), (2, 2)), "exactly one `{x, y}`, but this one has 2"),
-    ("point", "head", [], "but this one has 0"),
-    ("line", "lane", pts((1, 1)), "line of class `lane` has 1 point(s)"),
-    ("rectangle", "bus", [{"x": 1, "y": 1, "w": 2, "h": 2}] * 2, "exactly one `{x, y, w, h}`"),
-    ("image_segmentation", "road", [], "has no ring"),
-])
+@pytest.mark.parametrize(
+    ("key", "cls", "coords", "part"),
+    [
+        ("point", "head", pts((1, 1), (2, 2)), "exactly one `{x, y}`, but this one has 2"),
+        ("point", "head", [], "but this one has 0"),
+        ("line", "lane", pts((1, 1)), "line of class `lane` has 1 point(s)"),
+        ("rectangle", "bus", [{"x": 1, "y": 1, "w": 2, "h": 2}] * 2, "exactly one `{x, y, w, h}`"),
+        ("image_segmentation", "road", [], "has no ring"),
+    ],
+)
 def test_rb611_other_types(run: Lint, key: str, cls: str, coords: Any, part: str) -> None:
     report, text = run(export(dg_task(labels={cls: [obj(key, coords)]})))
     finding = only(report, "RB611")
@@ -71,10 +77,13 @@ def test_rb611_segmentation_ring_with_two_points(run: Lint) -> None:
 
 
 def test_rb611_passes(run: Lint) -> None:
-    labels = {"car": [obj()], "head": [obj("point", pts((1, 1)))],
-              "lane": [obj("line", pts((1, 1), (5, 5)))],
-              "bus": [obj("rectangle", [{"x": 1, "y": 1, "w": 2, "h": 2}])],
-              "road": [obj("image_segmentation", [square(0, 0, 9, 9)])]}
+    labels = {
+        "car": [obj()],
+        "head": [obj("point", pts((1, 1)))],
+        "lane": [obj("line", pts((1, 1), (5, 5)))],
+        "bus": [obj("rectangle", [{"x": 1, "y": 1, "w": 2, "h": 2}])],
+        "road": [obj("image_segmentation", [square(0, 0, 9, 9)])],
+    }
     report, _ = run(export(dg_task(labels=labels)))
     assert codes(report) == []
 
@@ -263,13 +272,16 @@ def test_rb618_passes_inside_and_without_configuration(run: Lint) -> None:
 # --- RB619 malformed-classification ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("values", "needle", "part"), [
-    ([], "[]", "has no value"),
-    ([{"daytime": ["day"]}, "sunny"], '"sunny"', "follows a nested classification"),
-    (["sunny", "rain"], '"rain"', "radio classification with 2 answers"),
-    ([None, "sunny"], "null", "`null` beside answers"),
-    (["sunny", {}], "{}", "empty nested object"),
-])
+@pytest.mark.parametrize(
+    ("values", "needle", "part"),
+    [
+        ([], "[]", "has no value"),
+        ([{"daytime": ["day"]}, "sunny"], '"sunny"', "follows a nested classification"),
+        (["sunny", "rain"], '"rain"', "radio classification with 2 answers"),
+        ([None, "sunny"], "null", "`null` beside answers"),
+        (["sunny", {}], "{}", "empty nested object"),
+    ],
+)
 def test_rb619_malformed_values(run: Lint, values: list[Any], needle: str, part: str) -> None:
     report, text = run(export(dg_task(global_classifications={"weather": values})))
     finding = only(report, "RB619")
@@ -278,11 +290,11 @@ def test_rb619_malformed_values(run: Lint, values: list[Any], needle: str, part:
 
 
 def test_rb619_passes_for_checklist_answers_and_nesting(run: Lint) -> None:
-    classifications = {"occlusion": ["hidden", "truncated"], "note": ["looks odd"],
-                       "car_type": [None]}
+    classifications = {"occlusion": ["hidden", "truncated"], "note": ["looks odd"], "car_type": [None]}
     labels = {"car": [obj(classifications=classifications)]}
-    report, _ = run(export(dg_task(labels=labels, global_classifications={
-        "weather": ["sunny", {"daytime": ["day"]}]})))
+    report, _ = run(
+        export(dg_task(labels=labels, global_classifications={"weather": ["sunny", {"daytime": ["day"]}]}))
+    )
     assert codes(report) == []
 
 
@@ -314,3 +326,39 @@ def test_rb620_passes_when_answered_or_not_required(run: Lint) -> None:
 def test_triangle_fixture_is_valid(run: Lint) -> None:
     report, _ = run(export(dg_task(labels={"car": [obj(coords=TRIANGLE)]})))
     assert codes(report) == []
+
+
+# --- shapely and numpy load lazily -------------------------------------------------------------
+
+_SHAPELY_LOADED = """
+import json, sys
+from rb_lint import lint_documents
+select = sys.argv[2].split(",") if sys.argv[2] else None
+report = lint_documents({"export.json": json.loads(sys.argv[1])}, kind="datagym", select=select)
+assert not report.errors, report.errors
+print("shapely" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(
+    ("labels", "select", "loaded"),
+    [
+        ({"head": [obj("point", pts((1, 1)))]}, "", False),  # no ring to check
+        ({"car": [obj(coords=pts((1, 1), (2, 2)))]}, "", False),  # too few points: no ring either
+        ({"car": [obj()]}, "RB600,RB611,RB613", False),  # rings, but no rule about shapes selected
+        ({"car": [obj()]}, "RB615", True),
+        ({"road": [obj("image_segmentation", [TRIANGLE])]}, "", True),
+    ],
+)
+def test_shapely_is_imported_only_when_a_ring_is_checked(
+    labels: dict[str, Any], select: str, loaded: bool
+) -> None:
+    data = export(dg_task(labels=labels))
+    result = subprocess.run(
+        [sys.executable, "-c", _SHAPELY_LOADED, json.dumps(data), select],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.strip() == str(loaded), result.stderr

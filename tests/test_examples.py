@@ -15,6 +15,8 @@ EXPECTED = sorted(
         ("examples/items/abdomen-ct-batch2.json", "RB112"),
         ("examples/items/abdomen-ct-batch2.json", "RB103"),
         ("examples/items/abdomen-ct-batch2.json", "RB105"),
+        ("examples/items/abdomen-ct-dicom.json", "RB806"),
+        ("examples/items/abdomen-ct-dicom.json", "RB808"),
         ("examples/items/brain-mri.json", "RB304"),
         ("examples/items/brain-mri.json", "RB305"),
         ("examples/items/brain-mri.json", "RB402"),

@@ -20,17 +20,27 @@ OTHER_MASK = DATA / "corpus" / "standard.nii.gz"
 
 
 def labelled(name: str, mask: str = "masks/m1.nii.gz") -> dict[str, Any]:
-    return {"name": name, "series": [{"items": "s3://bucket/anatomical.nii",
-                                      "segmentations": mask, "segmentMap": {"1": "Liver"}}]}
+    return {
+        "name": name,
+        "series": [
+            {"items": "s3://bucket/anatomical.nii", "segmentations": mask, "segmentMap": {"1": "Liver"}}
+        ],
+    }
 
 
 def git_env(**extra: str) -> dict[str, str]:
     """The test process's environment without git's variables (tests may run inside a hook) or
     the user's git config (a global `core.hooksPath` would bypass the hook under test)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.com",
-               GIT_COMMITTER_NAME="Test", GIT_COMMITTER_EMAIL="test@example.com",
-               GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", **extra)
+    env.update(
+        GIT_AUTHOR_NAME="Test",
+        GIT_AUTHOR_EMAIL="test@example.com",
+        GIT_COMMITTER_NAME="Test",
+        GIT_COMMITTER_EMAIL="test@example.com",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_CONFIG_NOSYSTEM="1",
+        **extra,
+    )
     return env
 
 
@@ -39,8 +49,9 @@ class Repo:
         self.path, self.env = path, env
 
     def git(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["git", *args], cwd=self.path, env=self.env, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run(
+            ["git", *args], cwd=self.path, env=self.env, capture_output=True, text=True, timeout=120
+        )
 
     def commit(self, *paths: str, verify: bool = True) -> subprocess.CompletedProcess[str]:
         assert self.git("add", "--", *paths).returncode == 0
@@ -132,8 +143,7 @@ def test_github_actions_example_uploads_the_sarif_it_writes() -> None:
     runs = [s.get("run", "") for s in steps]
     [sarif_step] = [r for r in runs if "--format sarif" in r]
     output = sarif_step.split("--output ")[1].split()[0]
-    [upload] = [s for s in steps if s.get("uses", "").startswith(
-        "github/codeql-action/upload-sarif@")]
+    [upload] = [s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
     assert upload["with"]["sarif_file"] == output
     assert runs[-1].strip() == "rb-lint check"  # the gate: fails the job on findings
     assert "--exit-zero" in sarif_step  # the SARIF step reports, the gate decides

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from rb_lint.io.jsonpos import LineIndex, Locator, join_pointer, parse_json, parse_json_array_stream
+from rb_lint.io.jsonpos import LineIndex, Locator, Part, join_pointer, parse_json, parse_json_array_stream
 
 scalars = (
     st.none()
@@ -54,7 +54,7 @@ def test_every_pointer_locates_its_value(value, indent, ascii_only):
 )
 def test_keys_locate_their_key_string(obj, indent):
     text = json.dumps({"outer": [obj]}, indent=indent, ensure_ascii=False)
-    requests = [(join_pointer("/outer/0", key), "key") for key in obj]
+    requests: list[tuple[str, Part]] = [(join_pointer("/outer/0", key), "key") for key in obj]
     offsets = Locator(text).offsets(requests)
     for (pointer, _part), key in zip(requests, obj, strict=False):
         found, _ = json.JSONDecoder().raw_decode(text, offsets[(pointer, "key")])

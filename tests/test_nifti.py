@@ -6,8 +6,11 @@ import gzip
 import io
 import json
 import os
+import struct
+import warnings
 import zlib
 from pathlib import Path
+from typing import Any, cast
 
 import nibabel as nib
 import numpy as np
@@ -15,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from test_nifti_support import ROTATED, save, write_nifti
+from nibabel.arrayproxy import ArrayProxy
+from test_nifti_support import ROTATED, ByteOrder, nifti_bytes, save, write_nifti
 
 from rb_lint.nifti import (
     COMPRESSION,
@@ -29,7 +33,8 @@ from rb_lint.nifti import (
 )
 from rb_lint.nifti.batch import BatchSettings, Progress, scan_masks
 from rb_lint.nifti.cache import CACHEDIR_TAG, MaskCache, file_digest
-from rb_lint.nifti.header import NotNifti, parse_header
+from rb_lint.nifti.header import CIFTI_EXTENSION_CODE, NIFTI1_SIZE, NIFTI2_SIZE, NotNifti, parse_header
+from rb_lint.nifti.scan import EXTENSION_LIMIT
 from rb_lint.nifti.stream import BACKEND, CorruptStream, chunks
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
@@ -48,17 +53,27 @@ def expected_present(array: np.ndarray) -> list[int]:
 
 # -- headers -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("version", [1, 2])
 @pytest.mark.parametrize("order", ["<", ">"])
 @pytest.mark.parametrize("codes", [(0, 2), (1, 0), (0, 0), (2, 1)])
-def test_header_matches_nibabel(tmp_path: Path, version: int, order: str,
-                                codes: tuple[int, int]) -> None:
+def test_header_matches_nibabel(
+    tmp_path: Path, version: int, order: ByteOrder, codes: tuple[int, int]
+) -> None:
     qform_code, sform_code = codes
-    path = write_nifti(tmp_path / "m.nii.gz", np.zeros((5, 6, 7), np.int16), version=version,
-                       order=order, affine=ROTATED, qform_code=qform_code, sform_code=sform_code,
-                       slope=2.0, inter=-1.0)
+    path = write_nifti(
+        tmp_path / "m.nii.gz",
+        np.zeros((5, 6, 7), np.int16),
+        version=version,
+        order=order,
+        affine=ROTATED,
+        qform_code=qform_code,
+        sform_code=sform_code,
+        slope=2.0,
+        inter=-1.0,
+    )
     result = read_header(path)
-    image = nib.load(path)
+    image = cast(nib.Nifti1Image, nib.load(path))
     header = result.header
     assert header is not None and not result.problems
     assert (header.version, header.byteorder, header.shape) == (version, order, (5, 6, 7))
@@ -68,15 +83,14 @@ def test_header_matches_nibabel(tmp_path: Path, version: int, order: str,
     np.testing.assert_allclose(header.affine, image.affine, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.glob("*.nii*")
-                                        if "dconn" not in p.name))
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.glob("*.nii*") if "dconn" not in p.name))
 def test_corpus_headers_and_values_match_nibabel(name: str) -> None:
-    image = nib.load(CORPUS / name)
+    image = cast(nib.Nifti1Image, nib.load(CORPUS / name))
     result = scan_file(CORPUS / name)
     assert result.header is not None and result.complete
     assert result.header.shape == image.shape
     np.testing.assert_allclose(result.header.affine, image.affine, atol=1e-4)
-    raw = np.asanyarray(image.dataobj.get_unscaled())
+    raw = np.asanyarray(cast(ArrayProxy, image.dataobj).get_unscaled())
     assert result.values is not None and result.values.present == expected_present(raw)
 
 
@@ -86,13 +100,16 @@ def test_cifti_file_is_not_a_volume() -> None:
     assert problem is not None and "CIFTI-2" in problem.message and result.values is None
 
 
-@pytest.mark.parametrize(("content", "said"), [
-    (b"label,value\n1,liver\n" * 30, "a text file (it starts with `label,value`)"),
-    (b"NRRD0004\n# Complete NRRD file format specification\n" + bytes(400), "an NRRD file"),
-    (b"\x00" * 128 + b"DICM" + bytes(300), "a DICOM file"),
-    (b"\x01\x02", "only 2 bytes long"),
-    (bytes(600), "neither 348 (NIfTI-1) nor 540 (NIfTI-2)"),
-])
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"label,value\n1,liver\n" * 30, "a text file (it starts with `label,value`)"),
+        (b"NRRD0004\n# Complete NRRD file format specification\n" + bytes(400), "an NRRD file"),
+        (b"\x00" * 128 + b"DICM" + bytes(300), "a DICOM file"),
+        (b"\x01\x02", "only 2 bytes long"),
+        (bytes(600), "neither 348 (NIfTI-1) nor 540 (NIfTI-2)"),
+    ],
+)
 def test_foreign_files_are_named(tmp_path: Path, content: bytes, said: str) -> None:
     path = tmp_path / "seg.nii"
     path.write_bytes(content)
@@ -110,7 +127,176 @@ def test_analyze_and_pair_headers_are_not_single_file_nifti(tmp_path: Path) -> N
         parse_header(pair)
 
 
+# -- headers nibabel refuses or misreads: never clean, never a traceback ----------------------------
+
+CUBE = np.arange(1, 9, dtype=np.uint8).reshape(2, 2, 2)
+VOX_OFFSET_FIELD = {1: (108, "<f"), 2: (168, "<q")}  # byte position and format in each version
+
+
+def platform_fails_or_misreads(path: Path) -> bool:
+    """What `nib.load` (the platform) makes of the file: an error, or other voxels than CUBE's."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = np.asanyarray(cast(nib.Nifti1Image, nib.load(path)).dataobj)
+    except Exception:
+        return True
+    return data.shape != CUBE.shape or not np.array_equal(data, CUBE)
+
+
+@pytest.mark.parametrize(
+    ("version", "vox_offset", "said"),
+    [
+        (1, 100.0, "nibabel refuses its header: vox offset 100 too low for single file nifti1"),
+        (1, -16.0, "nibabel refuses its header: vox offset -16 too low"),
+        (1, -1e30, "too low"),
+        (1, float("nan"), "its header is invalid: vox_offset is nan"),
+        (1, float("inf"), "its header is invalid: vox_offset is inf"),
+        (1, -float("inf"), "its header is invalid: vox_offset is -inf"),
+        (1, 0.0, "vox_offset is 0, so nibabel reads the header itself as voxel data"),
+        (2, 100, "nibabel refuses its header: vox offset 100 too low"),
+        (2, -544, "too low"),
+        (2, 0, "vox_offset is 0"),
+    ],
+)
+@pytest.mark.parametrize("suffix", [".nii", ".nii.gz"])
+def test_vox_offset_inside_the_header_or_not_a_number_is_not_nifti(
+    tmp_path: Path, version: int, vox_offset: float, said: str, suffix: str
+) -> None:
+    raw = bytearray(nifti_bytes(CUBE, version=version))
+    position, layout = VOX_OFFSET_FIELD[version]
+    struct.pack_into(layout, raw, position, vox_offset)
+    path = tmp_path / f"m{suffix}"
+    path.write_bytes(gzip.compress(bytes(raw)) if suffix == ".nii.gz" else bytes(raw))
+    result = scan_file(path)
+    problem = result.problem(NOT_NIFTI)
+    assert problem is not None and said in problem.message, result.problems
+    assert result.header is None and result.values is None
+    assert platform_fails_or_misreads(path)
+
+
+def with_extension(path: Path, esize: int, room: int, code: int = 6) -> Path:
+    """A NIfTI-1 file whose one header extension claims `esize` bytes where the header leaves
+    `room` bytes between itself and vox_offset, then CUBE's voxels."""
+    raw = bytearray(nifti_bytes(CUBE))
+    struct.pack_into("<f", raw, 108, NIFTI1_SIZE + 4 + room)
+    extension = struct.pack("<ii", esize, code) + b"x" * (room - 8)
+    path.write_bytes(bytes(raw[:NIFTI1_SIZE]) + b"\x01\x00\x00\x00" + extension + CUBE.tobytes(order="F"))
+    return path
+
+
+@pytest.mark.parametrize(("esize", "room"), [(64, 16), (32, 16), (0, 16), (-16, 16), (4, 16), (16, 32)])
+def test_extension_running_past_vox_offset_is_not_nifti(tmp_path: Path, esize: int, room: int) -> None:
+    path = with_extension(tmp_path / "m.nii", esize, room)
+    problem = scan_file(path).problem(NOT_NIFTI)
+    assert problem is not None, scan_file(path).problems
+    said = f"its header extensions are damaged: they do not fit before vox_offset ({NIFTI1_SIZE + 4 + room})"
+    assert said in problem.message
+    assert platform_fails_or_misreads(path)
+
+
+def test_well_formed_extensions_are_read(tmp_path: Path) -> None:
+    for esize, room in ((16, 16), (32, 40)):  # 40: 8 unused bytes after the extension (< 16: allowed)
+        path = with_extension(tmp_path / "m.nii", esize, room)
+        result = scan_file(path, chunk_size=7)
+        assert result.header is not None and result.header.extension_codes == [6] and not result.problems
+        assert result.values is not None and result.values.present == list(range(1, 9))
+        assert not platform_fails_or_misreads(path)
+
+
+def test_extensions_beyond_the_read_limit_are_not_checked(tmp_path: Path) -> None:
+    room = EXTENSION_LIMIT + (1 << 16)  # never read: the header's bytes stay bounded
+    path = with_extension(tmp_path / "m.nii.gz", room, room)
+    path.write_bytes(gzip.compress(path.read_bytes(), compresslevel=1))
+    result = scan_file(path)
+    assert result.header is not None and result.header.extension_codes == [] and not result.problems
+    assert result.complete and result.values is not None and result.values.present == list(range(1, 9))
+
+
+def test_cifti_extension_is_found_whatever_the_chunking(tmp_path: Path) -> None:
+    path = with_extension(tmp_path / "m.nii", 64, 64, code=CIFTI_EXTENSION_CODE)
+    for chunk_size in (7, 400, 1 << 20):
+        problem = scan_file(path, chunk_size=chunk_size).problem(NOT_NIFTI)
+        assert problem is not None and "CIFTI-2" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        (
+            {"qform_code": 1, "sform_code": 0, "quatern_b": 2.0},
+            "nibabel refuses its header: w2 should be positive",
+        ),
+        (
+            {"slope": 2.0, "inter": float("inf")},
+            "nibabel refuses its header: scl_slope is 2 but scl_inter is inf",
+        ),
+        ({"dim": [0, 2, 2, 2, 1, 1, 1, 1]}, "dim[0] (the number of dimensions) is 0, not 1 to 7"),
+        ({"dim": [3, 2, -2, 2, 1, 1, 1, 1]}, "shape (2, -2, 2) has a negative dimension"),
+    ],
+)
+def test_other_headers_nibabel_refuses_are_not_nifti(
+    tmp_path: Path, fields: dict[str, Any], said: str
+) -> None:
+    path = write_nifti(tmp_path / "m.nii", CUBE, **fields)
+    problem = scan_file(path).problem(NOT_NIFTI)
+    assert problem is not None and said in problem.message, scan_file(path).problems
+    assert platform_fails_or_misreads(path)
+
+
+def test_headers_nib_load_repairs_give_nib_load_affine(tmp_path: Path) -> None:
+    """Zero and negative voxel sizes, a bad qfac and an unknown xform code: nibabel repairs them
+    on load (and so does the scanner), the rest of the header is read as it is."""
+    raw = bytearray(nifti_bytes(CUBE, affine=ROTATED, qform_code=1, pixdim=[3, 0, -2, 0, 1, 1, 1, 1]))
+    struct.pack_into("<h", raw, 254, 9)  # sform_code
+    path = tmp_path / "m.nii"
+    path.write_bytes(bytes(raw))
+    result = scan_file(path)
+    assert result.header is not None and not result.problems and result.header.sform_code == 9
+    np.testing.assert_allclose(result.header.affine, cast(nib.Nifti1Image, nib.load(path)).affine)
+
+
+def test_a_vox_offset_header_is_reported_by_the_mask_rules(tmp_path: Path, lint_files: Any) -> None:
+    raw = bytearray(nifti_bytes(CUBE))
+    struct.pack_into("<f", raw, 108, 100.0)
+    (tmp_path / "seg.nii").write_bytes(bytes(raw))
+    task = {
+        "name": "p",
+        "series": [{"items": "ct.nii.gz", "segmentations": "seg.nii", "segmentMap": {"1": "A"}}],
+    }
+    report = lint_files({"items.json": [task]}, select=["RB3"])
+    found = [f for f in report.findings if f.code == "RB312"]
+    assert len(found) == 1 and found[0].message == (
+        "`seg.nii` is not a NIfTI-1/2 volume: nibabel refuses its header: vox offset 100 too low for "
+        "single file nifti1"
+    )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([1, 2]),
+    st.sampled_from("<>"),
+    st.lists(st.tuples(st.integers(0, 640), st.integers(0, 255)), max_size=10),
+    st.integers(0, 700),
+)
+def test_any_damaged_header_is_a_header_or_not_nifti(
+    version: int, order: ByteOrder, edits: list[tuple[int, int]], length: int
+) -> None:
+    raw = bytearray(nifti_bytes(CUBE, version=version, order=order) + bytes(120))
+    raw[NIFTI1_SIZE if version == 1 else NIFTI2_SIZE] = 1  # with an extension flag, to parse them too
+    for position, value in edits:
+        raw[position % len(raw)] = value
+    try:
+        header = parse_header(bytes(raw[:length]))
+    except NotNifti as error:
+        assert str(error)
+    else:
+        assert header.vox_offset >= (NIFTI1_SIZE if version == 1 else NIFTI2_SIZE) + 4
+        assert len(header.affine) == 4
+
+
 # -- values: the property test -------------------------------------------------------------------
+
 
 @st.composite
 def arrays_and_splits(draw: st.DrawFn) -> tuple[np.ndarray, list[int]]:
@@ -119,8 +305,22 @@ def arrays_and_splits(draw: st.DrawFn) -> tuple[np.ndarray, list[int]]:
     dtype = np.dtype(order + kind)
     # Runs of repeated values, like masks, mixed with noise; floats include NaN, inf, fractions.
     if kind.startswith("f"):
-        elements = st.sampled_from([0.0, -0.0, 1.0, 2.0, 2.5, -3.0, 70000.0, 1e-3, float("nan"),
-                                    float("inf"), -float("inf"), 65535.4])
+        elements = st.sampled_from(
+            [
+                0.0,
+                -0.0,
+                1.0,
+                2.0,
+                2.5,
+                -3.0,
+                70000.0,
+                1e-3,
+                float("nan"),
+                float("inf"),
+                -float("inf"),
+                65535.4,
+            ]
+        )
     else:
         elements = None
     base = draw(hnp.arrays(dtype, st.integers(0, 40), elements=elements))
@@ -154,8 +354,9 @@ def test_values_match_np_unique_whatever_the_chunking(case: tuple[np.ndarray, li
 @pytest.mark.parametrize("kind", INTEGER_DTYPES + FLOAT_DTYPES)
 @pytest.mark.parametrize("order", ["<", ">"])
 @pytest.mark.parametrize("suffix", [".nii", ".nii.gz"])
-def test_whole_files_with_tiny_chunks(tmp_path: Path, library: str, kind: str, order: str,
-                                      suffix: str) -> None:
+def test_whole_files_with_tiny_chunks(
+    tmp_path: Path, library: str, kind: str, order: ByteOrder, suffix: str
+) -> None:
     rng = np.random.default_rng(len(kind) + ord(order))
     array = np.repeat(rng.integers(0, 300, 60), rng.integers(1, 30, 60))[:600]
     array = array.reshape(6, 10, 10).astype(order + kind)
@@ -178,6 +379,7 @@ def test_uniform_and_speckled_chunks(tmp_path: Path) -> None:
 
 
 # -- damaged files ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("library", LIBRARIES)
 def test_truncated_gzip(tmp_path: Path, library: str) -> None:
@@ -204,8 +406,10 @@ def test_short_data(tmp_path: Path) -> None:
     path = write_nifti(tmp_path / "m.nii", array, payload=array.tobytes()[:1500])
     result = scan_file(path)
     problem = result.problem(CORRUPT)
-    assert problem is not None and "holds 1,500 bytes of voxel data where its header promises 2,000"\
-        in problem.message
+    assert (
+        problem is not None
+        and "holds 1,500 bytes of voxel data where its header promises 2,000" in problem.message
+    )
     assert result.values is not None and result.values.present == [1] and not result.complete
 
 
@@ -214,8 +418,7 @@ def test_concatenated_members_padding_and_trailing_bytes(tmp_path: Path, library
     array = np.arange(1000, dtype=np.uint16).reshape(10, 10, 10)
     raw = write_nifti(tmp_path / "m.nii", array).read_bytes()
     path = tmp_path / "m.nii.gz"
-    path.write_bytes(gzip.compress(raw[:1000]) + b"\x00" * 8 + gzip.compress(raw[1000:])
-                     + b"not gzip")
+    path.write_bytes(gzip.compress(raw[:1000]) + b"\x00" * 8 + gzip.compress(raw[1000:]) + b"not gzip")
     result = scan_file(path, library=library)
     assert result.complete and not result.problems
     assert result.values is not None and result.values.present == list(range(1000))
@@ -225,22 +428,20 @@ def test_stream_reports_corruption_inside_the_deflate_data(tmp_path: Path) -> No
     data = gzip.compress(os.urandom(5000))
     damaged = data[:20] + bytes(b ^ 0x55 for b in data[20:60]) + data[60:]
     with pytest.raises(CorruptStream):
-        for _chunk in chunks(io.BytesIO(damaged), True, 1024):  # type: ignore[arg-type]
+        for _chunk in chunks(io.BytesIO(damaged), True, 1024):
             pass
 
 
 def test_size_limit_is_checked_before_reading_data(tmp_path: Path) -> None:
     # The header promises 10^12 bytes; the file holds none of them: no data is read.
-    path = write_nifti(tmp_path / "m.nii.gz", np.zeros(1, np.uint8),
-                       shape=(10000, 10000, 10000), payload=b"")
+    path = write_nifti(tmp_path / "m.nii.gz", np.zeros(1, np.uint8), shape=(10000, 10000, 10000), payload=b"")
     result = scan_file(path, max_bytes=4 * 1024**3)
     assert result.problem(TOO_LARGE) is not None and result.problem(CORRUPT) is None
     assert result.values is None and not result.cacheable
 
 
 def test_unsupported_datatypes(tmp_path: Path) -> None:
-    rgb = write_nifti(tmp_path / "rgb.nii", np.zeros((2, 2, 2), np.uint8), datatype=128,
-                      payload=bytes(24))
+    rgb = write_nifti(tmp_path / "rgb.nii", np.zeros((2, 2, 2), np.uint8), datatype=128, payload=bytes(24))
     complex_ = write_nifti(tmp_path / "c.nii", np.zeros((2, 2, 2), np.complex64))
     for path, name in ((rgb, "RGB24"), (complex_, "complex64")):
         problem = scan_file(path).problem(UNSUPPORTED)
@@ -264,6 +465,7 @@ def test_unreadable_path_is_a_problem_not_an_exception(tmp_path: Path) -> None:
 
 
 # -- cache ---------------------------------------------------------------------------------------
+
 
 def test_cache_round_trip_and_tag(tmp_path: Path) -> None:
     mask = save(tmp_path / "m.nii.gz", np.arange(8, dtype=np.uint8).reshape(2, 2, 2))
@@ -307,8 +509,9 @@ def test_fresh_files_are_not_trusted_from_the_memo(tmp_path: Path) -> None:
     assert MaskCache(cache_dir).lookup(mask) is None  # written < 2 s before it was hashed
 
 
-@pytest.mark.parametrize("garbage", [b"", b"{not json", b"[]", b'{"digest": "x", "result": 1}',
-                                     b"\xff\xfe\x00"])
+@pytest.mark.parametrize(
+    "garbage", [b"", b"{not json", b"[]", b'{"digest": "x", "result": 1}', b"\xff\xfe\x00"]
+)
 def test_corrupted_cache_entries_are_ignored(tmp_path: Path, garbage: bytes) -> None:
     mask = save(tmp_path / "m.nii.gz", np.full((4, 4, 4), 3, np.uint8))
     os.utime(mask, ns=(10**18, 10**18))
@@ -337,6 +540,7 @@ def test_uncompressed_files_are_hashed_during_the_scan(tmp_path: Path) -> None:
 
 # -- the pool and the progress bar ----------------------------------------------------------------
 
+
 def test_process_pool_gives_the_same_results_as_in_process(tmp_path: Path) -> None:
     masks = [save(tmp_path / f"m{k}.nii.gz", np.full((8, 8, 8), k, np.uint8)) for k in range(4)]
     broken = tmp_path / "broken.nii.gz"
@@ -347,19 +551,54 @@ def test_process_pool_gives_the_same_results_as_in_process(tmp_path: Path) -> No
     assert {p: r.to_dict() for p, r in pooled.items()} == {p: r.to_dict() for p, r in inline.items()}
 
 
-def test_progress_bar_only_when_enabled_and_clears_itself() -> None:
-    shown = io.StringIO()
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        super().isatty()  # a closed stream raises ValueError, as a real one does
+        return True
+
+
+def test_progress_bar_on_a_terminal_once_the_delay_has_passed() -> None:
+    shown = Terminal()
     bar = Progress(2, 2_000_000, enabled=True, stream=shown, delay=0.0)
     bar.advance(1_000_000)
     bar.close()
     text = shown.getvalue()
-    assert "rb-lint: scanning masks [############............] 1/2 files" in text
-    assert text.endswith("\r")
-    silent = io.StringIO()
-    quiet = Progress(2, 2_000_000, enabled=False, stream=silent, delay=0.0)
-    quiet.advance(1_000_000)
-    quiet.close()
-    assert silent.getvalue() == ""
+    assert "rb-lint: scanning masks" in text and "[############------------]" in text
+    assert "50%" in text and "1/2 files, 1/2 MB" in text
+    assert text.endswith("\n")  # click leaves the last state and gives the cursor back
+
+
+@pytest.mark.parametrize(
+    ("stream", "enabled", "delay"),
+    [(Terminal(), False, 0.0), (Terminal(), True, 60.0), (io.StringIO(), True, 0.0)],
+    ids=["disabled", "short-scan", "not-a-terminal"],
+)
+def test_progress_bar_silent_when_disabled_quick_or_not_on_a_terminal(
+    stream: io.StringIO, enabled: bool, delay: float
+) -> None:
+    bar = Progress(2, 2_000_000, enabled=enabled, stream=stream, delay=delay)
+    bar.advance(1_000_000)
+    bar.refresh()
+    bar.close()
+    assert stream.getvalue() == ""
+
+
+def test_progress_bar_survives_a_closed_or_missing_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = Terminal()
+    closed.close()
+    Progress(1, 10, enabled=True, stream=closed, delay=0.0).advance(10)
+    closing = Terminal()
+    bar = Progress(2, 10, enabled=True, stream=closing, delay=0.0)
+    bar.advance(5)
+    closing.close()  # gone while the scan runs
+    bar.advance(5)
+    bar.close()
+    monkeypatch.setattr("sys.stderr", None)  # pythonw: no standard streams
+    mask = save(tmp_path / "m.nii.gz", np.ones((2, 2, 2), np.uint8))
+    result = scan_masks([mask], BatchSettings(progress=True))[mask]
+    assert result.values is not None and result.values.present == [1]
 
 
 def test_zlib_fallback_reads_what_isal_reads(tmp_path: Path) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import nibabel as nib
 import numpy as np
 
-ROTATED = np.array([[0.0, -0.9, 0.0, 12.5], [0.8, 0.0, 0.0, -40.0], [0.0, 0.0, 1.2, 7.0],
-                    [0.0, 0.0, 0.0, 1.0]])
+ByteOrder = Literal["<", ">"]  # the byte orders `nifti_bytes` writes (numpy's `newbyteorder` codes)
+
+ROTATED = np.array(
+    [[0.0, -0.9, 0.0, 12.5], [0.8, 0.0, 0.0, -40.0], [0.0, 0.0, 1.2, 7.0], [0.0, 0.0, 0.0, 1.0]]
+)
 
 
 def save(path: Path, data: Any, affine: Any = None, *, dtype: Any = None) -> Path:
@@ -23,11 +26,21 @@ def save(path: Path, data: Any, affine: Any = None, *, dtype: Any = None) -> Pat
     return path
 
 
-def write_nifti(path: Path, data: Any, *, version: int = 1, order: str = "<",
-                affine: Any = None, qform_code: int = 0, sform_code: int = 2,
-                slope: float = 1.0, inter: float = 0.0, shape: tuple[int, ...] | None = None,
-                datatype: int | None = None, payload: bytes | None = None,
-                compress: bool | None = None, **fields: Any) -> Path:
+def nifti_bytes(
+    data: Any,
+    *,
+    version: int = 1,
+    order: ByteOrder = "<",
+    affine: Any = None,
+    qform_code: int = 0,
+    sform_code: int = 2,
+    slope: float = 1.0,
+    inter: float = 0.0,
+    shape: tuple[int, ...] | None = None,
+    datatype: int | None = None,
+    payload: bytes | None = None,
+    **fields: Any,
+) -> bytes:
     """Full control over header and bytes (byte order, NIfTI-2, scaling, odd datatypes): the
     header comes from nibabel's header classes, the data is written raw in the header's order."""
     array = np.asarray(data)
@@ -47,7 +60,12 @@ def write_nifti(path: Path, data: Any, *, version: int = 1, order: str = "<",
         header[name] = value
     if payload is None:
         payload = array.astype(array.dtype.newbyteorder(order)).tobytes(order="F")
-    raw = header.binaryblock + b"\x00" * 4 + payload
+    return bytes(header.binaryblock) + b"\x00" * 4 + payload
+
+
+def write_nifti(path: Path, data: Any, *, compress: bool | None = None, **options: Any) -> Path:
+    """`nifti_bytes` written to `path`, gzip-compressed when the name ends in `.gz` (or as told)."""
+    raw = nifti_bytes(data, **options)
     if compress if compress is not None else path.name.endswith(".gz"):
         raw = gzip.compress(raw, compresslevel=1)
     path.parent.mkdir(parents=True, exist_ok=True)

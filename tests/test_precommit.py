@@ -31,15 +31,22 @@ LFS_POINTER = "version https://git-lfs.github.com/spec/v1\noid sha256:0123abcd\n
 
 
 def labelled(name: str) -> dict[str, Any]:
-    return {"name": name, "series": [{"items": "s3://bucket/anatomical.nii",
-                                      "segmentations": "masks/m1.nii.gz",
-                                      "segmentMap": {"1": "Liver"}}]}
+    return {
+        "name": name,
+        "series": [
+            {
+                "items": "s3://bucket/anatomical.nii",
+                "segmentations": "masks/m1.nii.gz",
+                "segmentMap": {"1": "Liver"},
+            }
+        ],
+    }
 
 
-def run(args: list[str], cwd: Path, env: dict[str, str],
-        timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+def run(
+    args: list[str], cwd: Path, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def checked(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
@@ -49,8 +56,7 @@ def checked(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedPro
 
 def snapshot(destination: Path, env: dict[str, str]) -> str:
     """Commit the checkout's working tree into a new repository; returns the commit id."""
-    listed = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                 ROOT, env)
+    listed = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], ROOT, env)
     if listed.returncode == 0:
         for name in filter(None, listed.stdout.split("\0")):
             source = ROOT / name
@@ -58,8 +64,12 @@ def snapshot(destination: Path, env: dict[str, str]) -> str:
                 (destination / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, destination / name)
     else:  # not a git checkout (an unpacked sdist): copy what the package build needs
-        shutil.copytree(ROOT, destination, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
-            ".git", "__pycache__", "*.egg-info", ".*cache*", "build", "dist"))
+        shutil.copytree(
+            ROOT,
+            destination,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(".git", "__pycache__", "*.egg-info", ".*cache*", "build", "dist"),
+        )
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
         checked(run(["git", *args], destination, env))
     return checked(run(["git", "rev-parse", "HEAD"], destination, env)).stdout.strip()
@@ -74,17 +84,24 @@ class HookSetup:
 @pytest.fixture(scope="module")
 def hooks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HookSetup]:
     base = tmp_path_factory.mktemp("precommit")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GIT_", "PRE_COMMIT", "GITHUB_"))}
-    env.update(GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.com",
-               GIT_COMMITTER_NAME="Test", GIT_COMMITTER_EMAIL="test@example.com",
-               GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1",  # no user hooksPath etc.
-               PRE_COMMIT_HOME=str(base / "pre-commit-home"), PRE_COMMIT_COLOR="never")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT", "GITHUB_"))}
+    env.update(
+        GIT_AUTHOR_NAME="Test",
+        GIT_AUTHOR_EMAIL="test@example.com",
+        GIT_COMMITTER_NAME="Test",
+        GIT_COMMITTER_EMAIL="test@example.com",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_CONFIG_NOSYSTEM="1",  # no user hooksPath etc.
+        PRE_COMMIT_HOME=str(base / "pre-commit-home"),
+        PRE_COMMIT_COLOR="never",
+    )
     source = base / "rb-lint-source"
     source.mkdir()
     rev = snapshot(source, env)
-    config = (f"repos:\n  - repo: {source.as_posix()}\n    rev: {rev}\n    hooks:\n"
-              "      - id: rb-lint\n      - id: rb-lint-masks\n")
+    config = (
+        f"repos:\n  - repo: {source.as_posix()}\n    rev: {rev}\n    hooks:\n"
+        "      - id: rb-lint\n      - id: rb-lint-masks\n"
+    )
     seed = base / "seed"
     checked(run(["git", "init", "-q", str(seed)], base, env))
     write(seed / ".pre-commit-config.yaml", config)
@@ -100,8 +117,12 @@ class DataRepo:
 
     def commit(self, *paths: str, verify: bool = True) -> tuple[int, str]:
         checked(run(["git", "add", "--", *paths], self.path, self.env))
-        result = run(["git", "commit", "-m", "change", *([] if verify else ["--no-verify"])],
-                     self.path, self.env, timeout=300)
+        result = run(
+            ["git", "commit", "-m", "change", *([] if verify else ["--no-verify"])],
+            self.path,
+            self.env,
+            timeout=300,
+        )
         return result.returncode, result.stdout + result.stderr
 
     def commits(self) -> int:

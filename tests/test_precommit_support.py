@@ -17,15 +17,25 @@ from rb_lint import Severity, lint
 
 ROOT = Path(__file__).resolve().parents[1]
 MASK = DATA / "corpus" / "monai_anatomical_label.nii.gz"
-LFS_POINTER = ("version https://git-lfs.github.com/spec/v1\n"
-               "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
-               "size 12345\n")
+LFS_POINTER = (
+    "version https://git-lfs.github.com/spec/v1\n"
+    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+    "size 12345\n"
+)
 
 
 def labelled(name: str, mask: str, **series: Any) -> dict[str, Any]:
-    return {"name": name, "series": [{"items": "s3://bucket/anatomical.nii",
-                                      "segmentations": mask, "segmentMap": {"1": "Liver"},
-                                      **series}]}
+    return {
+        "name": name,
+        "series": [
+            {
+                "items": "s3://bucket/anatomical.nii",
+                "segmentations": mask,
+                "segmentMap": {"1": "Liver"},
+                **series,
+            }
+        ],
+    }
 
 
 @pytest.fixture
@@ -39,12 +49,12 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 # --- the hook manifest ----------------------------------------------------------------------
 
+
 def test_hook_manifest() -> None:
     hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
     assert set(hooks) == {"rb-lint", "rb-lint-masks"}
     for hook in hooks.values():
-        assert (hook["entry"], hook["language"], hook["require_serial"]) == (
-            "rb-lint check", "python", True)
+        assert (hook["entry"], hook["language"], hook["require_serial"]) == ("rb-lint check", "python", True)
     assert hooks["rb-lint"]["types"] == ["json"]
     masks = re.compile(hooks["rb-lint-masks"]["files"])
     assert all(masks.search(p) for p in ("m.nii.gz", "a/b/m.nii", "SCAN.NII.GZ"))
@@ -53,19 +63,24 @@ def test_hook_manifest() -> None:
 
 # --- masks re-check the documents that reference them ---------------------------------------
 
+
 def test_a_mask_path_lints_the_items_list_that_references_it(repo: Path) -> None:
-    write(repo / "lists" / "items.json", [labelled("p1", "../masks/m1.nii.gz"),
-                                          labelled("p1", "../masks/other.nii.gz")])
-    write(repo / "unrelated.json", [labelled("q", "masks/other.nii.gz"),
-                                    labelled("q", "masks/other.nii.gz")])
+    write(
+        repo / "lists" / "items.json",
+        [labelled("p1", "../masks/m1.nii.gz"), labelled("p1", "../masks/other.nii.gz")],
+    )
+    write(repo / "unrelated.json", [labelled("q", "masks/other.nii.gz"), labelled("q", "masks/other.nii.gz")])
     report = lint([Path("masks/m1.nii.gz")], config={})
     assert report.files == ["lists/items.json"]
     assert only(report, "RB201").path == "lists/items.json"
 
 
 def test_segment_map_mask_entries_count_as_references(repo: Path) -> None:
-    series = {"segmentations": ["masks/other.nii.gz"], "binaryMask": True,
-              "segmentMap": {"1": {"category": "Liver", "mask": "masks/m1.nii.gz"}}}
+    series = {
+        "segmentations": ["masks/other.nii.gz"],
+        "binaryMask": True,
+        "segmentMap": {"1": {"category": "Liver", "mask": "masks/m1.nii.gz"}},
+    }
     write(repo / "items.json", [labelled("p1", "x", **series), labelled("p1", "x", **series)])
     report = lint([Path("masks/m1.nii.gz")], config={})
     assert report.files == ["items.json"]
@@ -81,16 +96,14 @@ def test_escaped_non_ascii_mask_names_are_found(repo: Path) -> None:
 
 
 def test_a_json_named_with_its_mask_is_linted_once(repo: Path) -> None:
-    write(repo / "items.json", [labelled("p1", "masks/m1.nii.gz"),
-                                labelled("p1", "masks/m1.nii.gz")])
+    write(repo / "items.json", [labelled("p1", "masks/m1.nii.gz"), labelled("p1", "masks/m1.nii.gz")])
     report = lint([Path("items.json"), Path("masks/m1.nii.gz")], config={})
     assert report.files == ["items.json"]
     only(report, "RB201")
 
 
 def test_a_mask_nobody_references_lints_nothing(repo: Path) -> None:
-    write(repo / "items.json", [labelled("p1", "masks/other.nii.gz"),
-                                labelled("p1", "masks/other.nii.gz")])
+    write(repo / "items.json", [labelled("p1", "masks/other.nii.gz"), labelled("p1", "masks/other.nii.gz")])
     report = lint([Path("masks/m1.nii.gz")], config={})
     assert (report.files, report.findings) == ([], [])
 
@@ -103,8 +116,7 @@ def test_excluded_documents_are_not_rechecked(repo: Path) -> None:
     assert report.files == ["items.json"]
 
 
-def test_documents_are_searched_under_the_config_root(repo: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_documents_are_searched_under_the_config_root(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(repo / "rb-lint.toml", "")
     write(repo / "items.json", [labelled("p1", "masks/m1.nii.gz")] * 2)
     monkeypatch.chdir(repo / "masks")
@@ -121,6 +133,7 @@ def test_excludes_apply_to_explicit_paths(repo: Path) -> None:
 
 
 # --- RB009 lfs-pointer ----------------------------------------------------------------------
+
 
 def test_lfs_pointer_is_skipped_with_an_info_finding(repo: Path) -> None:
     write(repo / "items.json", LFS_POINTER)

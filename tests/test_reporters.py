@@ -41,6 +41,7 @@ def test_formats_are_registered() -> None:
 
 # --- GitHub annotations ---------------------------------------------------------------------
 
+
 def test_github_annotation_names_file_line_column_rule_and_pointer(repo: Path) -> None:
     write(repo / "a.json", DUPLICATES)
     result = check("--format", "github", ".")
@@ -51,18 +52,25 @@ def test_github_annotation_names_file_line_column_rule_and_pointer(repo: Path) -
     assert annotations == [
         f"::error file=a.json,line={line},col={column},title=RB201 duplicate-task-name::"
         f"task name `p1` is already used at a.json:{first_line}:{first_column}: the platform "
-        "keeps the first task and silently drops this one; give it a unique name%0Aat /1/name"]
+        "keeps the first task and silently drops this one; give it a unique name%0Aat /1/name"
+    ]
     assert result.stdout.rstrip().endswith("(1 file checked).")
 
 
 def test_github_levels_and_escaping(repo: Path) -> None:
     write(repo / "odd, name: 1.json", UNKNOWN)
-    write(repo / "b.json", [{"name": "50%\nx", "series": [{"items": "s3://b/1.nii.gz"}]},
-                            {"name": "50%\nx", "series": [{"items": "s3://b/2.nii.gz"}]}])
+    write(
+        repo / "b.json",
+        [
+            {"name": "50%\nx", "series": [{"items": "s3://b/1.nii.gz"}]},
+            {"name": "50%\nx", "series": [{"items": "s3://b/2.nii.gz"}]},
+        ],
+    )
     out = check("--format", "github", ".").stdout
     [warning] = [a for a in out.splitlines() if "RB007" in a]
-    assert warning.startswith("::warning file=odd%2C name%3A 1.json,line=1,col=1,"
-                              "title=RB007 unknown-document::")
+    assert warning.startswith(
+        "::warning file=odd%2C name%3A 1.json,line=1,col=1,title=RB007 unknown-document::"
+    )
     [error] = [a for a in out.splitlines() if "RB201" in a]
     assert "::task name `50%25%0Ax` is already used" in error
 
@@ -89,8 +97,9 @@ def test_job_summary_is_appended_when_github_provides_the_file(repo: Path) -> No
     write(repo / "unknown.json", UNKNOWN)
     summary = repo / "summary.md"
     summary.write_text("earlier step\n", encoding="utf-8")
-    result = check("--format", "sarif", "--output", "out.sarif", ".",
-                   env={"GITHUB_STEP_SUMMARY": str(summary)})
+    result = check(
+        "--format", "sarif", "--output", "out.sarif", ".", env={"GITHUB_STEP_SUMMARY": str(summary)}
+    )
     assert result.exit_code == 1
     validated((repo / "out.sarif").read_text(encoding="utf-8"))
     text = summary.read_text(encoding="utf-8")
@@ -103,8 +112,13 @@ def test_job_summary_is_appended_when_github_provides_the_file(repo: Path) -> No
 
 
 def test_job_summary_escapes_table_cells(repo: Path) -> None:
-    write(repo / "a.json", [{"name": "a|b", "series": [{"items": "s3://b/1.nii.gz"}]},
-                            {"name": "a|b", "series": [{"items": "s3://b/2.nii.gz"}]}])
+    write(
+        repo / "a.json",
+        [
+            {"name": "a|b", "series": [{"items": "s3://b/1.nii.gz"}]},
+            {"name": "a|b", "series": [{"items": "s3://b/2.nii.gz"}]},
+        ],
+    )
     summary = repo / "summary.md"
     check(".", env={"GITHUB_STEP_SUMMARY": str(summary)})
     [row] = [r for r in summary.read_text(encoding="utf-8").splitlines() if "`RB201` |" in r]
@@ -128,6 +142,7 @@ def test_unwritable_job_summary_is_a_warning_not_a_failure(repo: Path) -> None:
 
 # --- JSON Lines -----------------------------------------------------------------------------
 
+
 def test_json_lines_has_one_object_per_finding(repo: Path) -> None:
     write(repo / "a.json", DUPLICATES)
     write(repo / "unknown.json", UNKNOWN)
@@ -136,11 +151,16 @@ def test_json_lines_has_one_object_per_finding(repo: Path) -> None:
     assert [r["code"] for r in rows] == ["RB201", "RB007"]
     line, column = position(DUPLICATES, '"p1"', 2)
     assert {k: rows[0][k] for k in ("path", "line", "column", "pointer", "severity")} == {
-        "path": "a.json", "line": line, "column": column, "pointer": "/1/name",
-        "severity": "error"}
+        "path": "a.json",
+        "line": line,
+        "column": column,
+        "pointer": "/1/name",
+        "severity": "error",
+    }
     sarif = validated(check("--format", "sarif", ".").stdout)
     assert [r["fingerprint"] for r in rows] == [
-        r["partialFingerprints"]["rbLint/v1"] for r in sarif["runs"][0]["results"]]
+        r["partialFingerprints"]["rbLint/v1"] for r in sarif["runs"][0]["results"]
+    ]
 
 
 def test_json_lines_is_empty_when_clean(repo: Path) -> None:
@@ -150,6 +170,7 @@ def test_json_lines_is_empty_when_clean(repo: Path) -> None:
 
 
 # --- JUnit ----------------------------------------------------------------------------------
+
 
 def junit(*args: str) -> ET.Element:
     return ET.fromstring(check("--format", "junit", *args).stdout.encode("utf-8"))
@@ -167,8 +188,7 @@ def test_junit_has_a_suite_per_file_and_a_failure_per_finding(repo: Path) -> Non
     [case] = suites["a.json"].findall("testcase")
     line, column = position(DUPLICATES, '"p1"', 2)
     assert case.get("name") == f"RB201 duplicate-task-name at {line}:{column}"
-    assert (case.get("classname"), case.get("file"), case.get("line")) == ("a.json", "a.json",
-                                                                             str(line))
+    assert (case.get("classname"), case.get("file"), case.get("line")) == ("a.json", "a.json", str(line))
     failure = case.find("failure")
     assert failure is not None and failure.get("type") == "RB201 (error)"
     assert failure.get("message", "").startswith("task name `p1` is already used")
@@ -188,8 +208,13 @@ def test_junit_fail_on_warning_turns_warnings_into_failures(repo: Path) -> None:
 
 
 def test_junit_stays_valid_xml_with_control_characters(repo: Path) -> None:
-    write(repo / "a.json", [{"name": "p\u0001q", "series": [{"items": "s3://b/1.nii.gz"}]},
-                            {"name": "p\u0001q", "series": [{"items": "s3://b/2.nii.gz"}]}])
+    write(
+        repo / "a.json",
+        [
+            {"name": "p\u0001q", "series": [{"items": "s3://b/1.nii.gz"}]},
+            {"name": "p\u0001q", "series": [{"items": "s3://b/2.nii.gz"}]},
+        ],
+    )
     failure = junit(".").find("testsuite/testcase/failure")
     assert failure is not None
     assert "task name `p\\u0001q` is already used" in failure.get("message", "")

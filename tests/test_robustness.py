@@ -157,7 +157,7 @@ def paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 @st.composite
 def mutated(draw: st.DrawFn) -> str:
-    doc = copy.deepcopy(draw(st.sampled_from(SEEDS)))
+    doc: Any = copy.deepcopy(draw(st.sampled_from(SEEDS)))  # a JSON tree, walked by key and index
     for _ in range(draw(st.integers(1, 4))):
         targets = [p for p in paths(doc) if p]
         if not targets:

@@ -67,7 +67,9 @@ def test_run_describes_the_tool_every_rule_and_the_result(repo: Path) -> None:
         assert descriptor["fullDescription"]["text"]
         assert rb_rule.doc in descriptor["help"]["text"]
         assert descriptor["help"]["markdown"]
-        assert descriptor["helpUri"] == f"{driver['informationUri']}#rules"
+        assert (
+            descriptor["helpUri"] == f"{driver['informationUri']}/blob/main/docs/rules/{descriptor['id']}.md"
+        )
         level = {"error": "error", "warning": "warning", "info": "note"}[str(rb_rule.severity)]
         assert descriptor["defaultConfiguration"]["level"] == level
 
@@ -90,7 +92,7 @@ def test_run_describes_the_tool_every_rule_and_the_result(repo: Path) -> None:
 def test_help_markdown_fences_the_examples() -> None:
     descriptor = sarif.rule_descriptor(BY_CODE["RB201"])
     markdown = descriptor["help"]["markdown"]
-    assert "Failing:\n```\na.json: [{\"name\": \"patient-007\"" in markdown
+    assert 'Failing:\n```\na.json: [{"name": "patient-007"' in markdown
     assert "\n    a.json" not in markdown
 
 
@@ -112,14 +114,15 @@ def test_clean_run_has_no_results(repo: Path) -> None:
 
 
 def test_columns_are_unicode_code_points(repo: Path) -> None:
-    text = ('[{"name": "é𝄞", "series": [{"items": "s3://b/1.nii.gz"}]}, '
-            '{"name": "é𝄞", "series": [{"items": "s3://b/2.nii.gz"}]}]')
+    text = (
+        '[{"name": "é𝄞", "series": [{"items": "s3://b/1.nii.gz"}]}, '
+        '{"name": "é𝄞", "series": [{"items": "s3://b/2.nii.gz"}]}]'
+    )
     write(repo / "a.json", text)
     document = sarif_of(lint([repo], config={}))
     [found] = results(document, "RB201")
     line, column = position(text, '"é𝄞"', 2)  # Python string indices count code points
-    assert found["locations"][0]["physicalLocation"]["region"] == {
-        "startLine": line, "startColumn": column}
+    assert found["locations"][0]["physicalLocation"]["region"] == {"startLine": line, "startColumn": column}
     assert column != len(text[: column - 1].encode("utf-16-le")) // 2 + 1  # UTF-16 would differ
 
 
@@ -128,13 +131,19 @@ def fingerprints_of(document: dict[str, Any]) -> list[str]:
 
 
 def test_reindented_file_keeps_its_fingerprints(repo: Path) -> None:
-    data = [{"name": f"p{i % 3}", "series": [{"name": "T1", "items": f"s3://b/{i}.nii.gz"},
-                                              {"name": "T1", "items": f"s3://b/{i}b.nii.gz"}]}
-            for i in range(6)]
+    data = [
+        {
+            "name": f"p{i % 3}",
+            "series": [
+                {"name": "T1", "items": f"s3://b/{i}.nii.gz"},
+                {"name": "T1", "items": f"s3://b/{i}b.nii.gz"},
+            ],
+        }
+        for i in range(6)
+    ]
     write(repo / "a.json", json.dumps(data, indent=2))
     before = sarif_of(lint([repo], config={}))
-    write(repo / "a.json", json.dumps(data, indent="\t", separators=(",", ": ")).replace(
-        "\n", "\n\n"))
+    write(repo / "a.json", json.dumps(data, indent="\t", separators=(",", ": ")).replace("\n", "\n\n"))
     after = sarif_of(lint([repo], config={}))
 
     def regions(document: dict[str, Any]) -> list[dict[str, int]]:
@@ -146,8 +155,7 @@ def test_reindented_file_keeps_its_fingerprints(repo: Path) -> None:
 
 
 def test_identical_findings_get_distinct_deterministic_fingerprints(repo: Path) -> None:
-    write(repo / "a.json", [{"name": "p1", "series": [{"items": f"s3://b/{i}.nii.gz"}]}
-                            for i in range(3)])
+    write(repo / "a.json", [{"name": "p1", "series": [{"items": f"s3://b/{i}.nii.gz"}]} for i in range(3)])
     first = sarif_of(lint([repo], config={}))
     again = sarif_of(lint([repo], config={}))
     prints = [r["partialFingerprints"]["rbLint/v1"] for r in results(first, "RB201")]
@@ -166,7 +174,8 @@ def test_fingerprint_depends_on_rule_file_and_key(repo: Path) -> None:
 
 
 def test_file_outside_the_working_directory_gets_an_absolute_uri(
-        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(repo / "a.json", DUPLICATES)
     (repo / "elsewhere").mkdir()
     monkeypatch.chdir(repo / "elsewhere")
@@ -180,13 +189,17 @@ def test_path_with_spaces_is_percent_encoded(repo: Path) -> None:
     write(repo / "my data" / "a b.json", DUPLICATES)
     document = sarif_of(lint([repo], config={}))
     [found] = results(document, "RB201")
-    assert found["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
-        "my%20data/a%20b.json"
+    assert found["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "my%20data/a%20b.json"
 
 
 def test_internal_errors_mark_the_execution_unsuccessful(repo: Path) -> None:
-    report = Report([], ["a.json"], list(ALL_RULES[:2]), repo,
-                    errors=["a.json: rule RB999 (boom) failed: ValueError: boom"])
+    report = Report(
+        [],
+        ["a.json"],
+        list(ALL_RULES[:2]),
+        repo,
+        errors=["a.json: rule RB999 (boom) failed: ValueError: boom"],
+    )
     invocation = run_of(sarif_of(report))["invocations"][0]
     assert invocation["executionSuccessful"] is False
     assert invocation["toolExecutionNotifications"][0]["level"] == "error"

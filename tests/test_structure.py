@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 from conftest import codes, only, position, task
 
-SEG = {"segmentations": "seg.nii.gz", "segmentMap": {"1": "Liver"}}
+from rb_lint.formats.validation import schema_errors
+from rb_lint.io.loading import document_from_bytes
+
+SEG: dict[str, Any] = {"segmentations": "seg.nii.gz", "segmentMap": {"1": "Liver"}}
 
 
 def lint_tasks(lint_files, tasks: list[Any] | dict[str, Any] | str, **kwargs: Any):
@@ -192,6 +195,8 @@ def test_rb111_unsupported_item_type(lint_files, item):
         "gs://b/x.dcm?alt=media",
         "video.mp4",
         "vol.nrrd.gz",
+        "report.html",  # report items the current SDK uploads
+        "notes.txt",
     ],
 )
 def test_rb111_supported_item_types(lint_files, item):
@@ -258,3 +263,21 @@ def test_consensus_task_validates_against_its_own_model(lint_files):
     report, _text = lint_tasks(lint_files, tasks)
     finding = only(report, "RB101")
     assert finding.pointer == "/0/consensusTasks/0" and "`updatedBy`" in finding.message
+
+
+def test_validation_locates_pydantic_errors_and_judges_none(tmp_path):
+    tasks = [{"name": 7, "series": [{"items": "a.nii", "segmentMap": {"x": "Liver"}}]}, {}]
+    doc = document_from_bytes(json.dumps(tasks).encode(), tmp_path / "items.json", "items.json")
+    located = [(e.pointer, e.at, e.name, e.error_type) for e in schema_errors(doc)]
+    assert located == [
+        ("/0/name", "value", "name", "string_type"),
+        ("/0/series/0/segmentMap/x", "key", "x", "string_pattern_mismatch"),
+        ("/1/name", "value", "name", "missing"),
+        ("/1/series", "value", "series", "missing"),
+    ]
+
+
+def test_rb101_reports_an_object_once_at_its_first_missing_key(lint_files):
+    report, _text = lint_tasks(lint_files, [task(), {}])  # `{}` lacks both `name` and `series`
+    finding = only(report, "RB101")
+    assert finding.pointer == "/1" and "`name`" in finding.message

@@ -6,15 +6,15 @@ Every key is kebab-case, as in ruff. An unknown key, a bad value or an unknown r
 
 from __future__ import annotations
 
-import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from rb_lint.core.globs import GlobError, check_patterns, pointer_ignore
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,8 +23,19 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 CONFIG_FILES = ("rb-lint.toml", "pyproject.toml")
 DEFAULT_EXCLUDE = (
-    ".git", ".hg", ".svn", ".dvc", ".venv", "venv", "node_modules", "__pycache__",
-    ".rb_lint_cache", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox",
+    ".git",
+    ".hg",
+    ".svn",
+    ".dvc",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    ".rb_lint_cache",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tox",
 )
 SeverityName = Literal["error", "warning", "info"]
 
@@ -34,8 +45,9 @@ class ConfigError(Exception):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True,
-                              alias_generator=lambda name: name.replace("_", "-"))
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, alias_generator=lambda name: name.replace("_", "-")
+    )
 
 
 class MasksConfig(_Section):
@@ -126,7 +138,8 @@ def _has_tool_table(path: Path) -> bool:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            table: dict[str, Any] = tomllib.load(handle)  # Any when mypy targets 3.10 (tomli)
+            return table
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"cannot read {path}: {error}") from None
 
@@ -148,34 +161,30 @@ def load_config(path: Path | None, start: Path | None = None) -> LoadedConfig:
 
 def parse_config(table: dict[str, Any], source: str = "config") -> Config:
     try:
-        return Config.model_validate(table)
+        config = Config.model_validate(table)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         if first["type"] == "extra_forbidden":
             raise ConfigError(f"{source}: unknown configuration key `{where}`") from None
         raise ConfigError(f"{source}: `{where}`: {first['msg']}") from None
+    _check_globs(config, source)
+    return config
 
 
-@lru_cache(maxsize=512)
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """`*` and `?` stay within one path segment (or pointer token); `**` crosses them."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
+def _check_globs(config: Config, source: str) -> None:
+    """Every glob must be able to match something: a broken pattern is exit 2, not silently inert."""
+    checks: dict[str, Callable[[], object]] = {
+        "exclude": lambda: check_patterns(config.exclude or [], negation=True),
+        "extend-exclude": lambda: check_patterns(config.extend_exclude, negation=True),
+        "per-file-ignores": lambda: check_patterns(list(config.per_file_ignores), negation=False),
+        "pointer-ignores": lambda: [pointer_ignore(pattern) for pattern in config.pointer_ignores],
+    }
+    for key, check in checks.items():
+        try:
+            check()
+        except GlobError as error:
+            raise ConfigError(f"{source}: `{key}`: {error}") from None
 
 
 def relative_posix(path: Path, root: Path) -> str:
@@ -184,16 +193,6 @@ def relative_posix(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:
         return path.resolve().as_posix()
-
-
-def path_matches(relative_posix: str, pattern: str) -> bool:
-    """A pattern without `/` matches any path segment (as in .gitignore); else the whole path."""
-    pattern = pattern.rstrip("/")
-    if "/" not in pattern:
-        return any(glob_regex(pattern).match(part) for part in relative_posix.split("/"))
-    return bool(glob_regex(pattern.lstrip("/")).match(relative_posix)) or bool(
-        glob_regex(pattern.lstrip("/") + "/**").match(relative_posix)
-    )
 
 
 @dataclass

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import traceback
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rb_lint.core.config import ConfigError, Selection, check_codes, glob_regex, path_matches, relative_posix
+from rb_lint.core.config import ConfigError, Selection, check_codes, relative_posix
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Finding, Hit, Severity
+from rb_lint.core.globs import GlobError, PathGlobs, PointerIgnore, path_globs, pointer_ignore
 from rb_lint.core.rule import Rule
 from rb_lint.core.target import Target
 
@@ -47,17 +48,33 @@ class RuleFilter:
     per_file_ignores: dict[str, list[str]]
     pointer_ignores: dict[str, list[str]]
     severities: dict[str, Severity]
+    # The patterns, compiled once (`rb_lint.core.globs`), not per finding.
+    _file_globs: list[tuple[PathGlobs, list[str]]] = field(init=False, repr=False, default_factory=list)
+    _pointer_globs: list[tuple[PointerIgnore, list[str]]] = field(
+        init=False, repr=False, default_factory=list
+    )
+
+    def __post_init__(self) -> None:
+        for pattern, codes in self.per_file_ignores.items():
+            try:
+                self._file_globs.append((path_globs((pattern,), negation=False), codes))
+            except GlobError as error:
+                raise ConfigError(f"per-file-ignores: {error}") from None
+        for pattern, codes in self.pointer_ignores.items():
+            try:
+                self._pointer_globs.append((pointer_ignore(pattern), codes))
+            except GlobError as error:
+                raise ConfigError(f"pointer-ignores: {error}") from None
 
     def selected_rules(self) -> list[Rule]:
         return [r for r in self.registry if self.selection.enabled(r.code)]
 
     def keeps(self, code: str, relative_path: str, pointer: str) -> bool:
-        for pattern, codes in self.per_file_ignores.items():
-            if _matches_code(code, codes) and path_matches(relative_path, pattern):
+        for globs, codes in self._file_globs:
+            if _matches_code(code, codes) and globs.matches(relative_path):
                 return False
-        for pattern, codes in self.pointer_ignores.items():
-            if _matches_code(code, codes) and _pointer_pattern_matches(pattern, relative_path,
-                                                                       pointer):
+        for ignore, codes in self._pointer_globs:
+            if _matches_code(code, codes) and ignore.matches(relative_path, pointer):
                 return False
         return True
 
@@ -67,17 +84,6 @@ class RuleFilter:
 
 def _matches_code(code: str, prefixes: list[str]) -> bool:
     return any(p == "ALL" or code.startswith(p) for p in prefixes)
-
-
-def _pointer_pattern_matches(pattern: str, relative_path: str, pointer: str) -> bool:
-    """`/*/series/*/metaData/**` for every file, or `legacy/*.json#/*/priority` for some."""
-    if "#" in pattern:
-        file_pattern, pointer_pattern = pattern.split("#", 1)
-        if not path_matches(relative_path, file_pattern):
-            return False
-    else:
-        pointer_pattern = pattern
-    return bool(glob_regex(pointer_pattern).match(pointer))
 
 
 def build_filter(
@@ -103,11 +109,12 @@ def build_filter(
         if code not in known:
             raise ConfigError(f"severity: unknown rule code `{code}`")
         severities[code] = Severity.parse(level)
-    return RuleFilter(registry, Selection(chosen, dropped), config.per_file_ignores,
-                      config.pointer_ignores, severities)
+    return RuleFilter(
+        registry, Selection(chosen, dropped), config.per_file_ignores, config.pointer_ignores, severities
+    )
 
 
-def run(documents: list[Target], ctx: Context, rule_filter: RuleFilter) -> Report:
+def run(documents: Sequence[Target], ctx: Context, rule_filter: RuleFilter) -> Report:
     rules = rule_filter.selected_rules()
     hits: dict[int, list[tuple[Rule, Hit]]] = defaultdict(list)
     errors: list[str] = []
@@ -123,8 +130,10 @@ def run(documents: list[Target], ctx: Context, rule_filter: RuleFilter) -> Repor
         if rule.scope == "project":
             for _rule, hit in _run_guarded(rule, documents, ctx, "project", errors):
                 if hit.doc is None or id(hit.doc) not in by_id:
-                    errors.append(f"project: rule {rule.code} ({rule.name}) reported a finding "
-                                  f"without one of the linted documents at `{hit.pointer}`")
+                    errors.append(
+                        f"project: rule {rule.code} ({rule.name}) reported a finding "
+                        f"without one of the linted documents at `{hit.pointer}`"
+                    )
                 else:
                     hits[id(hit.doc)].append((rule, hit))
     for doc in documents:
@@ -137,8 +146,9 @@ def run(documents: list[Target], ctx: Context, rule_filter: RuleFilter) -> Repor
     return Report(findings, [d.display_path for d in documents], rules, ctx.root, errors)
 
 
-def _load_problems(doc: Target, rule_filter: RuleFilter, rules: list[Rule],
-                   errors: list[str]) -> list[tuple[Rule, Hit]]:
+def _load_problems(
+    doc: Target, rule_filter: RuleFilter, rules: list[Rule], errors: list[str]
+) -> list[tuple[Rule, Hit]]:
     """Problems the reader found, reported under their (registered) parsing-family rules."""
     registered = {r.code: r for r in rule_filter.registry}
     enabled = {r.code for r in rules}
@@ -152,8 +162,9 @@ def _load_problems(doc: Target, rule_filter: RuleFilter, rules: list[Rule],
     return found
 
 
-def _run_guarded(rule: Rule, target: object, ctx: Context, where: str,
-                 errors: list[str]) -> list[tuple[Rule, Hit]]:
+def _run_guarded(
+    rule: Rule, target: object, ctx: Context, where: str, errors: list[str]
+) -> list[tuple[Rule, Hit]]:
     """A crashing rule must not take the run down: it becomes that rule's internal error (exit 2)
     and every other rule still reports."""
     try:
@@ -162,25 +173,39 @@ def _run_guarded(rule: Rule, target: object, ctx: Context, where: str,
         raise  # a usage problem a rule ran into (an unreadable --taxonomy): exit 2, cleanly
     except Exception as error:
         detail = traceback.format_exc() if ctx.options.verbose else ""
-        errors.append(f"{where}: rule {rule.code} ({rule.name}) failed: "
-                      f"{type(error).__name__}: {error}\n{detail}".rstrip())
+        errors.append(
+            f"{where}: rule {rule.code} ({rule.name}) failed: "
+            f"{type(error).__name__}: {error}\n{detail}".rstrip()
+        )
         return []
 
 
-def _findings(doc: Target, doc_hits: list[tuple[Rule, Hit]], ctx: Context,
-              rule_filter: RuleFilter, errors: list[str]) -> list[Finding]:
+def _findings(
+    doc: Target, doc_hits: list[tuple[Rule, Hit]], ctx: Context, rule_filter: RuleFilter, errors: list[str]
+) -> list[Finding]:
     relative = relative_posix(doc.path, ctx.root)
     kept = [(r, h) for r, h in doc_hits if rule_filter.keeps(r.code, relative, h.pointer)]
     positions = doc.positions(h for _r, h in kept)
     findings = []
     for rule, hit in kept:
         if id(hit) not in positions:  # a rule reported a pointer that is not in the document
-            errors.append(f"{doc.display_path}: rule {rule.code} ({rule.name}) reported "
-                          f"`{hit.pointer}` ({hit.at}), which is not in the document")
+            errors.append(
+                f"{doc.display_path}: rule {rule.code} ({rule.name}) reported "
+                f"`{hit.pointer}` ({hit.at}), which is not in the document"
+            )
             continue
         line, column = positions[id(hit)]
-        findings.append(Finding(
-            rule.code, rule.name, rule_filter.severity(rule), hit.message, doc.display_path,
-            line, column, hit.pointer, hit.key if hit.key is not None else hit.pointer,
-        ))
+        findings.append(
+            Finding(
+                rule.code,
+                rule.name,
+                rule_filter.severity(rule),
+                hit.message,
+                doc.display_path,
+                line,
+                column,
+                hit.pointer,
+                hit.key if hit.key is not None else hit.pointer,
+            )
+        )
     return findings

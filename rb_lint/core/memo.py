@@ -39,7 +39,7 @@ class Memo:
             return value
         if isinstance(value, _Failed):
             raise value.error
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return, unused-ignore]
 
     def clear(self) -> None:
         self._values.clear()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 Scope = Literal["document", "project"]
 CheckFunction = Callable[[Any, "Context"], Iterable[Hit]]
 
+DOC_SECTIONS = ("What", "Why", "Failing", "Fixed")
+_SECTION = re.compile(r"^(What|Why|Failing|Fixed):[ \t]*", re.MULTILINE)
 _CODE = re.compile(r"^RB\d{3}$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -40,6 +43,11 @@ class Rule:
     @property
     def doc(self) -> str:
         return inspect.cleandoc(self.check.__doc__ or self.summary)
+
+    @property
+    def sections(self) -> dict[str, str]:
+        """The documentation's `What:`, `Why:`, `Failing:` and `Fixed:` sections (those present)."""
+        return doc_sections(self.doc)
 
     def run(self, target: Any, ctx: Context) -> Iterator[Hit]:
         yield from self.check(target, ctx)
@@ -74,4 +82,21 @@ def emitted(code: str, name: str, severity: Severity, summary: str, doc: str) ->
         return iter(())
 
     check.__doc__ = doc
+    # Like namedtuple: the rule belongs to the module that declares it (its documentation's home).
+    check.__module__ = sys._getframe(1).f_globals.get("__name__", __name__)
     return Rule(code, name, severity, summary, frozenset(), "document", check)
+
+
+def doc_sections(doc: str) -> dict[str, str]:
+    """Split a rule's documentation at its section headings; examples keep their indentation."""
+    marks = list(_SECTION.finditer(doc))
+    sections = {}
+    for number, mark in enumerate(marks):
+        end = marks[number + 1].start() if number + 1 < len(marks) else len(doc)
+        body = doc[mark.end() : end]
+        if mark.group(1) in ("Failing", "Fixed"):
+            sections[mark.group(1)] = inspect.cleandoc(body)
+        else:  # prose: one line per paragraph
+            paragraphs = re.split(r"\n\s*\n", body.strip())
+            sections[mark.group(1)] = "\n\n".join(" ".join(p.split()) for p in paragraphs)
+    return sections

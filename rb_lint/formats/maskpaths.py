@@ -43,7 +43,7 @@ def is_remote(written: str) -> bool:
 def resolve(doc: Document, written: str, root: Path) -> tuple[str, Path | None, bool]:
     if is_remote(written):
         return REMOTE, None, False
-    text = written[len("file://"):] if written.lower().startswith("file://") else written
+    text = written[len("file://") :] if written.lower().startswith("file://") else written
     candidate = Path(text)
     path = candidate if candidate.is_absolute() else doc.directory / candidate
     resolved = Path(_normalise(path))
@@ -72,15 +72,17 @@ def segmentation_refs(doc: Document, root: Path) -> Iterator[MaskRef]:
 
 
 def entry_mask_refs(doc: Document, root: Path) -> Iterator[MaskRef]:
-    """Every segmentMap entry's `mask` path (binary-mask uploads)."""
+    """Every segmentMap entry's `mask` path, or each path of a list `mask` (binary-mask uploads)."""
     if doc.kind not in TASK_KINDS:
         return
     for series_pointer, series in walk.all_series(doc):
         for instance, entry in walk.segment_map(series).items():
-            mask = entry.get("mask") if isinstance(entry, dict) else None
-            if isinstance(mask, str) and mask:
-                pointer = join_pointer(series_pointer, "segmentMap", instance, "mask")
-                yield _ref(doc, series_pointer, pointer, mask, root)
+            raw = entry.get("mask") if isinstance(entry, dict) else None
+            entry_pointer = join_pointer(series_pointer, "segmentMap", instance)
+            for index, mask in enumerate(walk.as_list(raw)):
+                if isinstance(mask, str) and mask:
+                    pointer = walk.element_pointer(entry_pointer, "mask", raw, index)
+                    yield _ref(doc, series_pointer, pointer, mask, root)
 
 
 def _ref(doc: Document, series_pointer: str, pointer: str, written: str, root: Path) -> MaskRef:

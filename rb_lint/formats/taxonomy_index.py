@@ -1,8 +1,8 @@
 """The run's taxonomy, loaded once and indexed for category and attribute look-ups.
 
 Entry points: `taxonomy_for(ctx)` (the index, or None when no taxonomy is available) and
-`taxonomy_setup(ctx)` (the index plus where it came from, or why there is none). Both cache in
-`ctx.shared`, so every rule of a run sees the same object.
+`taxonomy_setup(ctx)` (the index plus where it came from, or why there is none). Both are memoised
+in `ctx.memo`, so every rule of a run sees the same object.
 
 Where the taxonomy comes from, first match wins:
 1. `--taxonomy FILE` (`Options.taxonomy`; a relative path is relative to the working directory);
@@ -18,13 +18,14 @@ paths and classIds only: it has no label types and its attributes are not read.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from rb_lint.core.config import ConfigError
 from rb_lint.core.suggest import closest_name
+from rb_lint.core.target import Target
 from rb_lint.io.document import Document
 from rb_lint.io.jsonpos import join_pointer
 from rb_lint.io.loading import read_document
@@ -136,9 +137,13 @@ class Resolution:
 class TaxonomyIndex:
     """Object types by leaf name, by full path and by classId, plus the three classify lists."""
 
-    def __init__(self, version: Literal[1, 2], object_types: Iterable[ObjectType],
-                 classify: dict[str, AttributeList] | None = None,
-                 document: Document | None = None) -> None:
+    def __init__(
+        self,
+        version: Literal[1, 2],
+        object_types: Iterable[ObjectType],
+        classify: dict[str, AttributeList] | None = None,
+        document: Target | None = None,
+    ) -> None:
         self.version = version
         self.object_types = tuple(object_types)
         self.classify = classify or {key: AttributeList() for key in CLASSIFY_KEYS}
@@ -155,13 +160,12 @@ class TaxonomyIndex:
         self._resolved: dict[Any, Resolution] = {}
 
     @classmethod
-    def from_data(cls, data: Any, document: Document | None = None) -> TaxonomyIndex:
+    def from_data(cls, data: Any, document: Target | None = None) -> TaxonomyIndex:
         """Index a parsed taxonomy, skipping whatever has the wrong shape."""
         if is_legacy_taxonomy(data):
             return cls(1, _v1_object_types(data.get("categories")), document=document)
         data = data if isinstance(data, dict) else {}
-        classify = {key: AttributeList.of(_attributes(data.get(key), f"/{key}"))
-                    for key in CLASSIFY_KEYS}
+        classify = {key: AttributeList.of(_attributes(data.get(key), f"/{key}")) for key in CLASSIFY_KEYS}
         return cls(2, _v2_object_types(data.get("objectTypes")), classify, document)
 
     @property
@@ -233,7 +237,8 @@ def _cache_key(category: Any) -> Any:
     return None
 
 
-def _int(value: Any) -> int | None:
+def json_int(value: Any) -> int | None:
+    """A JSON integer (not a boolean), or None."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
@@ -252,11 +257,12 @@ def _v2_object_types(raw: Any) -> Iterator[ObjectType]:
         yield ObjectType(
             category=item["category"],
             parents=_strings(item.get("parents")),
-            class_id=_int(item.get("classId")),
+            class_id=json_int(item.get("classId")),
             label_type=label_type if isinstance(label_type, str) else None,
             archived=item.get("archived") is True,
-            attributes=AttributeList.of(_attributes(item.get("attributes"),
-                                                    join_pointer(pointer, "attributes"))),
+            attributes=AttributeList.of(
+                _attributes(item.get("attributes"), join_pointer(pointer, "attributes"))
+            ),
             pointer=pointer,
         )
 
@@ -272,7 +278,7 @@ def _attributes(raw: Any, pointer: str) -> Iterator[Attribute]:
         yield Attribute(
             name=item["name"],
             attr_type=attr_type if isinstance(attr_type, str) else None,
-            attr_id=_int(item.get("attrId")),
+            attr_id=json_int(item.get("attrId")),
             options=tuple(_options(item.get("options"), join_pointer(attr_pointer, "options"))),
             archived=item.get("archived") is True,
             pointer=attr_pointer,
@@ -284,8 +290,12 @@ def _options(raw: Any, pointer: str) -> Iterator[Option]:
         return
     for index, item in enumerate(raw):
         if isinstance(item, dict) and isinstance(item.get("name"), str):
-            yield Option(item["name"], _int(item.get("optionId")), item.get("archived") is True,
-                         join_pointer(pointer, index))
+            yield Option(
+                item["name"],
+                json_int(item.get("optionId")),
+                item.get("archived") is True,
+                join_pointer(pointer, index),
+            )
 
 
 def _v1_object_types(raw: Any) -> Iterator[ObjectType]:
@@ -293,22 +303,32 @@ def _v1_object_types(raw: Any) -> Iterator[ObjectType]:
     (below the `object` root) are its path."""
     if not isinstance(raw, list):
         return
-    roots: list[tuple[str, Any]] = [(join_pointer("/categories", i), node)
-                                    for i, node in enumerate(raw)]
+    roots: list[tuple[str, Any]] = [(join_pointer("/categories", i), node) for i, node in enumerate(raw)]
     if len(raw) == 1 and isinstance(raw[0], dict) and raw[0].get("name") == V1_ROOT:
-        roots = [(join_pointer("/categories/0/children", i), node)
-                 for i, node in enumerate(_list(raw[0].get("children")))]
+        roots = [
+            (join_pointer("/categories/0/children", i), node)
+            for i, node in enumerate(_list(raw[0].get("children")))
+        ]
     stack: list[tuple[str, Any, tuple[str, ...]]] = [(p, n, ()) for p, n in reversed(roots)]
     while stack:
         pointer, node, parents = stack.pop()
         if not isinstance(node, dict) or not isinstance(node.get("name"), str):
             continue
-        yield ObjectType(node["name"], parents, _int(node.get("classId")), None,
-                         node.get("archived") is True, AttributeList(), pointer)
+        yield ObjectType(
+            node["name"],
+            parents,
+            json_int(node.get("classId")),
+            None,
+            node.get("archived") is True,
+            AttributeList(),
+            pointer,
+        )
         children = _list(node.get("children"))
         path = (*parents, node["name"])
-        stack.extend((join_pointer(pointer, "children", i), child, path)
-                     for i, child in reversed(list(enumerate(children))))
+        stack.extend(
+            (join_pointer(pointer, "children", i), child, path)
+            for i, child in reversed(list(enumerate(children)))
+        )
 
 
 def _list(value: Any) -> list[Any]:
@@ -316,6 +336,7 @@ def _list(value: Any) -> list[Any]:
 
 
 # --- Loading, once per run -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TaxonomySetup:
@@ -352,7 +373,7 @@ def _set_up(ctx: Context) -> TaxonomySetup:
     return TaxonomySetup(None, None, len(linted))
 
 
-def _linted_copy(path: Path, documents: list[Document]) -> Document | None:
+def _linted_copy(path: Path, documents: Sequence[Target]) -> Target | None:
     """The taxonomy file is often linted too: use that document rather than read it twice."""
     try:
         wanted = path.resolve()
@@ -374,7 +395,9 @@ def _read(path: Path) -> Document:
     return doc
 
 
-def _require_taxonomy(doc: Document, path: Path) -> None:
+def _require_taxonomy(doc: Target, path: Path) -> None:
     if not isinstance(doc.data, dict) or not ({"objectTypes", "categories"} & doc.data.keys()):
-        raise ConfigError(f"{path} is not a taxonomy: expected a JSON object with `objectTypes` "
-                          "(Taxonomy V2) or `categories` (V1)")
+        raise ConfigError(
+            f"{path} is not a taxonomy: expected a JSON object with `objectTypes` "
+            "(Taxonomy V2) or `categories` (V1)"
+        )

@@ -1,7 +1,8 @@
-"""Pydantic validation errors turned into precise, deduplicated issues with JSON pointers.
+"""Pydantic's validation errors of a document, located: JSON pointer, key or value, the model and
+pydantic's own error type, message and context, in pydantic's order (extraction only).
 
-Validation runs once per document (the result is cached on it); each structure rule then reports
-the issues of its own kind.
+Validation runs once per document (the result is memoised on it). Which error is whose problem, and
+how it is worded, the structure rules decide (`rb_lint/rules/structure/`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import inspect
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -17,85 +18,91 @@ from pydantic import BaseModel, Tag, ValidationError
 from typing_extensions import TypeAliasType
 
 from rb_lint.core.findings import Part
-from rb_lint.core.suggest import closest_name
 from rb_lint.formats.taxonomy_index import is_legacy_taxonomy
 from rb_lint.io.document import Document
 from rb_lint.io.jsonpos import join_pointer
-from rb_lint.models.common import json_type
-from rb_lint.models.kinds import TAXONOMY
+from rb_lint.models.kinds import DATAGYM, ITEMS_LIST, TASKS_EXPORT, TAXONOMY
 from rb_lint.models.schemas import FormatSchema, schema_for_kind
 
-# Issue kinds (each is reported by one rule of the structure family).
-MISSING = "missing"
-WRONG_TYPE = "type"
-UNKNOWN_KEY = "unknown-key"
-INVALID_VALUE = "value"
-PRIORITY = "priority"
-METADATA = "metadata"
-INSTANCE_ID = "instance-id"
-CATEGORY = "category"
+# The kinds of document the pydantic models describe.
+VALIDATED_KINDS = (ITEMS_LIST, TASKS_EXPORT, TAXONOMY, DATAGYM)
 
-# Keys that belong somewhere else; their own rules explain where, so no generic issue is raised.
+# The boolean flags of a series (some files write them inside `segmentMap` by mistake).
 SERIES_FLAGS = ("binaryMask", "semanticMask", "pngMask")
-MISPLACED_KEY_HINTS = {
-    "items": "`items` belongs in a series: `\"series\": [{\"items\": ...}]`",
-    "segmentations": "`segmentations` belongs in a series",
-    "segmentMap": "`segmentMap` belongs in a series",
-}
-
-HINTS_FOR_MISSING = {
-    "name": "every task needs a `name`, unique in the project",
-    "series": "add `\"series\": [{\"items\": \"path/to/image\"}]`",
-    "items": "add the image file(s) as `\"items\": \"path/to/image\"`",
-    "category": "add the taxonomy category",
-}
 
 
 @dataclass(frozen=True)
-class SchemaIssue:
-    kind: str
-    pointer: str
-    message: str
-    at: Part = "value"
+class SchemaError:
+    """One pydantic error, located in the document."""
+
+    pointer: str  # the value's pointer; for `missing`, the absent key's (its object's pointer + the key)
+    at: Part  # "key" when a key of a dict failed (a segmentMap key), else "value"
+    key: str | None  # the last key on the way to the value (`items` for /0/series/0/items/1); None if none
+    value: Any  # pydantic's input: the value that failed (for `missing`, the object without the key)
+    model: type[BaseModel] | None  # the model the last key belongs to (the one with a missing or extra key)
+    error_type: str  # pydantic's error type: "missing", "extra_forbidden", "string_type", ...
+    message: str  # pydantic's message
+    context: Mapping[str, Any]  # pydantic's ctx: `expected` of a literal_error, `ge` of a bound, ...
+
+    @property
+    def name(self) -> str:
+        """How a message names the failing value: its key, or `value`."""
+        return self.key or "value"
 
 
-def schema_issues(doc: Document) -> list[SchemaIssue]:
-    """Every validation issue of a parsed document, computed once per document."""
-    return doc.memo(_schema_issues, doc)
+def schema_errors(doc: Document) -> list[SchemaError]:
+    """Every validation error of a parsed document, in pydantic's order, each distinct error once;
+    none for a document without a model (a legacy V1 taxonomy). Computed once per document."""
+    return doc.memo(_schema_errors, doc)
 
 
-def _schema_issues(doc: Document) -> list[SchemaIssue]:
+def _schema_errors(doc: Document) -> list[SchemaError]:
     schema = schema_for_kind(doc.kind) if doc.parsed else None
     if doc.kind == TAXONOMY and is_legacy_taxonomy(doc.data):
         schema = None  # the models are Taxonomy V2; V1 has RB401 and name checks only
     return list(_validate(doc.data, schema)) if schema else []
 
 
-def _validate(data: Any, schema: FormatSchema) -> Iterator[SchemaIssue]:
-    seen: set[tuple[str, str]] = set()
+def _validate(data: Any, schema: FormatSchema) -> Iterator[SchemaError]:
+    seen: set[tuple[Any, ...]] = set()
     if schema.element_adapter is not None:
         if not isinstance(data, list):
             return  # the top-level shape is reported by its own rule
         for index, element in enumerate(data):
             if isinstance(element, dict):
-                yield from _issues(schema.element_adapter.validate_python, element,
-                                   schema.element_type, join_pointer("", index), seen)
+                yield from _errors(
+                    schema.element_adapter.validate_python,
+                    element,
+                    schema.element_type,
+                    join_pointer("", index),
+                    seen,
+                )
     else:
-        yield from _issues(schema.document_adapter.validate_python, data,
-                           schema.document_type, "", seen)
+        yield from _errors(schema.document_adapter.validate_python, data, schema.document_type, "", seen)
 
 
-def _issues(validate: Any, data: Any, root_type: Any, prefix: str,
-            seen: set[tuple[str, str]]) -> Iterator[SchemaIssue]:
+def _errors(
+    validate: Any, data: Any, root_type: Any, prefix: str, seen: set[tuple[Any, ...]]
+) -> Iterator[SchemaError]:
     try:
         validate(data)
     except ValidationError as error:
         for detail in error.errors(include_url=False):
-            issue = _to_issue(detail, data, root_type, prefix)
-            if issue is None or (issue.pointer, issue.kind) in seen:
-                continue
-            seen.add((issue.pointer, issue.kind))
-            yield issue
+            place = _locate(tuple(detail["loc"]), data, root_type, prefix)
+            found = SchemaError(
+                place.pointer,
+                place.at,
+                place.parent_key,
+                detail.get("input"),
+                place.model,
+                detail["type"],
+                detail["msg"],
+                detail.get("ctx", {}),
+            )
+            identity = (found.pointer, found.at, found.key, found.model, found.error_type, found.message)
+            if identity not in seen:  # pydantic may repeat an error (once per union member tried)
+                seen.add(identity)
+                yield found
 
 
 @dataclass
@@ -206,113 +213,3 @@ def _tagged_members(tp: Any) -> dict[str, Any] | None:
             if isinstance(meta, Tag):
                 members[meta.tag] = member
     return members or None
-
-
-def _to_issue(detail: Any, data: Any, root_type: Any, prefix: str) -> SchemaIssue | None:
-    kind_of_error = detail["type"]
-    loc = tuple(detail["loc"])
-    place = _locate(loc, data, root_type, prefix)
-    name = place.parent_key or "value"
-    if _is_misplaced_flag(place.pointer):
-        return None
-    value = detail.get("input")
-    if kind_of_error == "missing":
-        parent = place.pointer.rsplit("/", 1)[0]
-        hint = HINTS_FOR_MISSING.get(name, f"add `{name}`")
-        return SchemaIssue(MISSING, parent, f"missing required key `{name}`: {hint}")
-    if kind_of_error == "extra_forbidden":
-        return _unknown_key(place, name)
-    if kind_of_error == "category_type":
-        return SchemaIssue(CATEGORY, place.pointer,
-                           f"`{name}` is {_a(_type_name(value))}: {detail['msg']}")
-    if kind_of_error == "string_pattern_mismatch" and place.at == "key":
-        return SchemaIssue(INSTANCE_ID, place.pointer,
-                           f"segmentMap key `{name}` is not an instance id: keys are the mask "
-                           "values as integer strings from \"1\" to \"65535\" (0 is background)",
-                           at="key")
-    if _under(place.pointer, "metaData") and kind_of_error.endswith("_type"):
-        return SchemaIssue(METADATA, place.pointer,
-                           f"metaData value `{name}` is {_a(_type_name(value))}: metaData maps "
-                           f"strings to strings; write it as \"{_as_string(value)}\"")
-    if name == "priority" and kind_of_error in ("greater_than_equal", "less_than_equal"):
-        return SchemaIssue(PRIORITY, place.pointer,
-                           f"priority {value} is outside [0, 1]: the platform orders tasks by a "
-                           "priority between 0 and 1")
-    if kind_of_error.endswith("_type") or kind_of_error in ("model_attributes_type",):
-        return SchemaIssue(WRONG_TYPE, place.pointer, _type_message(detail, name, value))
-    if kind_of_error == "too_short":
-        return SchemaIssue(INVALID_VALUE, place.pointer, f"`{name}` must not be empty")
-    if kind_of_error == "literal_error":
-        expected = detail.get("ctx", {}).get("expected", "")
-        return SchemaIssue(INVALID_VALUE, place.pointer,
-                           f"`{name}` is {_short(value)}: expected {expected}")
-    return SchemaIssue(INVALID_VALUE, place.pointer, f"`{name}`: {detail['msg']}")
-
-
-def _unknown_key(place: _Place, name: str) -> SchemaIssue | None:
-    if name == "segmentMap" and place.model is not None and "series" in place.model.model_fields:
-        return None  # a task-level segmentMap has a rule of its own
-    known = list(place.model.model_fields) if place.model is not None else []
-    where = _describe_model(place.model)
-    message = f"unknown key `{name}`{where}"
-    suggestion = closest_name(name, known, cutoff=0.75)
-    if suggestion:
-        message += f": did you mean `{suggestion}`?"
-    elif name in MISPLACED_KEY_HINTS:
-        message += f": {MISPLACED_KEY_HINTS[name]}"
-    else:
-        message += ": the platform ignores or rejects it; remove it or fix its spelling"
-    return SchemaIssue(UNKNOWN_KEY, place.pointer, message, at="key")
-
-
-def _describe_model(model: type[BaseModel] | None) -> str:
-    if model is None:
-        return ""
-    words = {"UploadTask": "a task", "ExportTask": "a task", "ConsensusTask": "a consensus task",
-             "Series": "a series", "SegmentEntry": "a segmentMap entry",
-             "ConsensusEntry": "a consensusTasks entry", "ObjectType": "an object type",
-             "LabelClass": "a label class", "ImageTask": "a DataGym task",
-             "LegacyImageTask": "a DataGym task", "VideoTask": "a DataGym video task",
-             "GeometryObject": "a DataGym geometry", "Point": "a point",
-             "Rectangle": "a rectangle"}
-    return f" in {words.get(model.__name__, model.__name__)}"
-
-
-def _type_message(detail: Any, name: str, value: Any) -> str:
-    expected = {
-        "string_type": "a string", "int_type": "an integer", "float_type": "a number",
-        "bool_type": "a boolean (true or false)", "list_type": "an array", "dict_type": "an object",
-        "model_type": "an object", "tuple_type": "an array", "model_attributes_type": "an object",
-    }.get(detail["type"])
-    if expected is None:
-        return f"`{name}` is {_a(_type_name(value))}: {detail['msg']}"
-    return f"`{name}` must be {expected}, not {_a(_type_name(value))}"
-
-
-def _type_name(value: Any) -> str:
-    return {"null": "null", "object": "object", "array": "array", "string": "string",
-            "boolean": "boolean", "integer": "integer", "number": "number"}.get(
-        json_type(value) or "", type(value).__name__)
-
-
-def _a(noun: str) -> str:
-    return ("an " if noun[:1] in ("a", "e", "i", "o", "u") else "a ") + noun
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _as_string(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)[:40]
-
-
-def _under(pointer: str, key: str) -> bool:
-    return f"/{key}/" in pointer
-
-
-def _is_misplaced_flag(pointer: str) -> bool:
-    return any(f"/segmentMap/{flag}" in pointer for flag in SERIES_FLAGS)

@@ -15,7 +15,9 @@ from rb_lint.io.jsonpos import join_pointer
 Task = dict[str, Any]
 Series = dict[str, Any]
 
-_UNSAFE_FOR_FILE_NAMES = re.compile(r"[^\w.]+")
+_UNSAFE_FOR_FILE_NAMES = re.compile(r"[^\w.\s#@+(),=\[\]{}!~-]+")
+_LEGACY_UNSAFE_FOR_FILE_NAMES = re.compile(r"[^\w.]+")
+_WINDOWS_DEVICE_NAME = re.compile(r"^(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(?:\..*)?$", re.IGNORECASE)
 
 
 def tasks(doc: Document) -> list[tuple[str, Task]]:
@@ -100,25 +102,40 @@ def element_pointer(series_pointer: str, key: str, value: Any, index: int) -> st
 
 
 def export_file_stem(name: str) -> str:
-    """The file or folder name the exporter writes for a task or series name."""
-    return _UNSAFE_FOR_FILE_NAMES.sub("-", name) if _UNSAFE_FOR_FILE_NAMES.search(name) else name
+    """The file or folder name the exporter writes for a task or series name (redbrick-sdk 2.35.4's
+    `sanitize_path_name`): runs of other characters become `-`, trailing spaces and dots go, Windows
+    device names get a `_` prefix. "" means nothing is left: the exporter then falls back to the
+    taskId for a task and to the series' letter for a series."""
+    stem = _UNSAFE_FOR_FILE_NAMES.sub("-", name).rstrip(" .")
+    if stem in ("", ".", ".."):
+        return ""
+    return "_" + stem if _WINDOWS_DEVICE_NAME.match(stem) else stem
+
+
+def export_file_stems(name: str) -> tuple[str, ...]:
+    """The names exporters have written for a name: today's first, then that of SDKs before 2.35
+    (every run of characters other than letters, digits, `_` and `.` replaced by `-`), so that an
+    export folder written by an older SDK is still read as laid out by the exporter."""
+    current, legacy = export_file_stem(name), _LEGACY_UNSAFE_FOR_FILE_NAMES.sub("-", name)
+    return (current,) if legacy == current or not legacy else (current, legacy)
 
 
 def series_export_name(series: Series, index: int) -> str:
-    """Unnamed series are exported as A, B, C, ... by position."""
+    """A series' name as messages show it; unnamed series are `A`, `B`, ... by position."""
     name = series.get("name")
     if isinstance(name, str) and name:
         return name
-    return _letters(index)
+    return series_letter(index)
 
 
-def _letters(index: int) -> str:
-    label = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        label = chr(65 + rest) + label
-    return label
+def series_export_stem(series: Series, index: int) -> str:
+    """The file name (without `.nii.gz`) or folder the exporter writes for a series."""
+    return export_file_stem(series_export_name(series, index)) or series_letter(index)
+
+
+def series_letter(index: int) -> str:
+    """The exporter's name for the index-th unnamed series: `chr(ord("A") + index)`, as it writes it."""
+    return chr(ord("A") + index)
 
 
 def segment_map(series: Series) -> dict[str, Any]:

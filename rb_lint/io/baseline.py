@@ -35,10 +35,13 @@ def write(report: Report, path: Path) -> int:
     if not base.is_dir():
         raise ConfigError(f"cannot write the baseline {path}: directory {base} does not exist")
     entries = [
-        {"fingerprint": fingerprint, "code": finding.code, "path": relative_path(finding, base),
-         "key": finding.fingerprint_key}
-        for finding, fingerprint in zip(report.findings, fingerprints(report.findings, base),
-                                        strict=True)
+        {
+            "fingerprint": fingerprint,
+            "code": finding.code,
+            "path": relative_path(finding, base),
+            "key": finding.fingerprint_key,
+        }
+        for finding, fingerprint in zip(report.findings, fingerprints(report.findings, base), strict=True)
     ]
     entries.sort(key=lambda e: (e["path"], e["code"], e["key"], e["fingerprint"]))
     document = {"version": FORMAT_VERSION, "tool": "rb-lint", "findings": entries}
@@ -49,8 +52,10 @@ def write(report: Report, path: Path) -> int:
 def read(path: Path) -> set[str]:
     """The fingerprints recorded in a baseline file."""
     if not path.is_file():
-        raise ConfigError(f"baseline file not found: {path} (record one with "
-                          f"`rb-lint check --baseline {path} --update-baseline`)")
+        raise ConfigError(
+            f"baseline file not found: {path} (record one with "
+            f"`rb-lint check --baseline {path} --update-baseline`)"
+        )
     try:
         document: Any = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
@@ -59,9 +64,11 @@ def read(path: Path) -> set[str]:
         raise ConfigError(f"{path} is not an rb-lint baseline (version {FORMAT_VERSION})")
     entries = document.get("findings")
     if not isinstance(entries, list) or not all(
-            isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries):
-        raise ConfigError(f"{path} is not an rb-lint baseline: `findings` must be a list of "
-                          "objects with a `fingerprint`")
+        isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries
+    ):
+        raise ConfigError(
+            f"{path} is not an rb-lint baseline: `findings` must be a list of objects with a `fingerprint`"
+        )
     return {e["fingerprint"] for e in entries}
 
 

@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rb_lint.core.config import ConfigError, path_matches, relative_posix
+from rb_lint.core.config import ConfigError, relative_posix
+from rb_lint.core.globs import GlobError, PathGlobs, path_globs
 
 MASK_SUFFIXES = (".nii", ".nii.gz")
 
@@ -21,14 +22,24 @@ def is_mask_path(path: Path) -> bool:
     return path.name.lower().endswith(MASK_SUFFIXES)
 
 
-def is_excluded(path: Path, root: Path, patterns: list[str]) -> bool:
-    rel = relative_posix(path, root)
-    return any(path_matches(rel, pattern) for pattern in patterns)
+def excludes(patterns: list[str]) -> PathGlobs:
+    """The `exclude` and `extend-exclude` patterns, compiled once (`.gitignore` style)."""
+    try:
+        return path_globs(tuple(patterns))
+    except GlobError as error:
+        raise ConfigError(f"exclude: {error}") from None
+
+
+def is_excluded(path: Path, root: Path, patterns: list[str] | PathGlobs) -> bool:
+    """A path named explicitly is excluded when it, or a directory it is in, matches."""
+    globs = patterns if isinstance(patterns, PathGlobs) else excludes(patterns)
+    return globs.matches_within(relative_posix(path, root), is_dir=path.is_dir())
 
 
 def collect(paths: list[Path], root: Path, exclude: list[str]) -> Targets:
     targets = Targets()
     seen: set[Path] = set()
+    globs = excludes(exclude)
 
     def add(path: Path, into: list[Path]) -> None:
         key = path.resolve()
@@ -40,10 +51,10 @@ def collect(paths: list[Path], root: Path, exclude: list[str]) -> Targets:
         if not path.exists():
             raise ConfigError(f"path does not exist: {path}")
         # Excludes apply to explicit paths too: pre-commit passes every staged file by name.
-        if is_excluded(path, root, exclude) and path.resolve() != root:
+        if is_excluded(path, root, globs) and path.resolve() != root:
             continue
         if path.is_dir():
-            for found in _walk(path, root, exclude):
+            for found in _walk(path, root, globs):
                 add(found, targets.json_files)
         elif is_mask_path(path):
             add(path, targets.mask_files)
@@ -52,15 +63,15 @@ def collect(paths: list[Path], root: Path, exclude: list[str]) -> Targets:
     return targets
 
 
-def _walk(directory: Path, root: Path, exclude: list[str]) -> list[Path]:
+def _walk(directory: Path, root: Path, globs: PathGlobs) -> list[Path]:
     found: list[Path] = []
     for current, dirs, files in os.walk(directory):
         here = Path(current)
-        dirs[:] = sorted(d for d in dirs if not is_excluded(here / d, root, exclude))
+        dirs[:] = sorted(d for d in dirs if not globs.matches(relative_posix(here / d, root), is_dir=True))
         found.extend(
             here / name
             for name in sorted(files)
-            if name.lower().endswith(".json") and not is_excluded(here / name, root, exclude)
+            if name.lower().endswith(".json") and not globs.matches(relative_posix(here / name, root))
         )
     return found
 

@@ -92,5 +92,5 @@ def _at_start(hit: Hit) -> bool:
 
 def decode_for_positions(raw: bytes) -> str:
     if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
+        raw = raw[len(codecs.BOM_UTF8) :]
     return raw.decode("utf-8", errors="replace")

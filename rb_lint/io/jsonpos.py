@@ -105,8 +105,7 @@ def parse_json(text: str) -> ParsedJSON | SyntaxProblem:
     anomalies = _Anomalies()
     try:
         with _collector_paused():
-            data = json.loads(text, object_pairs_hook=anomalies.pairs,
-                              parse_constant=anomalies.constant)
+            data = json.loads(text, object_pairs_hook=anomalies.pairs, parse_constant=anomalies.constant)
     except json.JSONDecodeError as error:
         return _describe_syntax_error(text, error)
     except RecursionError:
@@ -244,7 +243,7 @@ def _describe_syntax_error(text: str, error: json.JSONDecodeError) -> SyntaxProb
         closer = text[pos]
         return SyntaxProblem(f"trailing comma before `{closer}`: remove the comma", comma)
     if error.msg.startswith("Unterminated string"):
-        return SyntaxProblem("string is never closed: add the closing `\"`", pos)
+        return SyntaxProblem('string is never closed: add the closing `"`', pos)
     if error.msg == "Extra data":
         return SyntaxProblem(
             "unexpected content after the end of the JSON value: a file holds one value; "
@@ -253,8 +252,7 @@ def _describe_syntax_error(text: str, error: json.JSONDecodeError) -> SyntaxProb
         )
     if error.msg.startswith("Expecting property name"):
         return SyntaxProblem(
-            f"expected a key in double quotes, found `{text[pos]}`: JSON keys are double-quoted "
-            "strings",
+            f"expected a key in double quotes, found `{text[pos]}`: JSON keys are double-quoted strings",
             pos,
         )
     if error.msg.startswith("Invalid control character"):

@@ -63,14 +63,15 @@ def read_document(path: Path, display_path: str, kind: str | None = None) -> Doc
     except OSError as error:
         doc = Document(path, display_path, "")
         reason = error.strerror or str(error)
-        doc.load_problems.append(
-            LoadProblem("RB008", Hit(f"cannot read the file: {reason}", offset=0))
-        )
+        doc.load_problems.append(LoadProblem("RB008", Hit(f"cannot read the file: {reason}", offset=0)))
         return doc
     return document_from_bytes(raw, path, display_path, kind)
 
 
-LFS_POINTER_PREFIXES = (b"version https://git-lfs.github.com/spec/", b"version https://hawser.github.com/spec/")
+LFS_POINTER_PREFIXES = (
+    b"version https://git-lfs.github.com/spec/",
+    b"version https://hawser.github.com/spec/",
+)
 
 
 def is_lfs_pointer(raw: bytes) -> bool:
@@ -78,29 +79,48 @@ def is_lfs_pointer(raw: bytes) -> bool:
     return len(raw) < 1024 and raw.startswith(LFS_POINTER_PREFIXES)
 
 
-def document_from_bytes(
-    raw: bytes, path: Path, display_path: str, kind: str | None = None
-) -> Document:
+def document_from_bytes(raw: bytes, path: Path, display_path: str, kind: str | None = None) -> Document:
     if is_lfs_pointer(raw):  # a checkout without `git lfs pull`: there is no JSON to lint
         doc = Document(path, display_path, raw.decode("utf-8", errors="replace"))
-        doc.load_problems.append(LoadProblem("RB009", Hit(
-            "this is a Git LFS pointer, not the JSON itself (its content was not fetched): run "
-            "`git lfs pull` to lint it; skipped", offset=0)))
+        doc.load_problems.append(
+            LoadProblem(
+                "RB009",
+                Hit(
+                    "this is a Git LFS pointer, not the JSON itself (its content was not fetched): run "
+                    "`git lfs pull` to lint it; skipped",
+                    offset=0,
+                ),
+            )
+        )
         return doc
     problems: list[LoadProblem] = []
     if raw.startswith(codecs.BOM_UTF8):
-        problems.append(LoadProblem("RB004", Hit(
-            "file starts with a UTF-8 byte-order mark, which json.load and the RedBrick CLI reject: "
-            "save the file as UTF-8 without BOM", offset=0)))
-        raw = raw[len(codecs.BOM_UTF8):]
+        problems.append(
+            LoadProblem(
+                "RB004",
+                Hit(
+                    "file starts with a UTF-8 byte-order mark, which json.load and the RedBrick CLI reject: "
+                    "save the file as UTF-8 without BOM",
+                    offset=0,
+                ),
+            )
+        )
+        raw = raw[len(codecs.BOM_UTF8) :]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         text = raw.decode("utf-8", errors="replace")
         good_prefix = raw[: error.start].decode("utf-8", errors="replace")
-        problems.append(LoadProblem("RB005", Hit(
-            f"invalid UTF-8 byte 0x{raw[error.start]:02x}: JSON must be UTF-8; re-encode the file "
-            "(e.g. `iconv -f latin1 -t utf-8`)", offset=len(good_prefix))))
+        problems.append(
+            LoadProblem(
+                "RB005",
+                Hit(
+                    f"invalid UTF-8 byte 0x{raw[error.start]:02x}: JSON must be UTF-8; re-encode the file "
+                    "(e.g. `iconv -f latin1 -t utf-8`)",
+                    offset=len(good_prefix),
+                ),
+            )
+        )
         doc = Document(path, display_path, text, load_problems=problems)
         return doc
     del raw
@@ -116,9 +136,15 @@ def document_from_text(
 ) -> Document:
     doc = Document(path, display_path, text, load_problems=list(problems or []))
     if not text.strip():
-        doc.load_problems.append(LoadProblem("RB006", Hit(
-            "file is empty: an items list is a JSON array of tasks (`[]` when there are none)",
-            offset=0)))
+        doc.load_problems.append(
+            LoadProblem(
+                "RB006",
+                Hit(
+                    "file is empty: an items list is a JSON array of tasks (`[]` when there are none)",
+                    offset=0,
+                ),
+            )
+        )
         return doc
     result = parse_json(text)
     if isinstance(result, SyntaxProblem):
@@ -138,13 +164,28 @@ def _accept(doc: Document, parsed: ParsedJSON, kind: str | None) -> Document:
 def _note_anomalies(doc: Document, parsed: ParsedJSON) -> None:
     for pointer, key in parsed.duplicate_keys:
         child = join_pointer(pointer, key)
-        doc.load_problems.append(LoadProblem("RB002", Hit(
-            f"duplicate key `{key}`: JSON readers keep only the last value and silently drop the "
-            "earlier one; merge the entries or rename one", pointer=child, at="key")))
+        doc.load_problems.append(
+            LoadProblem(
+                "RB002",
+                Hit(
+                    f"duplicate key `{key}`: JSON readers keep only the last value and silently drop the "
+                    "earlier one; merge the entries or rename one",
+                    pointer=child,
+                    at="key",
+                ),
+            )
+        )
     for pointer, literal in parsed.non_finite:
-        doc.load_problems.append(LoadProblem("RB003", Hit(
-            f"`{literal}` is not valid JSON (strict parsers and the platform reject it): use a "
-            "finite number or null", pointer=pointer)))
+        doc.load_problems.append(
+            LoadProblem(
+                "RB003",
+                Hit(
+                    f"`{literal}` is not valid JSON (strict parsers and the platform reject it): use a "
+                    "finite number or null",
+                    pointer=pointer,
+                ),
+            )
+        )
 
 
 def detect_kind(data: Any) -> str:

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic_core import PydanticCustomError
 
 # 1..65535 written without leading zeros: the values a uint16 mask can hold, 0 being background.
 INSTANCE_ID_PATTERN = (
     r"^(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"
 )
 
-TYPE_TAGS: dict[type, str] = {dict: "object", list: "array", str: "string", bool: "boolean",
-                              int: "integer", float: "number"}
+_INSTANCE_ID = re.compile(INSTANCE_ID_PATTERN)
+
+
+def instance_id(key: str) -> int | None:
+    """The mask value a segmentMap key stands for, or None when the key is no instance id
+    (`"0"`, `"007"`, `"70000"`, `"²"`, `"1\\n"` are none)."""
+    return int(key) if _INSTANCE_ID.fullmatch(key) else None
+
+
+TYPE_TAGS: dict[type, str] = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+}
 
 
 def json_type(value: Any) -> str | None:
@@ -32,8 +49,11 @@ def by_json_type_int_apart(value: Any) -> str | None:
     return json_type(value)
 
 
-def tagged(error_type: str, message: str, chooser: Callable[[Any], str | None] = by_json_type,
-           ) -> Discriminator:
+def tagged(
+    error_type: str,
+    message: str,
+    chooser: Callable[[Any], str | None] = by_json_type,
+) -> Discriminator:
     """A union chosen by the JSON type of the input, failing with one clear error instead of one
     per member (the validation layer maps ``error_type`` to a rule)."""
     return Discriminator(chooser, custom_error_type=error_type, custom_error_message=message)
@@ -49,8 +69,7 @@ Category = Annotated[
     Annotated[str, Tag("string")] | Annotated[int, Tag("integer")] | Annotated[list[str], Tag("array")],
     tagged(
         "category_type",
-        "a category is a taxonomy name (string), a classId (integer) or a nested path "
-        "(array of strings)",
+        "a category is a taxonomy name (string), a classId (integer) or a nested path (array of strings)",
         by_json_type_int_apart,
     ),
 ]
@@ -61,3 +80,24 @@ StringOrList = Annotated[
     Annotated[str, Tag("string")] | Annotated[StringList, Tag("array")],
     tagged("string_or_list_type", "expected a string or a non-empty array of strings"),
 ]
+
+
+def exactly(length: int, what: str) -> AfterValidator:
+    """A list of exactly ``length`` elements. Its own error type (``array_length``, not pydantic's
+    ``too_short``, which reads as "must not be empty"), worded ``expected <length> <what>, not <n>``."""
+
+    def check(value: list[Any]) -> list[Any]:
+        if len(value) != length:
+            raise PydanticCustomError(
+                "array_length",
+                "expected {length} {what}, not {count}",
+                {"length": length, "what": what, "count": len(value)},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def length_schema(length: int) -> Any:
+    """The JSON Schema side of `exactly`: minItems and maxItems."""
+    return Field(json_schema_extra={"minItems": length, "maxItems": length})

@@ -31,9 +31,11 @@ Coordinate = Number | None
 class LabelClass(StrictModel):
     """One entry of `label_classes`: a class name and exactly one of the two type keys."""
 
-    model_config = ConfigDict(json_schema_extra={
-        "oneOf": [{"required": ["geometry_type"]}, {"required": ["classification_type"]}],
-    })
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [{"required": ["geometry_type"]}, {"required": ["classification_type"]}],
+        }
+    )
 
     # The pattern is documented in the schema and checked by RB602, which explains it better.
     class_name: Annotated[str, Field(json_schema_extra={"pattern": CLASS_NAME_PATTERN})]
@@ -66,8 +68,11 @@ ClassificationEntry = TypeAliasType(
         Annotated[str, Tag("string")]
         | Annotated[None, Tag("null")]
         | Annotated[dict[str, ClassificationValues], Tag("object")],
-        tagged("classification_value_type", "a classification value is a string, null (not "
-               "answered) or an object of nested classifications", _entry_kind),
+        tagged(
+            "classification_value_type",
+            "a classification value is a string, null (not answered) or an object of nested classifications",
+            _entry_kind,
+        ),
     ],
 )
 Classifications = dict[str, ClassificationValues]
@@ -104,8 +109,9 @@ AnyGeometry = Annotated[
     Annotated[list[Point], Tag("points")]
     | Annotated[list[Rectangle], Tag("rectangle")]
     | Annotated[list[list[Point]], Tag("rings")],
-    tagged("geometry_type", "`geometry` is an array of points, of one rectangle, or of rings",
-           geometry_shape),
+    tagged(
+        "geometry_type", "`geometry` is an array of points, of one rectangle, or of rings", geometry_shape
+    ),
 ]
 
 
@@ -181,8 +187,7 @@ Element = Annotated[
     | Annotated[ImageTask, Tag("task")]
     | Annotated[LegacyImageTask, Tag("legacy-task")]
     | Annotated[VideoTask, Tag("video-task")],
-    tagged("element_type", "an export element is the `label_classes` object or a task object",
-           _element_form),
+    tagged("element_type", "an export element is the `label_classes` object or a task object", _element_form),
 ]
 
 Export = list[Element]

@@ -51,8 +51,9 @@ class FormatSchema:
         return TypeAdapter(self.element_type) if self.element_type is not None else None
 
     def json_schema(self) -> dict[str, Any]:
-        body = self.document_adapter.json_schema(ref_template="#/$defs/{model}",
-                                                 schema_generator=_KeyPatternsAreStrict)
+        body = self.document_adapter.json_schema(
+            ref_template="#/$defs/{model}", schema_generator=_KeyPatternsAreStrict
+        )
         return {
             "$schema": SCHEMA_DIALECT,
             "$id": f"{SCHEMA_BASE_URI}{self.name}.json",
@@ -66,25 +67,36 @@ SCHEMAS: dict[str, FormatSchema] = {
     s.name: s
     for s in (
         FormatSchema(
-            "items-list", kinds.ITEMS_LIST, "RedBrick items list",
+            "items-list",
+            kinds.ITEMS_LIST,
+            "RedBrick items list",
             "A JSON array of tasks to upload with `redbrick upload` or the SDK.",
-            tasks.ItemsList, tasks.UploadTask,
+            tasks.ItemsList,
+            tasks.UploadTask,
         ),
         FormatSchema(
-            "tasks", kinds.TASKS_EXPORT, "RedBrick tasks.json export",
+            "tasks",
+            kinds.TASKS_EXPORT,
+            "RedBrick tasks.json export",
             "A JSON array of exported tasks, including consensus tasks; it can be re-uploaded.",
-            tasks.TasksExport, tasks.AnyExportTask,
+            tasks.TasksExport,
+            tasks.AnyExportTask,
         ),
         FormatSchema(
-            "taxonomy", kinds.TAXONOMY, "RedBrick Taxonomy V2",
+            "taxonomy",
+            kinds.TAXONOMY,
+            "RedBrick Taxonomy V2",
             "A RedBrick taxonomy (V2, `isNew: true`): object types, classifications, attributes.",
             taxonomy.Taxonomy,
         ),
         FormatSchema(
-            "datagym", kinds.DATAGYM, "DataGym label export",
-            "A JSON array: element 0 is `{\"label_classes\": [...]}`, then one object per task "
+            "datagym",
+            kinds.DATAGYM,
+            "DataGym label export",
+            'A JSON array: element 0 is `{"label_classes": [...]}`, then one object per task '
             "(image tasks with `labels` and `global_classifications`, or video tasks).",
-            datagym.Export, datagym.Element,
+            datagym.Export,
+            datagym.Element,
         ),
     )
 }

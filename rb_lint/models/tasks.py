@@ -1,4 +1,6 @@
-"""RedBrick items lists (upload) and tasks.json (export), after the full format reference.
+"""RedBrick items lists (upload) and tasks.json (export): the full format reference, and the task
+types (`redbrick/types/task.py`) of the redbrick-sdk release `rb_lint.models.FORMAT_SDK_VERSION` names
+(docs/format-notes.md says what they have and what rb-lint does with them).
 
 These models are the single source of truth: the JSON Schemas in `schemas/` are generated from
 them, and the structure rules report their validation errors.
@@ -6,7 +8,7 @@ them, and the structure rules report their validation errors.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, StringConstraints, Tag
 
@@ -17,8 +19,17 @@ from rb_lint.models.common import (
     StrictModel,
     StringOrList,
     by_json_type,
+    exactly,
+    length_schema,
     tagged,
 )
+from rb_lint.models.taxonomy import LabelType
+
+Vector3 = Annotated[list[Number], exactly(3, "numbers"), length_schema(3)]
+Row3 = Annotated[list[Number], exactly(3, "numbers in a row"), length_schema(3)]
+Row4 = Annotated[list[Number], exactly(4, "numbers in a row"), length_schema(4)]
+Matrix3 = Annotated[list[Row3], exactly(3, "rows"), length_schema(3)]
+Matrix4 = Annotated[list[Row4], exactly(4, "rows"), length_schema(4)]
 
 
 class Point2D(StrictModel):
@@ -39,11 +50,15 @@ class WorldPoint(StrictModel):
 
 
 class VideoMetaData(StrictModel):
-    frameIndex: int
+    """Where a label sits along a series' third axis: video frames, or slices of a volume."""
+
+    seriesItemIndex: int | None = None  # the file of the series' `items` the label is on
+    seriesFrameIndex: int | None = None  # the frame within a multi-frame file (NIfTI, multi-frame DICOM)
+    frameIndex: int | None = None
     trackId: str | None = None
     keyFrame: bool | int | None = None
     endTrack: bool | None = None
-    endFrame: bool | None = None
+    endFrame: bool | None = None  # the format reference's name for `endTrack`
 
 
 class MeasurementStats(StrictModel):
@@ -52,6 +67,7 @@ class MeasurementStats(StrictModel):
     volume: Number | None = None
     minimum: Number
     maximum: Number
+    intensityunit: str | None = None
 
 
 class AttributeV2(StrictModel):
@@ -62,22 +78,61 @@ class AttributeV2(StrictModel):
 
 
 AttributeValue = Annotated[
-    Annotated[str, Tag("string")] | Annotated[bool, Tag("boolean")] | Annotated[list[str], Tag("array")],
-    tagged("attribute_value_type", "an attribute value is a string, a boolean or a list of "
-           "strings"),
+    Annotated[str, Tag("string")]
+    | Annotated[Number, Tag("number")]
+    | Annotated[bool, Tag("boolean")]
+    | Annotated[list[str], Tag("array")],
+    tagged(
+        "attribute_value_type", "an attribute value is a string, a number, a boolean or a list of strings"
+    ),
 ]
+AttributeValues = dict[str, AttributeValue]
 
 Attributes = Annotated[
-    Annotated[list[AttributeV2], Tag("array")] | Annotated[dict[str, AttributeValue], Tag("object")],
-    tagged("attributes_type", "attributes are a list of {attrId, name, optionId, value} "
-           "(Taxonomy V2) or an object of name: value (Taxonomy V1)"),
+    Annotated[list[AttributeV2], Tag("array")] | Annotated[AttributeValues, Tag("object")],
+    tagged(
+        "attributes_type",
+        "attributes are a list of {attrId, name, optionId, value} "
+        "(Taxonomy V2) or an object of name: value (Taxonomy V1)",
+    ),
 ]
 
 
-class Label(StrictModel):
+class CommentPin(StrictModel):
+    """Where a comment is pinned on the image."""
+
+    pointX: Number
+    pointY: Number
+    pointZ: Number
+    frameIndex: int | None = None
+    volumeIndex: int | None = None
+
+
+class Comment(StrictModel):
+    """The object form of a label's `comment`."""
+
+    text: str
+    pin: CommentPin | None = None
+
+
+CommentValue = Annotated[
+    Annotated[str, Tag("string")] | Annotated[Comment, Tag("object")],
+    tagged("comment_type", "a comment is a string or an object {text, pin?}"),
+]
+
+
+class LabelProps(StrictModel):
+    """What every label entity may carry: its id, its linked-label group, read-only, a comment."""
+
+    id: str | None = None
+    group: str | None = None
+    readOnly: bool | None = None
+    comment: CommentValue | None = None
+
+
+class Label(LabelProps):
     category: Category
     attributes: Attributes | None = None
-    group: str | None = None
 
 
 class VideoLabel(Label):
@@ -89,7 +144,8 @@ class Landmark(VideoLabel):
 
 
 class Landmark3D(Label):
-    point: VoxelPoint
+    point: VoxelPoint | None = None
+    absolutePoint: WorldPoint | None = None
 
 
 class MeasureLength(Label):
@@ -98,7 +154,7 @@ class MeasureLength(Label):
     point2: VoxelPoint
     absolutePoint1: WorldPoint | None = None
     absolutePoint2: WorldPoint | None = None
-    normal: tuple[Number, Number, Number] | None = None
+    normal: Vector3 | None = None
     length: Number | None = None
 
 
@@ -110,7 +166,7 @@ class MeasureAngle(Label):
     absolutePoint1: WorldPoint | None = None
     absolutePoint2: WorldPoint | None = None
     absoluteVertex: WorldPoint | None = None
-    normal: tuple[Number, Number, Number] | None = None
+    normal: Vector3 | None = None
     angle: Number | None = None
 
 
@@ -121,8 +177,9 @@ def _measurement_type(value: object) -> str | None:
 
 Measurement = Annotated[
     Annotated[MeasureLength, Tag("length")] | Annotated[MeasureAngle, Tag("angle")],
-    tagged("measurement_type", "a measurement is an object with `type` \"length\" or \"angle\"",
-           _measurement_type),
+    tagged(
+        "measurement_type", 'a measurement is an object with `type` "length" or "angle"', _measurement_type
+    ),
 ]
 
 
@@ -134,8 +191,8 @@ class BoundingBox(VideoLabel):
 
 
 class Cuboid(Label):
-    point1: VoxelPoint
-    point2: VoxelPoint
+    point1: VoxelPoint | None = None
+    point2: VoxelPoint | None = None
     absolutePoint1: WorldPoint | None = None
     absolutePoint2: WorldPoint | None = None
     stats: MeasurementStats | None = None
@@ -158,16 +215,20 @@ class Polyline(VideoLabel):
     points: list[Point2D]
 
 
-class Classification(StrictModel):
+class Classification(LabelProps):
+    """A study (task), series or datapoint classification."""
+
     category: Category | None = None
     attributes: Attributes | None = None
     video: VideoMetaData | None = None
 
 
-class InstanceClassification(StrictModel):
+class InstanceClassification(LabelProps):
+    """A frame-by-frame (video) or slice-by-slice (volume) classification."""
+
     fileIndex: int
     fileName: str | None = None
-    values: dict[str, bool]
+    values: AttributeValues
 
 
 class SegmentEntry(StrictModel):
@@ -175,12 +236,12 @@ class SegmentEntry(StrictModel):
 
     category: Category
     attributes: Attributes | None = None
-    mask: str | None = None
+    mask: StringOrList | None = None
     overlappingGroups: list[int] | None = None
     group: str | None = None
     id: str | None = None
     readOnly: bool | None = None
-    comment: str | None = None
+    comment: CommentValue | None = None
 
 
 SegmentValue = Annotated[
@@ -201,11 +262,45 @@ SegmentMap = dict[InstanceId, SegmentValue]
 MetaData = dict[str, str]
 
 
+class ImageHeaders(StrictModel):
+    """The image grid of a series, as the platform read it (exports)."""
+
+    dimensions: list[int] | None = None
+    spacing: list[Number] | None = None
+    origin: list[Number] | None = None
+    direction: Matrix3 | None = None
+    totalFrames: int | None = None
+    affine: Matrix4 | None = None
+
+
+class HeatMap(StrictModel):
+    name: str | None = None
+    item: str
+    preset: str | None = None
+    dataRange: list[Number] | None = None
+    opacityPoints: list[Number] | None = None
+    opacityPoints3d: list[Number] | None = None
+    rgbPoints: list[Number] | None = None
+
+
+class Transform(StrictModel):
+    transform: Matrix4
+
+
+class Centerline(StrictModel):
+    name: str
+    centerline: dict[str, Any]
+
+
 class Series(StrictModel):
     items: StringOrList
     name: str | None = None
+    imageHeaders: ImageHeaders | None = None
     segmentations: StringOrList | None = None
     segmentMap: dict[InstanceId, SegmentValue] | None = None
+    heatMaps: list[HeatMap] | None = None
+    transforms: list[Transform] | None = None
+    centerline: list[Centerline] | None = None
     binaryMask: bool | None = None
     semanticMask: bool | None = None
     pngMask: bool | None = None
@@ -220,6 +315,27 @@ class Series(StrictModel):
     classifications: list[Classification] | None = None
     instanceClassifications: list[InstanceClassification] | None = None
     metaData: MetaData | None = None
+
+
+# The labelType (Taxonomy V2) each label list of a series takes; measurements take theirs by `type`.
+LIST_LABEL_TYPES: dict[str, LabelType] = {
+    "segmentMap": "SEGMENTATION",
+    "boundingBoxes": "BBOX",
+    "polygons": "POLYGON",
+    "polylines": "POLYLINE",
+    "landmarks": "POINT",
+    "landmarks3d": "POINT",
+    "ellipses": "ELLIPSE",
+    "cuboids": "CUBOID",
+}
+MEASUREMENT_LABEL_TYPES: dict[str, LabelType] = {"length": "LENGTH", "angle": "ANGLE"}
+if (
+    not LIST_LABEL_TYPES.keys() <= Series.model_fields.keys()
+    or MEASUREMENT_LABEL_TYPES.keys()
+    != {kind for m in (MeasureLength, MeasureAngle) for kind in get_args(m.model_fields["type"].annotation)}
+    or {*LIST_LABEL_TYPES.values(), *MEASUREMENT_LABEL_TYPES.values()} != set(get_args(LabelType))
+):  # pragma: no cover
+    raise RuntimeError("the label-type mapping does not match the Series model or LabelType")
 
 
 Priority = Annotated[Number, Field(ge=0, le=1)]
@@ -245,6 +361,10 @@ class ExportFields(StrictModel):
     updatedBy: str | None = None
     updatedAt: str | None = None
     status: str | None = None
+    labelsId: str | None = None
+    storageId: str | None = None
+    updatedByUserId: str | None = None
+    datapointClassification: Classification | None = None
 
 
 class ExportTask(UploadTask, ExportFields):
@@ -254,10 +374,12 @@ class ExportTask(UploadTask, ExportFields):
 
 
 class ConsensusScore(StrictModel):
+    """The agreement of an entry's annotator with one other annotator (0-100 on export)."""
+
     secondaryUser: str | None = None
     secondaryUserEmail: str | None = None
     secondaryUserId: str | None = None
-    score: Number
+    score: Number | None = None
 
 
 class ConsensusEntry(StrictModel):
@@ -267,6 +389,7 @@ class ConsensusEntry(StrictModel):
     updatedAt: str | None = None
     updatedByUserId: str | None = None
     status: str | None = None
+    labelsId: str | None = None
     classification: Classification | None = None
     scores: list[ConsensusScore] | None = None
     series: list[Series]
@@ -276,6 +399,7 @@ class SuperTruth(StrictModel):
     updatedBy: str
     updatedAt: str | None = None
     updatedByUserId: str | None = None
+    labelsId: str | None = None
     classification: Classification | None = None
     series: list[Series]
 

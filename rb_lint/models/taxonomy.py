@@ -16,10 +16,15 @@ AttrType = Literal["BOOL", "TEXT", "SELECT", "MULTISELECT"]
 # The SDK types it `Union[str, bool, int, List[int]]`: optionId(s) for SELECT/MULTISELECT, a boolean
 # for BOOL, a string for TEXT (rule RB424 checks which fits the attribute's attrType).
 DefaultValue = Annotated[
-    Annotated[str, Tag("string")] | Annotated[bool, Tag("boolean")] | Annotated[int, Tag("integer")]
+    Annotated[str, Tag("string")]
+    | Annotated[bool, Tag("boolean")]
+    | Annotated[int, Tag("integer")]
     | Annotated[list[int], Tag("array")],
-    tagged("default_value_type", "a defaultValue is an optionId, a list of optionIds, a boolean "
-           "(BOOL) or a string (TEXT)", by_json_type_int_apart),
+    tagged(
+        "default_value_type",
+        "a defaultValue is an optionId, a list of optionIds, a boolean (BOOL) or a string (TEXT)",
+        by_json_type_int_apart,
+    ),
 ]
 
 

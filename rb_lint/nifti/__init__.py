@@ -20,7 +20,21 @@ from rb_lint.nifti.stream import BACKEND
 from rb_lint.nifti.values import ValueCollector, Values
 
 __all__ = [
-    "BACKEND", "COMPRESSION", "CORRUPT", "DEFAULT_MAX_BYTES", "NOT_NIFTI", "TOO_LARGE",
-    "UNREADABLE", "UNSUPPORTED", "Header", "NotNifti", "Problem", "ScanResult", "ValueCollector",
-    "Values", "parse_header", "read_header", "scan_file",
+    "BACKEND",
+    "COMPRESSION",
+    "CORRUPT",
+    "DEFAULT_MAX_BYTES",
+    "NOT_NIFTI",
+    "TOO_LARGE",
+    "UNREADABLE",
+    "UNSUPPORTED",
+    "Header",
+    "NotNifti",
+    "Problem",
+    "ScanResult",
+    "ValueCollector",
+    "Values",
+    "parse_header",
+    "read_header",
+    "scan_file",
 ]

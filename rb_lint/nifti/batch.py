@@ -9,6 +9,7 @@ more than scanning a few small files, unless the number of jobs was asked for ex
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -20,11 +21,17 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+import click
+
+from rb_lint.nifti import header
 from rb_lint.nifti.cache import MaskCache, file_digest, new_hasher
 from rb_lint.nifti.scan import DEFAULT_MAX_BYTES, ScanResult, scan_file
 from rb_lint.nifti.stream import GZIP_MAGIC
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 PARALLEL_MIN_BYTES = 32 << 20  # below this much to scan, workers cost more than they save
 
@@ -113,11 +120,19 @@ def _scan_pending(pending: list[Path], settings: BatchSettings) -> dict[Path, Sc
     return results
 
 
-def _in_pool(order: list[Path], max_bytes: int, cache_dir: str | None, jobs: int,
-             progress: Progress, sizes: dict[Path, int], results: dict[Path, ScanResult]) -> None:
+def _in_pool(
+    order: list[Path],
+    max_bytes: int,
+    cache_dir: str | None,
+    jobs: int,
+    progress: Progress,
+    sizes: dict[Path, int],
+    results: dict[Path, ScanResult],
+) -> None:
     context = _context()
     forking = context.get_start_method() == "fork"
     if forking:
+        header.preload()  # imported once here rather than in every worker
         gc.freeze()  # forked workers must not copy the parent's heap by collecting garbage in it
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     try:
@@ -151,7 +166,7 @@ def _context() -> BaseContext:
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:  # pragma: no cover - macOS
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["rb_lint.nifti.batch"])
+        context.set_forkserver_preload(["rb_lint.nifti.batch", "nibabel"])
         return context
     return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
 
@@ -164,20 +179,23 @@ def _size(path: Path) -> int:
 
 
 class Progress:
-    """`rb-lint: scanning masks [#####.....] 3/8 files, 120/400 MB, 4 s` on a TTY's stderr,
-    shown only once the scan has taken a second (short scans print nothing)."""
+    """click's progress bar on stderr, only when it is a terminal and once the scan has taken
+    `delay` seconds (short scans print nothing); the bar measures bytes, the text files and MB:
+    `rb-lint: scanning masks  [########----------------]   33%  00:00:08  3/8 files, 120/400 MB`."""
 
+    LABEL = "rb-lint: scanning masks"
     WIDTH = 24
 
-    def __init__(self, files: int, total_bytes: int, enabled: bool, stream: TextIO | None = None,
-                 delay: float = 1.0) -> None:
+    def __init__(
+        self, files: int, total_bytes: int, enabled: bool, stream: TextIO | None = None, delay: float = 1.0
+    ) -> None:
         self.files, self.total = files, max(total_bytes, 1)
-        self.enabled, self.delay = enabled, delay
         self.stream = stream if stream is not None else sys.stderr
+        self.enabled, self.delay = enabled and _is_terminal(self.stream), delay
         self.done_files = self.done_bytes = 0
         self.started = time.monotonic()
-        self.last_draw = 0.0
-        self.width = 0
+        self.shown = contextlib.ExitStack()
+        self.bar: ProgressBar[int] | None = None
 
     def advance(self, nbytes: int) -> None:
         self.done_files += 1
@@ -185,20 +203,49 @@ class Progress:
         self.refresh()
 
     def refresh(self) -> None:
-        now = time.monotonic()
-        if not self.enabled or now - self.started < self.delay or now - self.last_draw < 0.1:
+        try:
+            self._draw()
+        except (OSError, ValueError):  # stderr closed or gone during the scan: go on without a bar
+            self.enabled, self.bar = False, None
+            self.shown.pop_all()
+
+    def _draw(self) -> None:
+        bar = self.bar
+        if bar is None:
+            waited = time.monotonic() - self.started
+            if not self.enabled or waited < self.delay:
+                return
+            bar = self._new_bar()
+            bar.start -= waited  # the estimate of the time left counts from the scan's start
+            bar.update(self.done_bytes)  # drawn here, so entering does not draw an empty bar first
+            self.bar = self.shown.enter_context(bar)
             return
-        self.last_draw = now
-        filled = self.WIDTH * self.done_bytes // self.total
-        line = (f"rb-lint: scanning masks [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
-                f"{self.done_files}/{self.files} files, {self.done_bytes / 1e6:,.0f}/"
-                f"{self.total / 1e6:,.0f} MB, {now - self.started:.0f} s")
-        self.stream.write("\r" + line.ljust(self.width))
-        self.stream.flush()
-        self.width = len(line)
+        bar.update(self.done_bytes - bar.pos)
+
+    def _new_bar(self) -> ProgressBar[int]:
+        return click.progressbar(
+            length=self.total,
+            label=self.LABEL,
+            width=self.WIDTH,
+            file=self.stream,
+            item_show_func=self._counts,
+            update_min_steps=0,
+        )
+
+    def _counts(self, _item: int | None) -> str:
+        return (
+            f"{self.done_files}/{self.files} files, {self.done_bytes / 1e6:,.0f}/{self.total / 1e6:,.0f} MB"
+        )
 
     def close(self) -> None:
-        if self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
-            self.width = 0
+        """Leave the bar's last state on its line and give the cursor back."""
+        with contextlib.suppress(OSError, ValueError):
+            self.shown.close()
+        self.bar = None
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):  # a closed or detached stream
+        return False

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from rb_lint.nifti.scan import ScanResult
 
-FORMAT = 1  # bump when the meaning of a stored ScanResult changes
+FORMAT = 2  # bump when the meaning of a stored ScanResult changes (2: headers read by nibabel)
 RACY_NS = 2_000_000_000
 READ_SIZE = 1 << 20
 _UMASK = os.umask(0)
@@ -93,20 +93,33 @@ class MaskCache:
             return None
         hashed = memo.get("hashed_ns")
         digest = memo.get("digest")
-        unchanged = (memo.get("path") == _key(path) and memo.get("size") == stat.st_size
-                     and memo.get("mtime_ns") == stat.st_mtime_ns
-                     and memo.get("ino") == stat.st_ino)
-        if (unchanged and isinstance(hashed, int) and isinstance(digest, str)
-                and stat.st_mtime_ns <= hashed - RACY_NS):
+        unchanged = (
+            memo.get("path") == _key(path)
+            and memo.get("size") == stat.st_size
+            and memo.get("mtime_ns") == stat.st_mtime_ns
+            and memo.get("ino") == stat.st_ino
+        )
+        if (
+            unchanged
+            and isinstance(hashed, int)
+            and isinstance(digest, str)
+            and stat.st_mtime_ns <= hashed - RACY_NS
+        ):
             return digest
         return None
 
-    def remember(self, path: str | Path, stat: os.stat_result, digest: str,
-                 hashed_ns: int) -> None:
-        self._write(self._memo(path), {
-            "path": _key(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-            "ino": stat.st_ino, "digest": digest, "hashed_ns": hashed_ns,
-        })
+    def remember(self, path: str | Path, stat: os.stat_result, digest: str, hashed_ns: int) -> None:
+        self._write(
+            self._memo(path),
+            {
+                "path": _key(path),
+                "size": stat.st_size,
+                "mtime_ns": stat.st_mtime_ns,
+                "ino": stat.st_ino,
+                "digest": digest,
+                "hashed_ns": hashed_ns,
+            },
+        )
 
     def lookup(self, path: str | Path) -> ScanResult | None:
         """A cached result without reading the mask (stat memo, then the content entry)."""

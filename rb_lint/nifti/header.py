@@ -1,36 +1,55 @@
-"""NIfTI-1 and NIfTI-2 headers parsed from the first bytes of the (decompressed) stream.
+"""NIfTI-1 and NIfTI-2 headers, parsed by nibabel from the first bytes of the (decompressed) stream.
 
-Both byte orders; the affine follows nibabel (sform, else qform, else the Analyze-style base
-affine), because the platform reads masks with nibabel. Nothing here reads voxel data.
+The platform reads masks with nibabel, so nibabel reads the headers here too: the fields in either
+byte order, the extensions, the affine (`get_best_affine` after the fixes `nib.load` applies) and
+its verdict on what `nib.load` refuses. What stays here is what nibabel does not offer: naming what
+a file is when it is not a single-file NIfTI, refusing the few absurd headers nibabel lets through,
+and `Header`, the plain record the scanner, the cache and the rules share. nibabel is imported on
+first use (a lint without masks does not pay for it) and only ever sees bytes already read.
 """
 
 from __future__ import annotations
 
+import functools
+import io
+import logging
 import math
-import struct
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import asdict, dataclass, field
+from importlib import import_module
+from typing import Any
+
+import numpy as np
 
 NIFTI1_SIZE = 348
 NIFTI2_SIZE = 540
 EXTENSION_FLAG_SIZE = 4
 CIFTI_EXTENSION_CODE = 32
 CIFTI_INTENTS = range(3000, 3100)
+NIFTI2_EOL_CHECK = (13, 10, 26, 10)
 
-# datatype code -> (numpy dtype character code, name) for the types a mask may hold.
+# The datatypes the scanner reads, and how the others are named in findings. (nibabel's datatype
+# table cannot serve: it maps float128, complex256 and 1-bit data to a 0-byte void on many
+# platforms, and these sizes and names are part of the findings.)
 SCANNABLE = {
     2: ("u1", "uint8"), 256: ("i1", "int8"), 4: ("i2", "int16"), 512: ("u2", "uint16"),
     8: ("i4", "int32"), 768: ("u4", "uint32"), 1024: ("i8", "int64"), 1280: ("u8", "uint64"),
     16: ("f4", "float32"), 64: ("f8", "float64"),
-}
+}  # fmt: skip
 UNSCANNABLE = {
     0: "unknown (DT_UNKNOWN)", 1: "1-bit binary", 32: "complex64", 1792: "complex128",
     2048: "complex256", 128: "RGB24", 2304: "RGBA32", 1536: "float128",
-}
+}  # fmt: skip
 FLOAT_CODES = frozenset({16, 64, 1536})
 COMPLEX_OR_RGB = frozenset({32, 1792, 2048, 128, 2304})
 # Bytes per voxel of each datatype (for the size check, scannable or not).
 ITEMSIZE = {2: 1, 256: 1, 4: 2, 512: 2, 8: 4, 768: 4, 16: 4, 1024: 8, 1280: 8, 64: 8,
-            32: 8, 1792: 16, 2048: 32, 128: 3, 2304: 4, 1536: 16, 1: 1, 0: 0}
+            32: 8, 1792: 16, 2048: 32, 128: 3, 2304: 4, 1536: 16, 1: 1, 0: 0}  # fmt: skip
+
+# nibabel logs the problems it fixes to its own logger, which prints them; these go nowhere.
+_QUIET = logging.getLogger("rb_lint.nifti.header")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
 
 
 class NotNifti(Exception):
@@ -96,25 +115,32 @@ class Header:
         return padded[0], padded[1], padded[2]
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "version": self.version, "byteorder": self.byteorder, "shape": list(self.shape),
-            "datatype": self.datatype, "vox_offset": self.vox_offset,
-            "scl_slope": _json_float(self.scl_slope), "scl_inter": _json_float(self.scl_inter),
-            "qform_code": self.qform_code, "sform_code": self.sform_code, "affine": self.affine,
-            "intent_code": self.intent_code, "extension_codes": self.extension_codes,
-        }
+        data = asdict(self)
+        data.update(
+            shape=list(self.shape),
+            scl_slope=_json_float(self.scl_slope),
+            scl_inter=_json_float(self.scl_inter),
+        )
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Header:
         affine = data["affine"]
-        if not (isinstance(affine, list) and len(affine) == 4
-                and all(isinstance(row, list) and len(row) == 4 for row in affine)):
+        if not (
+            isinstance(affine, list)
+            and len(affine) == 4
+            and all(isinstance(row, list) and len(row) == 4 for row in affine)
+        ):
             raise ValueError("bad affine")
         return cls(
-            version=_int(data["version"]), byteorder=str(data["byteorder"]),
-            shape=tuple(_int(n) for n in _list(data["shape"])), datatype=_int(data["datatype"]),
-            vox_offset=_int(data["vox_offset"]), scl_slope=_float(data["scl_slope"]),
-            scl_inter=_float(data["scl_inter"]), qform_code=_int(data["qform_code"]),
+            version=_int(data["version"]),
+            byteorder=str(data["byteorder"]),
+            shape=tuple(_int(n) for n in _list(data["shape"])),
+            datatype=_int(data["datatype"]),
+            vox_offset=_int(data["vox_offset"]),
+            scl_slope=_float(data["scl_slope"]),
+            scl_inter=_float(data["scl_inter"]),
+            qform_code=_int(data["qform_code"]),
             sform_code=_int(data["sform_code"]),
             affine=[[float(v) for v in row] for row in affine],
             intent_code=_int(data["intent_code"]),
@@ -148,149 +174,148 @@ def header_size(prefix: bytes) -> int:
     """How many bytes the header occupies (348 or 540) from its first 4 bytes; NotNifti else."""
     if len(prefix) < 4:
         raise NotNifti(f"it is only {len(prefix)} bytes long, too short for a NIfTI header")
-    for order in "<>":
-        (size,) = struct.unpack(order + "i", prefix[:4])
+    for order in ("little", "big"):
+        size = int.from_bytes(prefix[:4], order, signed=True)
         if size in (NIFTI1_SIZE, NIFTI2_SIZE):
-            return int(size)
+            return size
     raise NotNifti(describe_foreign(prefix))
 
 
+@functools.cache
+def _nibabel() -> tuple[Any, Any, type[Exception]]:
+    """nibabel's header classes and its error for a header it refuses, imported on first use."""
+    nifti1, nifti2 = import_module("nibabel.nifti1"), import_module("nibabel.nifti2")
+    return nifti1.Nifti1Header, nifti2.Nifti2Header, import_module("nibabel.spatialimages").HeaderDataError
+
+
+def preload() -> None:
+    """Import nibabel now, so that forked workers share it instead of each importing it."""
+    _nibabel()
+
+
 def parse_header(block: bytes) -> Header:
-    """Parse a header (and its extension list, when `block` reaches that far)."""
+    """Parse a header (and its extension list, when `block` reaches that far) with nibabel.
+    NotNifti for anything that is not a single-file NIfTI or that `nib.load` refuses or misreads;
+    no other exception escapes."""
     size = header_size(block)
     if len(block) < size:
         raise NotNifti(f"it ends after {len(block)} bytes, inside its {size}-byte header")
-    order = "<" if struct.unpack("<i", block[:4])[0] == size else ">"
-    header = _parse_nifti1(block, order) if size == NIFTI1_SIZE else _parse_nifti2(block, order)
-    header.extension_codes = _extension_codes(block, size, header.vox_offset, order)
-    return header
+    order = "<" if int.from_bytes(block[:4], "little") == size else ">"
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return _parse(block, size, order)
+    except NotNifti:
+        raise
+    except Exception as error:  # whatever nibabel raises when it refuses a header
+        raise NotNifti(f"nibabel refuses its header: {error}") from None
 
 
-def _parse_nifti1(block: bytes, order: str) -> Header:
-    magic = block[344:348]
-    if magic == b"ni1\x00":
-        raise NotNifti("it is the header of a two-file NIfTI pair (.hdr/.img), whose data is in "
-                       "another file; save the mask as a single-file .nii.gz")
-    if magic != b"n+1\x00":
-        raise NotNifti("it is an Analyze 7.5 file (its header lacks the NIfTI magic `n+1`); "
-                       "convert it to NIfTI")
-    dim = struct.unpack(order + "8h", block[40:56])
-    datatype, _bitpix = struct.unpack(order + "2h", block[70:74])
-    pixdim = struct.unpack(order + "8f", block[76:108])
-    vox_offset, slope, inter = struct.unpack(order + "3f", block[108:120])
-    qform_code, sform_code = struct.unpack(order + "2h", block[252:256])
-    quatern = struct.unpack(order + "6f", block[256:280])
-    srows = struct.unpack(order + "12f", block[280:328])
-    (intent_code,) = struct.unpack(order + "h", block[68:70])
-    offset = int(vox_offset) if math.isfinite(vox_offset) else 0
-    return _build(1, order, dim, datatype, pixdim, max(offset, NIFTI1_SIZE + EXTENSION_FLAG_SIZE),
-                  slope, inter, qform_code, sform_code, quatern, srows, intent_code)
-
-
-def _parse_nifti2(block: bytes, order: str) -> Header:
-    if block[4:12] != b"n+2\x00\r\n\x1a\n":
-        if block[4:8] in (b"ni2\x00", b"n+2\x00"):
-            raise NotNifti("its NIfTI-2 magic is damaged or belongs to a two-file pair; save "
-                           "the mask as a single-file .nii.gz")
-        raise NotNifti("its 540-byte header lacks the NIfTI-2 magic `n+2`")
-    datatype, _bitpix = struct.unpack(order + "2h", block[12:16])
-    dim = struct.unpack(order + "8q", block[16:80])
-    pixdim = struct.unpack(order + "8d", block[104:168])
-    (vox_offset,) = struct.unpack(order + "q", block[168:176])
-    slope, inter = struct.unpack(order + "2d", block[176:192])
-    qform_code, sform_code = struct.unpack(order + "2i", block[344:352])
-    quatern = struct.unpack(order + "6d", block[352:400])
-    srows = struct.unpack(order + "12d", block[400:496])
-    (intent_code,) = struct.unpack(order + "i", block[504:508])
-    return _build(2, order, dim, datatype, pixdim,
-                  max(vox_offset, NIFTI2_SIZE + EXTENSION_FLAG_SIZE), slope, inter, qform_code,
-                  sform_code, quatern, srows, intent_code)
-
-
-def _build(version: int, order: str, dim: tuple[int, ...], datatype: int,
-           pixdim: tuple[float, ...], vox_offset: int, slope: float, inter: float,
-           qform_code: int, sform_code: int, quatern: tuple[float, ...],
-           srows: tuple[float, ...], intent_code: int) -> Header:
-    ndim = dim[0]
+def _parse(block: bytes, size: int, order: str) -> Header:
+    nifti1_header, nifti2_header, refused = _nibabel()
+    header: Any = (nifti1_header if size == NIFTI1_SIZE else nifti2_header)(block[:size], order, check=False)
+    _check_magic(header, size)
+    ndim = int(header["dim"][0])
     if not 1 <= ndim <= 7:
-        raise NotNifti(f"its header is invalid: dim[0] (the number of dimensions) is {ndim}, "
-                       "not 1 to 7")
-    shape = tuple(int(n) for n in dim[1:ndim + 1])
-    if any(n < 0 for n in shape):
-        raise NotNifti(f"its header is invalid: shape {shape} has a negative dimension")
-    if slope != 0 and math.isfinite(slope) and not math.isfinite(inter):
-        raise NotNifti(f"nibabel refuses its header: scl_slope is {slope:g} but scl_inter is "
-                       f"{inter}")
-    header = Header(version, order, shape, datatype, vox_offset, slope, inter, qform_code,
-                    sform_code, [], intent_code)
-    header.affine = best_affine(header, pixdim, quatern, srows)
-    return header
+        raise NotNifti(f"its header is invalid: dim[0] (the number of dimensions) is {ndim}, not 1 to 7")
+    dims = tuple(int(n) for n in header["dim"][1 : ndim + 1])
+    if any(n < 0 for n in dims):
+        raise NotNifti(f"its header is invalid: shape {dims} has a negative dimension")
+    vox_offset = _vox_offset(header, size)
+    found = Header(
+        version=1 if size == NIFTI1_SIZE else 2,
+        byteorder=order,
+        shape=dims,
+        datatype=int(header["datatype"]),
+        vox_offset=vox_offset,
+        scl_slope=float(header["scl_slope"]),
+        scl_inter=float(header["scl_inter"]),
+        qform_code=int(header["qform_code"]),
+        sform_code=int(header["sform_code"]),
+        affine=[],
+        intent_code=int(header["intent_code"]),
+    )
+    _fix_as_loaded(header)  # from here on, `header` is what `nib.load` sees
+    try:
+        header.get_slope_inter()
+    except refused:
+        raise NotNifti(
+            f"nibabel refuses its header: scl_slope is {found.scl_slope:g} but scl_inter is {found.scl_inter}"
+        ) from None
+    found.shape = tuple(int(n) for n in header.get_data_shape())
+    found.affine = [[float(v) for v in row] for row in header.get_best_affine()]
+    found.extension_codes = _extension_codes(header, block, size, vox_offset, refused)
+    return found
 
 
-def best_affine(header: Header, pixdim: tuple[float, ...], quatern: tuple[float, ...],
-                srows: tuple[float, ...]) -> list[list[float]]:
-    """As nibabel's `get_best_affine`: sform if coded, else qform if coded, else the base affine."""
-    if header.sform_code > 0:
-        rows = [list(srows[0:4]), list(srows[4:8]), list(srows[8:12])]
-    elif header.qform_code > 0:
-        rows = _qform_rows(pixdim, quatern)
-    else:
-        rows = _base_rows(header.spatial_shape(), pixdim, header.ndim)
-    return [[float(v) for v in row] for row in rows] + [[0.0, 0.0, 0.0, 1.0]]
+def _check_magic(header: Any, size: int) -> None:
+    """Single-file NIfTI only; say what the file is instead (nibabel only says "not valid")."""
+    magic = header["magic"].item()  # without its trailing NUL
+    if size == NIFTI1_SIZE:
+        if magic == header.pair_magic:
+            raise NotNifti(
+                "it is the header of a two-file NIfTI pair (.hdr/.img), whose data is in "
+                "another file; save the mask as a single-file .nii.gz"
+            )
+        if magic != header.single_magic:
+            raise NotNifti(
+                "it is an Analyze 7.5 file (its header lacks the NIfTI magic `n+1`); convert it to NIfTI"
+            )
+    elif magic != header.single_magic or tuple(int(b) for b in header["eol_check"]) != NIFTI2_EOL_CHECK:
+        if magic in (header.pair_magic, header.single_magic):
+            raise NotNifti(
+                "its NIfTI-2 magic is damaged or belongs to a two-file pair; save "
+                "the mask as a single-file .nii.gz"
+            )
+        raise NotNifti("its 540-byte header lacks the NIfTI-2 magic `n+2`")
 
 
-def _qform_rows(pixdim: tuple[float, ...], quatern: tuple[float, ...]) -> list[list[float]]:
-    b, c, d, qx, qy, qz = quatern
-    w2 = 1.0 - (b * b + c * c + d * d)
-    a = math.sqrt(w2) if w2 > 3 * 1.2e-7 else 0.0
-    rotation = _quat2mat(a, b, c, d)
-    qfac = pixdim[0] if pixdim[0] in (-1.0, 1.0) else 1.0
-    zooms = [abs(pixdim[1]), abs(pixdim[2]), abs(pixdim[3]) * qfac]
-    return [[rotation[i][0] * zooms[0], rotation[i][1] * zooms[1], rotation[i][2] * zooms[2],
-             offset] for i, offset in enumerate((qx, qy, qz))]
+def _vox_offset(header: Any, size: int) -> int:
+    """Where the voxel data starts; NotNifti for the values nibabel accepts but cannot use
+    (not finite: `nib.load` fails on them later) or misreads (0: the header is read as data)."""
+    value = header["vox_offset"].item()  # a float in NIfTI-1, an int in NIfTI-2
+    if not math.isfinite(value):
+        raise NotNifti(f"its header is invalid: vox_offset is {value}, not a byte offset")
+    if value == 0:
+        raise NotNifti(
+            "its header is invalid: vox_offset is 0, so nibabel reads the header itself as voxel "
+            f"data (in a single-file NIfTI the data starts at byte {size + EXTENSION_FLAG_SIZE} or later)"
+        )
+    return int(value)
 
 
-def _quat2mat(w: float, x: float, y: float, z: float) -> list[list[float]]:
-    norm = w * w + x * x + y * y + z * z
-    if norm < 2.2e-16:
-        return [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
-    s = 2.0 / norm
-    xs, ys, zs = x * s, y * s, z * s
-    wx, wy, wz = w * xs, w * ys, w * zs
-    xx, xy, xz = x * xs, x * ys, x * zs
-    yy, yz, zz = y * ys, y * zs, z * zs
-    return [[1.0 - (yy + zz), xy - wz, xz + wy],
-            [xy + wz, 1.0 - (xx + zz), yz - wx],
-            [xz - wy, yz + wx, 1.0 - (xx + yy)]]
+def _fix_as_loaded(header: Any) -> None:
+    """Fix the header as `nib.load` fixes it (zero or negative pixdims, qfac, unknown xform
+    codes); HeaderDataError for what nibabel refuses (a vox_offset inside the header, ...). The
+    datatype is the scanner's business (an unknown or unscannable one is reported as such, after
+    the header has been read), so the header is given a valid one."""
+    header.set_data_dtype(np.uint8)
+    header.check_fix(logger=_QUIET)
 
 
-def _base_rows(shape: tuple[int, int, int], pixdim: tuple[float, ...],
-               ndim: int) -> list[list[float]]:
-    zooms = [abs(float(pixdim[i + 1])) if i < ndim else 1.0 for i in range(3)]
-    zooms[0] = -zooms[0]
-    rows = []
-    for i in range(3):
-        row = [0.0, 0.0, 0.0, -((shape[i] - 1) / 2.0) * zooms[i]]
-        row[i] = zooms[i]
-        rows.append(row)
-    return rows
-
-
-def _extension_codes(block: bytes, size: int, vox_offset: int, order: str) -> list[int]:
-    """The codes of the header extensions found in `block` (which may stop before vox_offset)."""
-    flag = block[size:size + EXTENSION_FLAG_SIZE]
+def _extension_codes(
+    header: Any, block: bytes, size: int, vox_offset: int, refused: type[Exception]
+) -> list[int]:
+    """The codes of the header extensions, read by nibabel from the bytes between the header and
+    vox_offset; NotNifti when they run past vox_offset. When `block` stops before vox_offset (the
+    scanner reads at most `EXTENSION_LIMIT` bytes), extensions that go on past it are not known."""
+    flag = block[size : size + EXTENSION_FLAG_SIZE]
     if len(flag) < EXTENSION_FLAG_SIZE or flag[0] == 0:
         return []
-    codes = []
-    position = size + EXTENSION_FLAG_SIZE
-    end = min(vox_offset, len(block))
-    while position + 8 <= end:
-        esize, ecode = struct.unpack(order + "2i", block[position:position + 8])
-        if esize < 8:
-            break
-        codes.append(int(ecode))
-        position += esize
-    return codes
+    start, end = size + EXTENSION_FLAG_SIZE, min(vox_offset, len(block))
+    native = "<" if np.little_endian else ">"
+    try:
+        extensions = header.exts_klass.from_fileobj(
+            io.BytesIO(block[start:end]), end - start, header.endianness != native
+        )
+    except refused as error:
+        if end < vox_offset:
+            return []
+        raise NotNifti(
+            f"its header extensions are damaged: they do not fit before vox_offset ({vox_offset}), "
+            f"where the voxel data starts (nibabel: {error})"
+        ) from None
+    return [int(extension.get_code()) for extension in extensions]
 
 
 # Signatures of files that are often mistaken for NIfTI masks, to name what a file is instead.
@@ -299,7 +324,7 @@ _SIGNATURES = (
     (b"PK\x03\x04", "a ZIP archive"), (b"\x89HDF", "an HDF5 file"), (b"\x93NUMPY", "a NumPy .npy file"),
     (b"ObjectType", "a MetaImage (.mha/.mhd) file"), (b"BZh", "a bzip2 file"),
     (b"\xfd7zXZ", "an xz file"), (b"II*\x00", "a TIFF image"), (b"MM\x00*", "a TIFF image"),
-)
+)  # fmt: skip
 
 
 def describe_foreign(prefix: bytes) -> str:

@@ -63,7 +63,8 @@ class ScanResult:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "size": self.size, "gzip": self.gzip,
+            "size": self.size,
+            "gzip": self.gzip,
             "header": None if self.header is None else self.header.to_dict(),
             "problems": [[p.kind, p.message] for p in self.problems],
             "values": None if self.values is None else self.values.to_dict(),
@@ -80,7 +81,9 @@ class ScanResult:
         if not (isinstance(size, int) and isinstance(gzip, bool) and isinstance(complete, bool)):
             raise ValueError("bad fields")
         return cls(
-            path=path, size=size, gzip=gzip,
+            path=path,
+            size=size,
+            gzip=gzip,
             header=None if header is None else Header.from_dict(_dict(header)),
             problems=[Problem(str(kind), str(message)) for kind, message in problems],
             values=None if values is None else Values.from_dict(_dict(values)),
@@ -94,9 +97,15 @@ def _dict(value: object) -> dict[str, object]:
     return value
 
 
-def scan_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, *, header_only: bool = False,
-              hasher: Hasher | None = None, chunk_size: int = CHUNK_SIZE,
-              library: str = BACKEND) -> ScanResult:
+def scan_file(
+    path: str | Path,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    *,
+    header_only: bool = False,
+    hasher: Hasher | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    library: str = BACKEND,
+) -> ScanResult:
     """Scan a mask. `hasher`, when given, is fed every byte of an uncompressed file (so a cache
     key costs no second read); compressed files are hashed by the caller."""
     result = ScanResult(str(path))
@@ -125,17 +134,26 @@ def read_header(path: str | Path) -> ScanResult:
 def _check_name(result: ScanResult) -> None:
     name = result.path.lower()
     if name.endswith(".gz") and not result.gzip:
-        result.problems.append(Problem(COMPRESSION, "is named `.gz` but is not gzip-compressed: "
-                                       "nibabel (which the platform uses) fails to open it; "
-                                       "rename it to `.nii` or compress it"))
+        result.problems.append(
+            Problem(
+                COMPRESSION,
+                "is named `.gz` but is not gzip-compressed: "
+                "nibabel (which the platform uses) fails to open it; "
+                "rename it to `.nii` or compress it",
+            )
+        )
     elif name.endswith(".nii") and result.gzip:
-        result.problems.append(Problem(COMPRESSION, "is gzip-compressed but named `.nii`: "
-                                       "nibabel (which the platform uses) reads it as "
-                                       "uncompressed and fails; rename it to `.nii.gz`"))
+        result.problems.append(
+            Problem(
+                COMPRESSION,
+                "is gzip-compressed but named `.nii`: "
+                "nibabel (which the platform uses) reads it as "
+                "uncompressed and fails; rename it to `.nii.gz`",
+            )
+        )
 
 
-def _scan_stream(result: ScanResult, stream: Iterator[ByteBuffer], max_bytes: int,
-                 header_only: bool) -> None:
+def _scan_stream(result: ScanResult, stream: Iterator[ByteBuffer], max_bytes: int, header_only: bool) -> None:
     head = bytearray()
     try:
         header = _read_header(stream, head)
@@ -147,9 +165,15 @@ def _scan_stream(result: ScanResult, stream: Iterator[ByteBuffer], max_bytes: in
         return
     result.header = header
     if _is_cifti(header):
-        result.problems.append(Problem(NOT_NIFTI, (
-            f"it is a CIFTI-2 file (intent code {header.intent_code}), which the platform "
-            "rejects (`Invalid base mask type`); save the labels as a 3-D NIfTI volume")))
+        result.problems.append(
+            Problem(
+                NOT_NIFTI,
+                (
+                    f"it is a CIFTI-2 file (intent code {header.intent_code}), which the platform "
+                    "rejects (`Invalid base mask type`); save the labels as a 3-D NIfTI volume"
+                ),
+            )
+        )
         return
     if header_only:
         return
@@ -157,9 +181,15 @@ def _scan_stream(result: ScanResult, stream: Iterator[ByteBuffer], max_bytes: in
         result.problems.append(Problem(UNSUPPORTED, f"holds {header.dtype_name} data"))
         return
     if header.nbytes > max_bytes:
-        result.problems.append(Problem(TOO_LARGE, (
-            f"its header promises {header.nbytes:,} bytes of voxel data (shape "
-            f"{header.shape}, {header.dtype_name}), over the limit of {max_bytes:,}")))
+        result.problems.append(
+            Problem(
+                TOO_LARGE,
+                (
+                    f"its header promises {header.nbytes:,} bytes of voxel data (shape "
+                    f"{header.shape}, {header.dtype_name}), over the limit of {max_bytes:,}"
+                ),
+            )
+        )
         return
     _collect(result, header, itertools.chain([bytes(head)], stream))
 
@@ -209,9 +239,15 @@ def _collect(result: ScanResult, header: Header, stream: Iterator[ByteBuffer]) -
         result.values = collector.finish()
         return
     if remaining:
-        result.problems.append(Problem(CORRUPT, (
-            f"it holds {header.nbytes - remaining:,} bytes of voxel data where its header "
-            f"promises {header.nbytes:,} (shape {header.shape}, {header.dtype_name}): the file "
-            "is truncated")))
+        result.problems.append(
+            Problem(
+                CORRUPT,
+                (
+                    f"it holds {header.nbytes - remaining:,} bytes of voxel data where its header "
+                    f"promises {header.nbytes:,} (shape {header.shape}, {header.dtype_name}): the file "
+                    "is truncated"
+                ),
+            )
+        )
     result.values = collector.finish()
     result.complete = not remaining

@@ -51,8 +51,13 @@ def decompressor(library: str = BACKEND) -> Any:
     return (_backend if library == "isal" else zlib).decompressobj(GZIP_WBITS)
 
 
-def chunks(handle: Source, compressed: bool, chunk_size: int = CHUNK_SIZE,
-           hasher: Hasher | None = None, library: str = BACKEND) -> Iterator[bytes | memoryview]:
+def chunks(
+    handle: Source,
+    compressed: bool,
+    chunk_size: int = CHUNK_SIZE,
+    hasher: Hasher | None = None,
+    library: str = BACKEND,
+) -> Iterator[bytes | memoryview]:
     """Decompressed chunks of at most `chunk_size` bytes. A yielded memoryview is only valid
     until the next chunk is requested. `hasher` sees every byte of the file (raw files only:
     the caller stops early, so hashing would otherwise miss the tail)."""
@@ -118,8 +123,10 @@ def _flush(engine: Any, chunk_size: int, partial: bytes) -> Iterator[bytes]:
         if not out:
             if partial:
                 yield partial
-            raise CorruptStream("its gzip stream is truncated: the file ends before the "
-                                "compressed data does (an interrupted copy or download?)")
+            raise CorruptStream(
+                "its gzip stream is truncated: the file ends before the "
+                "compressed data does (an interrupted copy or download?)"
+            )
         out, partial = partial + out, b""
         if len(out) == chunk_size:
             yield out

@@ -45,12 +45,16 @@ class Values:
 
     @property
     def empty(self) -> bool:
-        return not (any(self.present) or self.negative or self.above or self.non_integral
-                    or self.non_finite)
+        return not (any(self.present) or self.negative or self.above or self.non_integral or self.non_finite)
 
     def to_dict(self) -> dict[str, object]:
-        return {"present": self.present, "negative": self.negative, "above": self.above,
-                "non_integral": self.non_integral, "non_finite": self.non_finite}
+        return {
+            "present": self.present,
+            "negative": self.negative,
+            "above": self.above,
+            "non_integral": self.non_integral,
+            "non_finite": self.non_finite,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Values:
@@ -93,8 +97,7 @@ class ValueCollector:
         if self.dtype.itemsize <= 2:
             self.table = np.zeros(1 << (8 * self.dtype.itemsize), dtype=bool)
         self.present = np.zeros(MAX_INSTANCE + 1, dtype=bool)
-        self.examples: dict[str, set[float]] = {"negative": set(), "above": set(),
-                                                "non_integral": set()}
+        self.examples: dict[str, set[float]] = {"negative": set(), "above": set(), "non_integral": set()}
         self.non_finite: set[str] = set()
         self.known = np.empty(0, dtype=self.pattern)  # sorted wide patterns classified so far
         self.carry = b""
@@ -113,8 +116,8 @@ class ValueCollector:
             self.carry = b""
         count = (len(data) - start) // WORD
         if count:
-            self._words(self._aligned(data[start:start + count * WORD]))
-        self.carry = data[start + count * WORD:].tobytes()
+            self._words(self._aligned(data[start : start + count * WORD]))
+        self.carry = data[start + count * WORD :].tobytes()
 
     def finish(self) -> Values:
         """The values seen; trailing bytes that do not fill a word are whole voxels."""
@@ -140,7 +143,7 @@ class ValueCollector:
             return words
         if len(self._scratch) < len(words):
             self._scratch = np.empty(len(words), dtype=np.uint64)
-        copy = self._scratch[:len(words)]
+        copy = self._scratch[: len(words)]
         copy.view(np.uint8)[:] = data
         return copy
 
@@ -162,7 +165,7 @@ class ValueCollector:
         every pattern between the chunk's smallest and largest is known, none can be new."""
         if self.table is not None:
             low, high = int(patterns.min()), int(patterns.max())
-            if self.table[low:high + 1].all():
+            if self.table[low : high + 1].all():
                 return
         self._patterns(patterns)
 

@@ -36,9 +36,15 @@ def _escape_property(text: str) -> str:
 
 
 def annotation(finding: Finding) -> str:
-    properties = ",".join(f"{key}={_escape_property(value)}" for key, value in (
-        ("file", finding.path), ("line", str(finding.line)), ("col", str(finding.column)),
-        ("title", f"{finding.code} {finding.name}")))
+    properties = ",".join(
+        f"{key}={_escape_property(value)}"
+        for key, value in (
+            ("file", finding.path),
+            ("line", str(finding.line)),
+            ("col", str(finding.column)),
+            ("title", f"{finding.code} {finding.name}"),
+        )
+    )
     message = finding.message + (f"\nat {finding.pointer}" if finding.pointer else "")
     return f"::{COMMANDS[finding.severity]} {properties}::{_escape_data(message)}"
 

@@ -2,6 +2,7 @@
 
     {"version": 1,
      "tool": {"name": "rb-lint", "version": "..."},
+     "format": {"redbrick-sdk": "2.35.4"},
      "summary": {"files": 3, "error": 2, "warning": 1, "info": 0},
      "findings": [{"code", "name", "severity", "message", "path", "line", "column",
                    "pointer"}, ...]}
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from rb_lint.core.engine import Report
 from rb_lint.core.findings import Severity
+from rb_lint.models import FORMAT_SDK_VERSION
 
 if TYPE_CHECKING:
     from rb_lint.reporters import RenderOptions
@@ -34,6 +36,7 @@ def as_document(report: Report) -> dict[str, Any]:
     return {
         "version": FORMAT_VERSION,
         "tool": {"name": "rb-lint", "version": tool_version()},
+        "format": {"redbrick-sdk": FORMAT_SDK_VERSION},
         "summary": {"files": len(report.files), **{str(s): counts[s] for s in Severity}},
         "findings": [f.to_dict() for f in report.findings],
     }

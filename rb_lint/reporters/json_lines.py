@@ -20,5 +20,7 @@ if TYPE_CHECKING:
 
 def render(report: Report, options: RenderOptions) -> str:
     prints = fingerprints(report.findings, Path.cwd())
-    return "".join(json.dumps({**finding.to_dict(), "fingerprint": fingerprint}) + "\n"
-                   for finding, fingerprint in zip(report.findings, prints, strict=True))
+    return "".join(
+        json.dumps({**finding.to_dict(), "fingerprint": fingerprint}) + "\n"
+        for finding, fingerprint in zip(report.findings, prints, strict=True)
+    )

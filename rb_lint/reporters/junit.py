@@ -37,12 +37,16 @@ def _testcase(suite: ET.Element, name: str, path: str, line: int | None = None) 
 
 
 def _add_finding(suite: ET.Element, finding: Finding, fails: bool) -> None:
-    case = _testcase(suite, f"{finding.code} {finding.name} at {finding.line}:{finding.column}",
-                     finding.path, finding.line)
+    case = _testcase(
+        suite, f"{finding.code} {finding.name} at {finding.line}:{finding.column}", finding.path, finding.line
+    )
     detail = _xml_text(format_finding(finding))
     if fails:
-        failure = ET.SubElement(case, "failure", {"message": _xml_text(finding.message),
-                                                  "type": f"{finding.code} ({finding.severity})"})
+        failure = ET.SubElement(
+            case,
+            "failure",
+            {"message": _xml_text(finding.message), "type": f"{finding.code} ({finding.severity})"},
+        )
         failure.text = detail
     else:
         ET.SubElement(case, "system-out").text = detail
@@ -50,9 +54,11 @@ def _add_finding(suite: ET.Element, finding: Finding, fails: bool) -> None:
 
 def _count(suite: ET.Element) -> dict[str, int]:
     cases = suite.findall("testcase")
-    return {"tests": len(cases),
-            "failures": sum(1 for c in cases if c.find("failure") is not None),
-            "errors": sum(1 for c in cases if c.find("error") is not None)}
+    return {
+        "tests": len(cases),
+        "failures": sum(1 for c in cases if c.find("failure") is not None),
+        "errors": sum(1 for c in cases if c.find("error") is not None),
+    }
 
 
 def render(report: Report, options: RenderOptions) -> str:
@@ -70,8 +76,9 @@ def render(report: Report, options: RenderOptions) -> str:
         suite = ET.SubElement(root, "testsuite", {"name": "rb-lint"})
         for error in report.errors:
             case = _testcase(suite, "internal error", "rb-lint")
-            ET.SubElement(case, "error", {"message": _xml_text(error.splitlines()[0])}).text = \
-                _xml_text(error)
+            ET.SubElement(case, "error", {"message": _xml_text(error.splitlines()[0])}).text = _xml_text(
+                error
+            )
     totals = {"tests": 0, "failures": 0, "errors": 0}
     for suite in root.findall("testsuite"):
         counts = _count(suite)

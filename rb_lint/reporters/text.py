@@ -54,5 +54,4 @@ def summary(report: Report) -> str:
         if counts[s]
     ]
     with_findings = len({f.path for f in report.findings})
-    return (f"Found {', '.join(parts)} in {with_findings} "
-            f"file{'s' if with_findings != 1 else ''} ({checked}).")
+    return f"Found {', '.join(parts)} in {with_findings} file{'s' if with_findings != 1 else ''} ({checked})."

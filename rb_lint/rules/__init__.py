@@ -6,7 +6,9 @@ from rb_lint.core.rule import Rule
 from rb_lint.rules import (
     consensus,
     datagym,
+    dicom,
     export_folder,
+    geometry,
     masks,
     names,
     parsing,
@@ -23,10 +25,11 @@ FAMILIES = {
     "consensus": consensus.RULES,  # RB5xx
     "export-folder": export_folder.RULES,  # RB55x
     "datagym": datagym.RULES,  # RB6xx
+    "geometry": geometry.RULES,  # RB7xx
+    "dicom": dicom.RULES,  # RB8xx
 }
 
-ALL_RULES: list[Rule] = sorted((r for rules in FAMILIES.values() for r in rules),
-                               key=lambda r: r.code)
+ALL_RULES: list[Rule] = sorted((r for rules in FAMILIES.values() for r in rules), key=lambda r: r.code)
 BY_CODE: dict[str, Rule] = {r.code: r for r in ALL_RULES}
 BY_NAME: dict[str, Rule] = {r.name: r for r in ALL_RULES}
 

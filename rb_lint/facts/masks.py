@@ -1,0 +1,160 @@
+"""What a task document says about its segmentations: each series with its mask paths and segmentMap.
+
+Extraction only (the RB3xx rules judge). Paths resolve relative to the JSON file that names them
+(`rb_lint.formats.maskpaths`). What is on disk (file checks, scan results, image headers) is in
+`rb_lint.facts.mask_scans`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from rb_lint.core.context import Context
+from rb_lint.formats import maskpaths, walk
+from rb_lint.formats.maskpaths import MaskRef
+from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import join_pointer, split_pointer
+from rb_lint.models.common import instance_id
+
+NIFTI_SUFFIXES = (".nii", ".nii.gz")
+MAX_LISTED = 12
+
+
+@dataclass(frozen=True)
+class EntryMask:
+    """One path of a segmentMap entry's `mask`: the string, or one string of a list `mask`."""
+
+    pointer: str  # `/…/segmentMap/<key>/mask`, or `/…/segmentMap/<key>/mask/<index>` in a list
+    written: str  # the path as written
+    index: int | None  # its position in a list `mask`; None for a string `mask`
+
+    @property
+    def tail(self) -> str:
+        """`mask`, or `mask/<index>` in a list (for fingerprint keys)."""
+        return "mask" if self.index is None else f"mask/{self.index}"
+
+
+@dataclass(frozen=True)
+class InstanceEntry:
+    """One segmentMap entry whose key is an instance id."""
+
+    key: str  # the key as written
+    value: Any  # a category (string or path list) or an object with `category`, `mask`, ...
+    masks: tuple[EntryMask, ...]  # its `mask` paths (a string `mask`, or the strings of a list); may be ()
+
+
+@dataclass(eq=False)
+class SeriesMasks:
+    """One series with `segmentations` or a `segmentMap`: its mask paths, in order, and its segmentMap."""
+
+    doc: Document
+    pointer: str
+    series: dict[str, Any]
+    refs: tuple[MaskRef, ...]  # the `segmentations` path strings
+
+    @property
+    def segment_map(self) -> dict[str, Any]:
+        return walk.segment_map(self.series)
+
+    @property
+    def binary(self) -> bool:
+        return self.series.get("binaryMask") is True
+
+    @cached_property
+    def instances(self) -> dict[int, str]:
+        """Instance id -> its segmentMap key, for keys that are instance ids."""
+        return {value: key for key in self.segment_map if (value := instance_id(key)) is not None}
+
+    @cached_property
+    def entries(self) -> tuple[InstanceEntry, ...]:
+        """The entries whose keys are instance ids, in segmentMap order."""
+        found = []
+        for key in self.instances.values():
+            value = self.segment_map[key]
+            raw = value.get("mask") if isinstance(value, dict) else None
+            entry_pointer = join_pointer(self.pointer, "segmentMap", key)
+            masks = tuple(
+                EntryMask(
+                    walk.element_pointer(entry_pointer, "mask", raw, index),
+                    mask,
+                    None if isinstance(raw, str) else index,
+                )
+                for index, mask in enumerate(walk.as_list(raw))
+                if isinstance(mask, str)
+            )
+            found.append(InstanceEntry(key, value, masks))
+        return tuple(found)
+
+    @cached_property
+    def group_members(self) -> dict[int, set[int]]:
+        """overlappingGroups: group id -> the instance ids it stands for (a voxel value)."""
+        groups: dict[int, set[int]] = defaultdict(set)
+        for instance, key in self.instances.items():
+            entry = self.segment_map[key]
+            raw = entry.get("overlappingGroups") if isinstance(entry, dict) else None
+            for group in raw if isinstance(raw, list) else []:
+                if isinstance(group, int) and not isinstance(group, bool):
+                    groups[group].add(instance)
+        return dict(groups)
+
+    @property
+    def segmentation_strings(self) -> list[str]:
+        """The `segmentations` strings as written (the SDK matches binary-mask `mask`s against them)."""
+        return [s for s in walk.as_list(self.series.get("segmentations")) if isinstance(s, str)]
+
+    def key(self, suffix: str) -> str:
+        """A fingerprint key that survives reformatting and reordering of tasks."""
+        tokens = split_pointer(self.pointer)
+        task = self.doc.data[int(tokens[0])] if isinstance(self.doc.data, list) else {}
+        name = task.get("name") if isinstance(task, dict) else None
+        return f"{name if isinstance(name, str) else tokens[0]}/{'/'.join(tokens[1:])}:{suffix}"
+
+
+@dataclass(frozen=True)
+class DocumentMasks:
+    """A document's series, sorted once into the groups the rules look at (so that a list of
+    100,000 tasks with remote masks costs each rule only a glance)."""
+
+    series: list[SeriesMasks]  # with `segmentations` or a `segmentMap`
+    local: list[SeriesMasks]  # with at least one local path
+    binary: list[SeriesMasks]  # `binaryMask: true`
+    with_masks: list[SeriesMasks]  # with an entry that has `mask`
+    with_groups: list[SeriesMasks]  # with an entry that has `overlappingGroups`
+
+
+def document_masks(doc: Document, ctx: Context) -> DocumentMasks:
+    """The document's series and their mask paths (computed once per document)."""
+    return doc.memo(_document_masks, doc, ctx.root)
+
+
+def _document_masks(doc: Document, root: Path) -> DocumentMasks:
+    by_series: dict[str, list[MaskRef]] = defaultdict(list)
+    for ref in maskpaths.segmentation_refs(doc, root):
+        by_series[ref.series_pointer].append(ref)
+    every = [
+        SeriesMasks(doc, pointer, series, tuple(by_series.get(pointer, ())))
+        for pointer, series in walk.all_series(doc)
+        if pointer in by_series or walk.segment_map(series)
+    ]
+    return DocumentMasks(
+        series=every,
+        local=[s for s in every if any(r.where == maskpaths.LOCAL for r in s.refs)],
+        binary=[s for s in every if s.binary],
+        with_masks=[s for s in every if _has_entry_key(s, "mask")],
+        with_groups=[s for s in every if _has_entry_key(s, "overlappingGroups")],
+    )
+
+
+def _has_entry_key(series: SeriesMasks, key: str) -> bool:
+    return any(isinstance(entry, dict) and key in entry for entry in series.segment_map.values())
+
+
+def listed(values: Sequence[object], limit: int = MAX_LISTED) -> str:
+    """Values for a message: `1, 2, 3`, or the first `limit` of them and how many more."""
+    shown = ", ".join(str(v) for v in values[:limit])
+    return shown + (f", … ({len(values) - limit} more)" if len(values) > limit else "")

@@ -1,0 +1,45 @@
+"""RB302 mask-outside-root."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rb_lint.core.context import Context
+from rb_lint.core.findings import Hit, Severity
+from rb_lint.core.rule import rule
+from rb_lint.facts.masks import document_masks
+from rb_lint.formats import maskpaths
+from rb_lint.io.document import Document
+from rb_lint.models.kinds import TASK_KINDS
+
+
+@rule(
+    "RB302",
+    "mask-outside-root",
+    Severity.WARNING,
+    "A segmentation path leads outside the linted root.",
+    kinds=TASK_KINDS,
+)
+def mask_outside_root(doc: Document, ctx: Context) -> Iterator[Hit]:
+    """
+    What: A segmentation path climbs out of the linted root (`..`) or is an absolute path
+    elsewhere.
+
+    Why: The dataset is then not self-contained: it breaks when the folder is moved, shared or
+    uploaded from another machine, and a linter run on the folder alone cannot check the file.
+
+    Failing:
+        "segmentations": "../../shared/seg.nii.gz"
+    Fixed:
+        "segmentations": "labels/seg.nii.gz"   (the file moved inside the dataset)
+    """
+    for series in document_masks(doc, ctx).local:
+        for ref in series.refs:
+            if ref.where == maskpaths.LOCAL and ref.escapes_root:
+                yield Hit(
+                    f"`{ref.written}` is outside the linted root `{ctx.root}`: the dataset "
+                    "is not self-contained; move the file inside it (or lint from a folder "
+                    "that contains both)",
+                    ref.pointer,
+                    key=series.key(ref.written),
+                )

@@ -1,0 +1,117 @@
+"""RB304 segment-id-not-in-masks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from rb_lint.core.context import Context
+from rb_lint.core.findings import Hit, Severity
+from rb_lint.core.rule import rule
+from rb_lint.facts.mask_scans import ScannedMask, scan_result, scanned_masks, series_with_files
+from rb_lint.facts.masks import SeriesMasks, listed
+from rb_lint.formats.maskpaths import MaskRef
+from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import join_pointer
+from rb_lint.models.kinds import TASK_KINDS
+
+
+@rule(
+    "RB304",
+    "segment-id-not-in-masks",
+    Severity.ERROR,
+    "A segmentMap instance id appears in none of the series' mask files.",
+    kinds=TASK_KINDS,
+)
+def segment_id_not_in_masks(doc: Document, ctx: Context) -> Iterator[Hit]:
+    """
+    What: A `segmentMap` key is an instance id: the voxel value that marks the instance in the
+    masks. This rule reports an id whose value is in none of the series' segmentation files; with
+    `binaryMask: true`, an id whose own `mask` file holds no non-zero voxel. An id reached through
+    an `overlappingGroups` group value counts as present. The finding is at the key and lists what
+    the files hold. Checked only when every file of the series is local and was read completely.
+
+    Why: Such an id maps a category to nothing: the annotation is missing after upload, silently
+    (the SDK only compares ids and values with `--label-validate`, which is off by default).
+
+    Failing:
+        seg.nii.gz holds 0, 1, 2:
+        "segmentations": "seg.nii.gz", "segmentMap": {"1": "Liver", "2": "Spleen", "3": "Kidney"}
+    Fixed:
+        "segmentations": "seg.nii.gz", "segmentMap": {"1": "Liver", "2": "Spleen"}
+    """
+    for series in series_with_files(doc, ctx):
+        instances = series.instances
+        if not instances:
+            continue
+        if series.binary:
+            yield from _empty_binary_instances(ctx, series)
+            continue
+        scanned = _complete(ctx, series)
+        if scanned is None:
+            continue
+        present: set[int] = set()
+        for mask in scanned:
+            present.update(mask.result.values.present if mask.result.values else [])
+        for group, members in series.group_members.items():
+            if group in present:
+                present |= members
+        holdings = "; ".join(
+            f"`{mask.ref.written}` holds {listed(mask.result.values.present if mask.result.values else [])}"
+            for mask in scanned
+        )
+        files = "file" if len(scanned) == 1 else "files"
+        for instance, key in instances.items():
+            if instance not in present:
+                category = _category(series.segment_map[key])
+                yield Hit(
+                    f"instance id `{key}` (`{category}`) is in none of the series' "
+                    f"segmentation {files} ({holdings}): the category gets no annotation; "
+                    "remove the entry or fix the mask",
+                    join_pointer(series.pointer, "segmentMap", key),
+                    at="key",
+                    key=series.key(f"id {key}"),
+                )
+
+
+def _complete(ctx: Context, series: SeriesMasks) -> list[ScannedMask] | None:
+    """Every file of the series with its result, or None unless every one was read completely."""
+    scanned = scanned_masks(ctx, series)
+    if not scanned or len(scanned) != len(series.refs):
+        return None
+    if any(not mask.result.complete or mask.result.values is None for mask in scanned):
+        return None
+    return scanned
+
+
+def _empty_binary_instances(ctx: Context, series: SeriesMasks) -> Iterator[Hit]:
+    by_string = {ref.written: ref for ref in series.refs}
+    for entry in series.entries:
+        empty = [_empty(ctx, by_string.get(mask.written)) for mask in entry.masks]
+        if empty and all(empty):  # every file of the instance read completely, none holding a voxel
+            written = ", ".join(f"`{mask.written}`" for mask in entry.masks)
+            its = f"its mask {written} holds" if len(empty) == 1 else f"its masks {written} hold"
+            yield Hit(
+                f"instance id `{entry.key}` (`{_category(entry.value)}`): {its} no non-zero "
+                "voxel, so the instance is empty and the platform skips it; remove the entry "
+                "or fix the mask",
+                join_pointer(series.pointer, "segmentMap", entry.key),
+                at="key",
+                key=series.key(f"id {entry.key}"),
+            )
+
+
+def _empty(ctx: Context, ref: MaskRef | None) -> bool:
+    """The file was read completely and holds no non-zero voxel."""
+    result = None if ref is None else scan_result(ctx, ref)
+    if result is None or not result.complete or result.values is None:
+        return False
+    return not result.values.nonzero and not result.values.non_integral
+
+
+def _category(entry: Any) -> str:
+    if isinstance(entry, dict):
+        entry = entry.get("category")
+    if isinstance(entry, list):
+        return " > ".join(str(part) for part in entry)
+    return str(entry)

@@ -1,0 +1,45 @@
+"""RB108 mask-flag-in-segmentmap."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rb_lint.core.context import Context
+from rb_lint.core.findings import Hit, Severity
+from rb_lint.core.rule import rule
+from rb_lint.formats import walk
+from rb_lint.formats.validation import SERIES_FLAGS
+from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import join_pointer
+from rb_lint.models.kinds import TASK_KINDS
+
+
+@rule(
+    "RB108",
+    "mask-flag-in-segmentmap",
+    Severity.ERROR,
+    "`binaryMask`/`semanticMask`/`pngMask` inside `segmentMap`.",
+    kinds=TASK_KINDS,
+)
+def mask_flag_in_segmentmap(doc: Document, ctx: Context) -> Iterator[Hit]:
+    """
+    What: `binaryMask`, `semanticMask` or `pngMask`, boolean flags of the series, written inside
+    `segmentMap` (as in one RedBrick docs example).
+
+    Why: Inside `segmentMap` the flag is read as an instance id and a category, and the masks are
+    not treated as binary.
+
+    Failing:
+        "segmentMap": {"1": {"category": "Liver", "mask": "liver.nii.gz"}, "binaryMask": true}
+    Fixed:
+        "segmentMap": {"1": {"category": "Liver", "mask": "liver.nii.gz"}}, "binaryMask": true
+    """
+    for pointer, series in walk.all_series(doc):
+        for flag in SERIES_FLAGS:
+            if flag in walk.segment_map(series):
+                yield Hit(
+                    f"`{flag}` is a series flag, not a segmentMap entry: move "
+                    f'`"{flag}": true` out of `segmentMap`, next to it',
+                    join_pointer(pointer, "segmentMap", flag),
+                    at="key",
+                )

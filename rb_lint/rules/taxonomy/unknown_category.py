@@ -1,0 +1,55 @@
+"""RB402 unknown-category."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from rb_lint.core.context import Context
+from rb_lint.core.findings import Hit, Severity
+from rb_lint.core.rule import rule
+from rb_lint.facts.taxonomy import listed, task_references
+from rb_lint.formats.taxonomy_index import Resolution, TaxonomyIndex, render_category, taxonomy_for
+from rb_lint.io.document import Document
+from rb_lint.models.kinds import TASK_KINDS
+
+
+@rule("RB402", "unknown-category", Severity.ERROR, "A category is not in the taxonomy.", kinds=TASK_KINDS)
+def unknown_category(doc: Document, ctx: Context) -> Iterator[Hit]:
+    """
+    What: A category that the taxonomy does not define: a misspelled name, a path whose parents
+    are wrong or missing, or a classId no object type has. The message suggests the closest name.
+    Checked everywhere a category appears: `segmentMap` values (or their `category`), every label
+    list, measurements, classifications, and consensus and super-truth series.
+
+    Why: RedBrick requires that "the category must exist in your project's taxonomy", but
+    nothing checks it before a NIfTI upload; the label arrives broken in the annotation tool.
+
+    Failing:
+        "segmentMap": {"1": "Gliomma"}
+    Fixed:
+        "segmentMap": {"1": "Glioma"}
+    """
+    index = taxonomy_for(ctx)
+    if index is None:
+        return
+    for ref in task_references(doc, ctx).categories:
+        if ref.resolution.status == "unknown":
+            yield Hit(_message(index, ref.value, ref.resolution), ref.pointer(), key=ref.key())
+
+
+def _message(index: TaxonomyIndex, value: Any, found: Resolution) -> str:
+    source = index.source
+    if isinstance(value, int):
+        return (
+            f"classId {value} is not in the taxonomy ({source}; its classIds are "
+            f"{index.class_id_range()}): an integer category is a classId"
+        )
+    if isinstance(value, list) and not value:
+        return "an empty category path names no category: write a name or a full path"
+    kind = "category path" if isinstance(value, list) else "category"
+    message = f"{kind} `{render_category(value)}` is not in the taxonomy ({source})"
+    if found.suggestion:
+        return f"{message}: did you mean `{found.suggestion}`?"
+    names = index.leaf_names()
+    return f"{message}; its categories include {listed(names)}" if names else message

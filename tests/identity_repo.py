@@ -1,0 +1,1342 @@
+"""Inputs and harness of the report-identity test (`test_report_identity.py`).
+
+Three inputs, each built in a scratch directory and linted with the `rb-lint` CLI only (no import of
+rb_lint here: the package layout may change, the CLI and its JSON/SARIF reports may not):
+
+- `examples`: a copy of the bundled example data repository, linted as `rb-lint check examples`;
+- `corpus`: copies of the real NIfTI files of `tests/data/corpus`, each one the segmentation of a
+  task of one items list;
+- `generated`: `make_repository`, a deterministic data repository written to make every rule fire.
+
+`python tests/identity_regenerate.py` rewrites the expectations in `tests/data/identity/` with
+whatever rb_lint is importable (see the test's docstring for when that is allowed).
+
+Rules the generated repository does not trigger in the same run as the others:
+
+- RB400 no-taxonomy fires only when no taxonomy is available, and RB402-RB409 only when one is, so
+  the generated repository is linted in two runs: `project/` (taxonomy configured) and
+  `no-taxonomy/` (an items list that labels, no taxonomy). Every code fires in one of the two.
+  `no-taxonomy/` also holds the geometry (RB7xx) and DICOM (RB8xx) cases, whose labels would
+  otherwise need categories of every label type in the taxonomy; their files sort after
+  `items.json`, where RB400 is reported.
+- RB008 unreadable-file is triggered by a dangling symbolic link, not by `chmod 000`, which root
+  can read anyway. Where symbolic links cannot be created, `make_repository` raises.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+from urllib.request import url2pathname
+
+import nibabel as nib
+import numpy as np
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+from pydicom.uid import UID, ExplicitVRLittleEndian
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+EXAMPLES = REPO / "examples"
+CORPUS = TESTS / "data" / "corpus"
+EXPECTED = TESTS / "data" / "identity"
+
+PLACEHOLDER = "<ROOT>"
+FIELDS = ("code", "name", "severity", "message", "path", "line", "column", "pointer")
+COMMON_ARGS = ("--no-cache", "--jobs", "2")  # fixed, not the machine's core count
+TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class Run:
+    """One CLI invocation: `rb-lint check PATHS... COMMON_ARGS` in `cwd` (relative to the input's
+    base directory)."""
+
+    name: str
+    cwd: str
+    paths: tuple[str, ...]
+
+    @property
+    def args(self) -> list[str]:
+        return ["check", *self.paths, *COMMON_ARGS]
+
+
+RUNS: dict[str, tuple[Run, ...]] = {
+    "examples": (Run("examples", ".", ("examples",)),),
+    "corpus": (Run("corpus", "corpus", (".",)),),
+    "generated": (Run("project", "project", (".",)), Run("no-taxonomy", "no-taxonomy", (".",))),
+}
+INPUTS = tuple(RUNS)
+
+
+# --- writing files ---------------------------------------------------------------------------------
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Indented JSON, one key per line (positions in the report follow from the data)."""
+    _write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _write_text(path: Path, text: str) -> None:
+    _write_bytes(path, text.encode("utf-8"))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _gzip(raw: bytes) -> bytes:
+    return gzip.compress(raw, compresslevel=6, mtime=0)  # no time stamp: the same bytes every time
+
+
+def _nifti(
+    path: Path,
+    data: Any,
+    *,
+    affine: Any = None,
+    qform_code: int = 1,
+    sform_code: int = 1,
+    slope: float = 1.0,
+    inter: float = 0.0,
+    datatype: int | None = None,
+    payload: bytes | None = None,
+    compress: bool | None = None,
+) -> None:
+    """A NIfTI-1 file: nibabel's header class writes the header, numpy the voxels (little-endian,
+    Fortran order); gzip-compressed when the name ends in `.gz` unless `compress` says otherwise."""
+    array = np.asarray(data)
+    header = nib.Nifti1Header(endianness="<")
+    header.set_data_shape(array.shape)
+    if datatype is not None:
+        header["datatype"] = datatype
+    else:
+        header.set_data_dtype(array.dtype)
+    matrix = np.eye(4) if affine is None else np.asarray(affine, dtype=float)
+    header.set_sform(matrix, code=sform_code)
+    header.set_qform(matrix, code=qform_code)
+    header["scl_slope"], header["scl_inter"] = slope, inter
+    header["vox_offset"] = header.single_vox_offset
+    if payload is None:
+        payload = array.astype(array.dtype.newbyteorder("<")).tobytes(order="F")
+    raw = header.binaryblock + b"\x00" * 4 + payload
+    if compress if compress is not None else path.name.endswith(".gz"):
+        raw = _gzip(raw)
+    _write_bytes(path, raw)
+
+
+def _cube(
+    values: Mapping[tuple[int, int, int], float] | None = None,
+    shape: tuple[int, ...] = (6, 6, 6),
+    dtype: Any = np.uint8,
+) -> np.ndarray:
+    data = np.zeros(shape, dtype=dtype)
+    for index, value in (values or {}).items():
+        data[index] = value
+    return data
+
+
+ONE = {(1, 1, 1): 1}
+
+
+# --- the generated repository ----------------------------------------------------------------------
+
+
+def make_repository(root: Path) -> None:
+    """Write the generated data repository under `root` (which must not hold one yet).
+
+    `root/project/` is a data repository with an `rb-lint.toml` (taxonomy, mask limit, DataGym image
+    size and required classes) and one folder per rule family; `root/shared/` holds a mask outside
+    it (RB302); `root/no-taxonomy/` is a second repository without a taxonomy (RB400), with the label
+    geometry cases in `labels/` and the DICOM series, masks and structure sets in `scans/`.
+    """
+    project = root / "project"
+    _write_text(
+        project / "rb-lint.toml",
+        "# The identity test's generated data repository (tests/identity_repo.py).\n"
+        'taxonomy = "taxonomy.json"\n\n'
+        "[masks]\n"
+        "max-uncompressed-bytes = 100000  # RB323: masks/large.nii.gz promises 125,000 bytes\n\n"
+        "[datagym]\n"
+        "image-width = 640\n"
+        "image-height = 480\n"
+        'required-classes = ["car_type"]\n',
+    )
+    _write_json(project / "taxonomy.json", TAXONOMY)
+    _parsing(project / "parsing")
+    _structure(project / "items")
+    _names(project / "items")
+    _labels(project / "items")
+    _taxonomies(project / "taxonomies")
+    _masks(project / "masks", root / "shared")
+    _consensus(project / "consensus")
+    _export_folder(project / "export")
+    _write_json(project / "datagym" / "export.json", DATAGYM)
+
+    other = root / "no-taxonomy"
+    _write_text(
+        other / "rb-lint.toml",
+        "# A repository without a taxonomy: RB400; label geometry and DICOM: RB7xx, RB8xx.\n",
+    )
+    _write_json(
+        other / "items.json",
+        [_task("plain-001", segmentations="s3://bucket/plain.nii.gz", segmentMap={"1": "Liver"})],
+    )
+    _geometry(other / "labels")
+    _dicom(other / "scans")
+
+
+def _task(name: str, **series: Any) -> dict[str, Any]:
+    return {"name": name, "series": [{"items": "ct.nii.gz", **series}]}
+
+
+REMOTE = "s3://bucket/labels/seg.nii.gz"  # segmentation paths that are not scanned (one RB303 per file)
+
+
+def _parsing(folder: Path) -> None:
+    """RB001-RB009: files that cannot be read as JSON documents."""
+    _write_text(
+        folder / "invalid.json", '[\n  {"name": "parsing-001", "series": [{"items": "ct.nii.gz"}]},\n]\n'
+    )
+    _write_text(
+        folder / "duplicate-key.json",
+        '[\n  {"name": "parsing-002",\n   "metaData": {"site": "A",\n                "site": "B"},\n'
+        '   "series": [{"items": "ct.nii.gz"}]}\n]\n',
+    )
+    _write_text(
+        folder / "nan.json",
+        '[\n  {"name": "parsing-003", "priority": NaN,\n   "series": [{"items": "ct.nii.gz"}]}\n]\n',
+    )
+    _write_bytes(
+        folder / "bom.json", b'\xef\xbb\xbf[{"name": "parsing-004", "series": [{"items": "ct.nii.gz"}]}]\n'
+    )
+    _write_bytes(folder / "latin1.json", b'[{"name": "Patient M\xfcller",\n "series": []}]\n')
+    _write_text(folder / "empty.json", "  \n")
+    _write_text(folder / "unknown.json", '{"tasks": [{"name": "parsing-007"}]}\n')
+    folder.mkdir(parents=True, exist_ok=True)
+    os.symlink("gone/items.json", folder / "dangling.json")  # RB008: a link whose target is gone
+    _write_text(
+        folder / "lfs.json",
+        "version https://git-lfs.github.com/spec/v1\n"
+        "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+        "size 12345\n",
+    )
+    _write_json(folder / "not-a-list.json", {"name": "parsing-100", "series": [{"items": "ct.nii.gz"}]})
+
+
+def _structure(folder: Path) -> None:
+    """RB100-RB115 in one items list, one task per rule."""
+    tasks: list[Any] = [
+        "structure-100",  # RB100: not an object
+        {"name": "structure-101"},  # RB101: no series
+        {"name": "structure-102", "series": [{"items": "ct.nii.gz", "binaryMask": "true"}]},
+        {"name": "structure-103", "priorty": 0.5, "series": [{"items": "ct.nii.gz"}]},
+        _task("structure-104", items=[]),
+        _task("structure-105", segmentations=REMOTE),
+        _task("structure-106", segmentMap={"1": "Liver"}),
+        {
+            "name": "structure-107",
+            "segmentMap": {"1": "Liver"},
+            "series": [{"items": "ct.nii.gz", "segmentations": REMOTE, "segmentMap": {"1": "Liver"}}],
+        },
+        _task(
+            "structure-108",
+            segmentations=[REMOTE],
+            segmentMap={"1": {"category": "Liver", "mask": REMOTE}, "binaryMask": True},
+        ),
+        _task(
+            "structure-109",
+            items="x.png",
+            pngMask=True,
+            segmentations=["s3://bucket/a.png"],
+            segmentMap={"1": "Liver"},
+        ),
+        _task("structure-110", items=["t1.nii.gz", "t2.nii.gz"]),
+        _task("structure-111", items="scan.mha"),
+        {"name": "structure-112", "priority": 5, "series": [{"items": "ct.nii.gz"}]},
+        {"name": "structure-113", "metaData": {"age": 54, "site": "A"}, "series": [{"items": "ct.nii.gz"}]},
+        _task("structure-114", segmentations=REMOTE, segmentMap={"0": "Liver", "1": "Spleen"}),
+        _task("structure-115", segmentations=REMOTE, segmentMap={"1": True, "2": 2.5}),
+        {
+            "name": "structure-measure",
+            "series": [
+                {
+                    "items": "ct.nii.gz",
+                    "measurements": [
+                        {
+                            "type": "area",
+                            "point1": {"i": 1, "j": 1, "k": 1},
+                            "point2": {"i": 2, "j": 2, "k": 2},
+                            "category": "Midline shift",
+                        }
+                    ],
+                }
+            ],
+        },
+    ]
+    _write_json(folder / "structure.json", tasks)
+
+
+def _names(folder: Path) -> None:
+    """RB201-RB205: names across two items lists. The exporter's file and folder names are those of
+    redbrick-sdk 2.35.4 (`T1 post` and `names 205` keep their spaces)."""
+    _write_json(folder / "names-a.json", [_task("names-001"), _task("names-007")])
+    two_ids = [
+        {
+            "name": name,
+            "items": f"{name}.nii.gz",
+            "segmentations": f"s3://bucket/{name}.nii.gz",
+            "segmentMap": {"1": category},
+        }
+        for name, category in (("T1", "Liver"), ("T2", "Spleen"))
+    ]
+    _write_json(
+        folder / "names-b.json",
+        [
+            _task("names-007"),  # RB201: also in names-a.json
+            {
+                "name": "names-202",
+                "series": [{"name": "T1", "items": "a.nii.gz"}, {"name": "T1", "items": "b.nii.gz"}],
+            },
+            {
+                "name": "names-203",
+                "series": [
+                    {"name": "T1 post", "items": "a.nii.gz"},  # `T1 post.nii.gz`: no collision
+                    {"name": "T1-post", "items": "b.nii.gz"},
+                    {"items": "c.nii.gz"},
+                    {"name": "C", "items": "d.nii.gz"},  # RB203: `C.nii.gz`, as the unnamed series
+                ],
+            },
+            {"name": "names-204", "series": two_ids},
+            _task("names 205"),  # its own folder `names 205/`: the exporter keeps spaces (SDK 2.35.4)
+            _task("names-205"),
+            _task("names:205"),  # RB205: exports to folder `names-205/`, as `names-205` does
+            {
+                "name": "names-203-colon",  # RB203: `T1:post` exports to `T1-post.nii.gz`
+                "series": [
+                    {"name": "T1-post", "items": "a.nii.gz"},
+                    {"name": "T1:post", "items": "b.nii.gz"},
+                ],
+            },
+        ],
+    )
+
+
+VOXEL = {"i": 1, "j": 2, "k": 3}
+POINT = {"xNorm": 0.2, "yNorm": 0.3}
+GLIOMA = ["Brain", "Tumor", "Glioma"]
+
+
+def _labels(folder: Path) -> None:
+    """RB402-RB409: categories and attributes checked against the configured taxonomy."""
+
+    def segmented(name: str, segment_map: dict[str, Any], **series: Any) -> dict[str, Any]:
+        return _task(name, segmentations=REMOTE, segmentMap=segment_map, **series)
+
+    def attributes(name: str, values: Any) -> dict[str, Any]:
+        return segmented(name, {"1": {"category": GLIOMA, "attributes": values}})
+
+    clean = segmented(
+        "labels-clean",
+        {"1": "Glioma", "2": ["Abdomen", "Liver"], "3": 2, "4": {"category": ["Brain", "Tumor", "Edema"]}},
+        boundingBoxes=[{"category": "Lymph node", "pointTopLeft": POINT, "wNorm": 0.1, "hNorm": 0.1}],
+    )
+    clean["classification"] = {"attributes": {"Study quality": "Diagnostic"}}
+    tasks = [
+        clean,
+        segmented("labels-402", {"1": "Gliomma", "2": 42, "3": ["Brain", "Glioma"]}),
+        segmented("labels-403", {"1": "Metastasis"}),
+        segmented("labels-404", {"1": "Tumor core"}),
+        segmented(
+            "labels-405",
+            {"1": ["Abdomen", "Lymph node"]},
+            polygons=[{"category": "Necrosis", "points": [POINT, POINT, POINT]}],
+            measurements=[
+                {
+                    "type": "angle",
+                    "point1": VOXEL,
+                    "point2": VOXEL,
+                    "vertex": VOXEL,
+                    "category": "Midline shift",
+                }
+            ],
+        ),
+        attributes("labels-406", {"Grde": "Low grade"}),
+        attributes("labels-406-list", [{"attrId": 9}]),
+        _task("labels-406-series", classifications=[{"attributes": {"Artefacts": ["Motion"]}}]),
+        attributes("labels-407", {"IDH mutant": "yes", "Grade": "High", "Findings": ["Cyst", "Tumour"]}),
+        attributes("labels-407-list", [{"attrId": 0, "optionId": 7}]),
+        attributes("labels-408", {"Grade": "Old grade", "Legacy flag": True}),
+        segmented("labels-409", {"3": "Enhancing tumor", "5": 3}, semanticMask=True),
+        _task("labels-landmark", landmarks=[{"category": "Kidney stone", "point": POINT}]),
+    ]
+    _write_json(folder / "labels.json", tasks)
+
+
+def _attribute(
+    name: str,
+    kind: str,
+    attr_id: int,
+    *options: str,
+    archived_options: tuple[str, ...] = (),
+    **extra: Any,
+) -> dict[str, Any]:
+    """An attribute; `extra` are further keys of the attribute itself (`archived=True` archives the
+    attribute), `archived_options` the names of its options that are archived."""
+    attribute: dict[str, Any] = {"name": name, "attrType": kind, "attrId": attr_id, **extra}
+    if options:
+        attribute["options"] = [
+            {"name": option, "optionId": i, **({"archived": True} if option in archived_options else {})}
+            for i, option in enumerate(options)
+        ]
+    return attribute
+
+
+def _object(category: str, class_id: Any, label_type: str, *parents: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "category": category,
+        "classId": class_id,
+        "labelType": label_type,
+        **({"parents": list(parents)} if parents else {}),
+        **extra,
+    }
+
+
+TAXONOMY: dict[str, Any] = {
+    "name": "Identity test taxonomy",
+    "isNew": True,
+    "studyClassify": [_attribute("Study quality", "SELECT", 0, "Diagnostic", "Limited")],
+    "seriesClassify": [_attribute("Artifacts", "MULTISELECT", 0, "Motion", "Metal")],
+    "instanceClassify": [_attribute("Key slice", "BOOL", 0)],
+    "objectTypes": [
+        _object(
+            "Glioma",
+            0,
+            "SEGMENTATION",
+            "Brain",
+            "Tumor",
+            attributes=[
+                _attribute(
+                    "Grade",
+                    "SELECT",
+                    0,
+                    "Low grade",
+                    "High grade",
+                    "Old grade",
+                    archived_options=("Old grade",),
+                ),
+                _attribute("IDH mutant", "BOOL", 1),
+                _attribute("Comment", "TEXT", 2),
+                _attribute("Findings", "MULTISELECT", 3, "Cyst", "Mass"),
+                _attribute("Legacy flag", "BOOL", 4, archived=True),
+            ],
+        ),
+        _object("Edema", 1, "SEGMENTATION", "Brain", "Tumor"),
+        _object("Necrosis", 2, "SEGMENTATION", "Brain", "Tumor"),
+        _object("Enhancing tumor", 3, "SEGMENTATION", "Brain", "Tumor"),
+        _object("Metastasis", 4, "SEGMENTATION", "Brain", "Tumor"),
+        _object("Metastasis", 5, "SEGMENTATION", "Abdomen"),
+        _object("Liver", 6, "SEGMENTATION", "Abdomen"),
+        _object("Lymph node", 7, "BBOX", "Abdomen"),
+        _object("Tumor core", 8, "SEGMENTATION", "Brain", archived=True),
+        _object("Midline shift", 9, "LENGTH"),
+        _object("Cobb angle", 10, "ANGLE"),
+        _object("Kidney stone", 11, "POINT"),
+        _object("Spleen", 12, "SEGMENTATION", "Abdomen"),
+        _object("Kidney", 13, "SEGMENTATION", "Abdomen"),
+    ],
+}
+
+SELF_CHECK: dict[str, Any] = {
+    "name": "A taxonomy with mistakes of its own",
+    "isNew": True,
+    "studyClassify": [
+        _attribute("Contrast", "BOOL", 0, parents=["review"]),
+        _attribute("Contrast", "BOOL", 1, parents=["Review"]),
+    ],
+    "objectTypes": [
+        _object(
+            "Glioma",
+            0,
+            "SEGMENTATION",
+            "Brain",
+            "Tumor",
+            attributes=[
+                _attribute("Enhancing", "BOOL", 0, defaultValue=1),
+                _attribute("Necrotic", "BOOL", 0),
+                _attribute(
+                    "Grade",
+                    "SELECT",
+                    1,
+                    options=[
+                        {"name": "Low", "optionId": 0},
+                        {"name": "High", "optionId": 0},
+                        {"name": "Low", "optionId": 2},
+                    ],
+                    defaultValue=7,
+                ),
+                _attribute("Stage", "SELECT", 2),
+            ],
+        ),
+        _object("Edema", 3, "SEGMENTATION", "Brain", "tumor"),
+        _object("Necrosis", 3, "SEGMENTATION", "Brain", "Tumor", "Brain"),
+        _object("Liver", 4, "SEGMENTATION", "Abdomen"),
+        _object("Liver", 5, "BBOX", "Abdomen"),
+        {"category": "Spleen", "labelType": "SEGMENTATION"},
+        _object("Kidney", "6", "SEGMENTATION"),
+        _object("Pancreas", 7, "MASK", colour="#fff"),
+        _object("Bladder", -1, "SEGMENTATION", "Pelvis "),
+    ],
+}
+
+LEGACY: dict[str, Any] = {
+    "name": "Legacy",
+    "isNew": False,
+    "version": 1,
+    "categories": [
+        {
+            "name": "object",
+            "children": [
+                {
+                    "name": "Brain",
+                    "classId": 0,
+                    "children": [{"name": "Glioma", "classId": 1, "children": []}],
+                },
+                {"name": "Liver", "classId": 2, "children": []},
+            ],
+        }
+    ],
+    "attributes": [],
+    "taskCategories": [],
+    "taskAttributes": [],
+    "colorMap": [],
+}
+
+
+def _taxonomies(folder: Path) -> None:
+    """RB420-RB426 and RB101-RB104 on a V2 taxonomy that is linted; RB401 on a V1 one."""
+    _write_json(folder / "self-check.json", SELF_CHECK)
+    _write_json(folder / "legacy.json", LEGACY)
+
+
+def _masks(folder: Path, shared: Path) -> None:
+    """RB301-RB325: one items list whose tasks each show one mask problem, with real NIfTI files."""
+    _nifti(folder / "good.nii.gz", _cube(ONE))
+    _nifti(shared / "outside.nii.gz", _cube(ONE))
+    _nifti(folder / "values.nii.gz", _cube({(1, 1, 1): 1, (2, 2, 2): 2, (3, 3, 3): 4}))
+    _nifti(folder / "liver.nii.gz", _cube(ONE))
+    _nifti(folder / "spleen.nii.gz", _cube({(2, 2, 2): 1}))
+    _nifti(folder / "organs.nii.gz", _cube({(1, 1, 1): 1, (2, 2, 2): 2}))
+    _nifti(folder / "two.nii.gz", _cube({(1, 1, 1): 1, (2, 2, 2): 2}))
+    _write_text(folder / "text.nii", "1,2,3\n" * 100)
+    _nifti(folder / "gzipped.nii", _cube(ONE), compress=True)
+    _nifti(folder / "four-d.nii.gz", np.ones((6, 6, 6, 1), np.uint8))
+    _nifti(folder / "rgb.nii.gz", np.zeros((2, 2, 2), np.uint8), datatype=128, payload=bytes(24))
+    _nifti(folder / "float.nii.gz", _cube(ONE).astype(np.float32))
+    fractional = _cube(ONE).astype(np.float32)
+    fractional[2, 2, 2], fractional[3, 3, 3] = 0.5, np.nan
+    _nifti(folder / "fractional.nii.gz", fractional)
+    _nifti(folder / "scaled.nii.gz", _cube(ONE), slope=2.0, inter=1.0)
+    _nifti(folder / "negative.nii.gz", _cube({(1, 1, 1): 1, (2, 2, 2): -1, (3, 3, 3): 70000}, dtype=np.int32))
+    _nifti(folder / "empty.nii.gz", _cube())
+    _nifti(folder / "unoriented.nii.gz", _cube(ONE), qform_code=0, sform_code=0)
+    _nifti(folder / "short.nii", _cube(ONE), payload=_cube(ONE).tobytes()[:100])
+    _nifti(folder / "large.nii.gz", np.ones((50, 50, 50), np.uint8))
+    _nifti(folder / "smaller.nii.gz", _cube({(1, 1, 1): 2}, shape=(6, 6, 5)))
+    _nifti(folder / "stretched.nii.gz", _cube({(1, 1, 1): 3}), affine=np.diag([1.0, 1.0, 2.0, 1.0]))
+    _nifti(folder / "image.nii.gz", np.zeros((6, 6, 7), np.int16))
+
+    def binary(name: str, files: list[str], **entries: Any) -> dict[str, Any]:
+        return _task(name, segmentations=files, binaryMask=True, segmentMap=entries)
+
+    def liver(mask: str) -> dict[str, str]:
+        return {"category": "Liver", "mask": mask}
+
+    def spleen(mask: str) -> dict[str, str]:
+        return {"category": "Spleen", "mask": mask}
+
+    pair = ["liver.nii.gz", "spleen.nii.gz"]
+    tasks = [
+        _task("mask-good", segmentations="good.nii.gz", segmentMap={"1": "Liver"}),
+        _task("mask-301", segmentations=["good.nii.gz", "labels/missing.nii.gz"], segmentMap={"1": "Liver"}),
+        _task("mask-301-folder", segmentations="labels", segmentMap={"1": "Liver"}),
+        _task("mask-302", segmentations="../../shared/outside.nii.gz", segmentMap={"1": "Liver"}),
+        _task(
+            "mask-303", segmentations=["gs://b/a.nii.gz", "https://host/b.nii.gz"], segmentMap={"1": "Liver"}
+        ),
+        _task(
+            "mask-304-305",
+            segmentations="values.nii.gz",
+            segmentMap={"1": "Liver", "2": "Spleen", "3": "Kidney"},
+        ),
+        binary("mask-306", pair, **{"1": liver("./liver.nii.gz"), "2": spleen("spleen.nii.gz")}),
+        binary("mask-306-none", pair, **{"1": "Liver", "2": spleen("spleen.nii.gz")}),
+        binary("mask-307", pair, **{"1": liver("liver.nii.gz"), "2": spleen("liver.nii.gz")}),
+        binary("mask-308", pair, **{"1": liver("spleen.nii.gz")}),
+        binary(
+            "mask-309",
+            ["liver.nii.gz", "organs.nii.gz"],
+            **{"1": liver("liver.nii.gz"), "2": spleen("organs.nii.gz")},
+        ),
+        _task("mask-310", segmentations="liver.nii.gz", segmentMap={"1": liver("liver.nii.gz")}),
+        _task(
+            "mask-311",
+            segmentations="two.nii.gz",
+            segmentMap={"1": {"category": "Liver", "overlappingGroups": [5, 2]}, "2": "Spleen"},
+        ),
+        _task("mask-312", segmentations="text.nii", segmentMap={"1": "Liver"}),
+        _task("mask-313", segmentations="gzipped.nii", segmentMap={"1": "Liver"}),
+        _task("mask-314", segmentations="four-d.nii.gz", segmentMap={"1": "Liver"}),
+        _task("mask-315", segmentations="rgb.nii.gz", segmentMap={"1": "Liver"}),
+        _task("mask-316", segmentations="float.nii.gz", segmentMap={"1": "Liver"}),
+        _task("mask-317", segmentations="fractional.nii.gz", segmentMap={"1": "Liver"}),
+        _task("mask-318", segmentations="scaled.nii.gz", segmentMap={"1": "Liver"}),
+        _task("mask-319", segmentations="negative.nii.gz", segmentMap={"1": "Liver"}),
+        _task("mask-320", segmentations="empty.nii.gz", segmentMap={"1": "Liver"}),
+        _task("mask-321", segmentations="unoriented.nii.gz", segmentMap={"1": "Liver"}),
+        _task("mask-322", segmentations="short.nii", segmentMap={"1": "Liver"}),
+        _task("mask-323", segmentations="large.nii.gz", segmentMap={"1": "Liver"}),
+        _task(
+            "mask-324",
+            segmentations=["good.nii.gz", "smaller.nii.gz", "stretched.nii.gz"],
+            segmentMap={"1": "Liver", "2": "Spleen", "3": "Kidney"},
+        ),
+        {
+            "name": "mask-325",
+            "series": [
+                {"items": "image.nii.gz", "segmentations": "good.nii.gz", "segmentMap": {"1": "Liver"}}
+            ],
+        },
+    ]
+    (folder / "labels").mkdir(parents=True, exist_ok=True)  # a directory where a file belongs
+    _write_json(folder / "items.json", tasks)
+
+
+A, B, C = "a@x.org", "b@x.org", "c@x.org"
+
+
+def _entry(
+    by: str, scores: list[tuple[str, Any]] | None = None, series: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    annotator: dict[str, Any] = {
+        "updatedBy": by,
+        "updatedAt": "2024-05-02T10:00:00Z",
+        "series": series if series is not None else [{"name": "T1", "items": "ct.nii.gz"}],
+    }
+    if scores is not None:
+        annotator["scores"] = [{"secondaryUser": user, "score": value} for user, value in scores]
+    return annotator
+
+
+def _consensus_task(
+    name: str, entries: list[dict[str, Any]], overall: Any = 84.0, **extra: Any
+) -> dict[str, Any]:
+    task: dict[str, Any] = {
+        "name": name,
+        "taskId": f"id-{name}",
+        "currentStageName": "Review",
+        "consensus": True,
+    }
+    if overall is not None:
+        task["consensusScore"] = overall
+    task["consensusTasks"] = entries
+    task.update(extra)
+    return task
+
+
+def _consensus(folder: Path) -> None:
+    """RB500-RB512: consensus tasks.json exports (RB505 needs a file of its own, all on 0-1)."""
+    two = [{"name": "T1", "items": "t1.nii.gz"}, {"name": "T2", "items": "t2.nii.gz"}]
+    truth = {"updatedBy": "reviewer@x.org", "series": [{"name": "T1c", "items": "ct.nii.gz"}]}
+    tasks = [
+        _consensus_task(
+            "consensus-ok",
+            [
+                _entry(A, [(B, 84.0), (C, 80.5)]),
+                _entry(B, [(A, 84.0), (C, 87.5)]),
+                _entry(C, [(A, 80.5), (B, 87.5)]),
+            ],
+        ),
+        _consensus_task("consensus-500", [], overall=None),
+        _consensus_task(
+            "consensus-501",
+            [_entry(A, [(B, 84.0), (C, 80.5)]), _entry(B, [(A, 84.0), (C, 87.5)]), _entry(C, [(A, 80.5)])],
+        ),
+        _consensus_task("consensus-502", [_entry(A, [(A, 100.0)]), _entry(B, [(A, 84.0)])]),
+        _consensus_task("consensus-503", [_entry(A, [("b@x.com", 84.0)]), _entry(B, [(A, 84.0)])]),
+        _consensus_task(
+            "consensus-504",
+            [
+                _entry(A, [(B, 84.0), (B, 84.0)]),
+                _entry(B, [(A, 84.0), (C, 87.5)]),
+                _entry(C, [(A, 80.5), (B, 87.5)]),
+            ],
+        ),
+        _consensus_task("consensus-506", [_entry(A, [(B, 91.0)]), _entry(B, [(A, 91.0)])], overall=0.87),
+        _consensus_task("consensus-507", [_entry(A, [(B, 8400)]), _entry(B, [(A, -3)])]),
+        _consensus_task("consensus-508", [_entry(A, [(B, 82.0)]), _entry(B, [(A, 64.5)])]),
+        _consensus_task("consensus-509", [_entry(A, [])], overall=100.0),
+        _consensus_task("consensus-510", [_entry(A, [(B, 84.0)]), _entry(B, [(A, 84.0)])], overall=None),
+        _consensus_task(
+            "consensus-511", [_entry(A, [(B, 84.0)]), _entry(B, [(A, 84.0)]), _entry(A, [(B, 84.0)])]
+        ),
+        _consensus_task(
+            "consensus-512",
+            [_entry(A, [(B, 84.0)], series=two), _entry(B, [(A, 84.0)], series=two[:1])],
+            series=two,
+        ),
+        _consensus_task(
+            "consensus-512-truth", [_entry(A, [(B, 84.0)]), _entry(B, [(A, 84.0)])], superTruth=truth
+        ),
+    ]
+    _write_json(folder / "tasks.json", tasks)
+    fraction = [
+        _consensus_task("fraction-505", [_entry(A, [(B, 0.84)]), _entry(B, [(A, 0.84)])], overall=0.84)
+    ]
+    _write_json(folder / "fraction" / "tasks.json", fraction)
+
+
+def _export_folder(folder: Path) -> None:
+    """RB550-RB553: a tasks.json beside `segmentations/`, with real masks."""
+
+    def series(
+        segmentations: Any, name: str | None = None, segment_map: dict[str, Any] | None = None, **flags: Any
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = {"items": "ct.nii.gz"}
+        if name is not None:
+            result["name"] = name
+        result["segmentations"] = segmentations
+        result["segmentMap"] = segment_map if segment_map is not None else {"1": "Liver"}
+        result.update(flags)
+        return result
+
+    def task(name: str, *all_series: dict[str, Any]) -> dict[str, Any]:
+        return {"name": name, "taskId": f"id-{name}", "series": list(all_series)}
+
+    def annotators(name: str, *paths: str) -> dict[str, Any]:
+        entries = [
+            {"updatedBy": f"user{k}@x.org", "series": [series(path)]} for k, path in enumerate(paths, 1)
+        ]
+        return {"name": name, "taskId": f"id-{name}", "consensus": True, "consensusTasks": entries}
+
+    instances = [
+        "segmentations/Export_004/A/instance-1.nii.gz",
+        "segmentations/Export_004/A/instance-3.nii.gz",
+    ]
+    tasks = [
+        task("Export_001", series("segmentations/Export_001/A.nii.gz")),  # on disk as a.nii.gz
+        task("Export 2", series("segmentations/export2/A.nii.gz")),
+        task("Export_003", series("segmentations/Export_003/T2.nii.gz", "T1 post")),
+        task("Export_004", series(instances, segment_map={"1": "Liver", "3": "Kidney", "2": "Spleen"})),
+        annotators(
+            "Export_005", "segmentations/Export_005/A_1.nii.gz", "segmentations/Export_005/A_3.nii.gz"
+        ),
+        task(
+            "Export_006",
+            series(
+                ["segmentations/Export_006/A/category-3.nii.gz"],
+                segment_map={"4": "Kidney"},
+                semanticMask=True,
+            ),
+        ),
+        # the folder an SDK before 2.35 wrote (today's is `Export 7/`): accepted, no RB551
+        task("Export 7", series("segmentations/Export-7/A.nii.gz")),
+    ]
+    on_disk = {
+        "segmentations/Export_001/a.nii.gz": 1,
+        "segmentations/export2/A.nii.gz": 1,
+        "segmentations/Export_003/T2.nii.gz": 1,
+        instances[0]: 1,
+        instances[1]: 3,
+        "segmentations/Export_005/A_1.nii.gz": 1,
+        "segmentations/Export_005/A_3.nii.gz": 1,
+        "segmentations/Export_006/A/category-3.nii.gz": 4,
+        "segmentations/old-task/A.nii.gz": 1,
+        "segmentations/Export-7/A.nii.gz": 1,
+    }
+    for path, value in on_disk.items():
+        _nifti(folder / path, _cube({(1, 1, 1): value}, shape=(4, 4, 2)))
+    _write_json(folder / "tasks.json", tasks)
+
+
+CLASSES = [
+    {"class_name": "car", "geometry_type": "polygon"},
+    {"class_name": "bus", "geometry_type": "rectangle"},
+    {"class_name": "head", "geometry_type": "point"},
+    {"class_name": "lane", "geometry_type": "line"},
+    {"class_name": "road", "classification_type": "image_segmentation"},
+    {"class_name": "car_type", "classification_type": "select"},
+    {"class_name": "weather", "classification_type": "radio"},
+    {"class_name": "daytime", "classification_type": "select"},
+    {"class_name": "both", "geometry_type": "polygon", "classification_type": "select"},
+    {"class_name": "voiture/légère", "geometry_type": "polygon"},
+    {"class_name": "daytime", "classification_type": "checklist"},
+]
+TRIANGLE = [{"x": 10, "y": 10}, {"x": 60, "y": 10}, {"x": 35, "y": 50}]
+
+
+def _points(*xy: tuple[float | None, float | None]) -> list[dict[str, Any]]:
+    return [{"x": x, "y": y} for x, y in xy]
+
+
+def _square(x0: int, y0: int, x1: int, y1: int) -> list[dict[str, Any]]:
+    return _points((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+
+
+def _dg_object(key: str = "polygon", coords: Any = None, **extra: Any) -> dict[str, Any]:
+    return {
+        key: TRIANGLE if coords is None else coords,
+        "classifications": extra.pop("classifications", {}),
+        **extra,
+    }
+
+
+def _dg_task(
+    media_id: str,
+    name: str,
+    labels: dict[str, Any] | None = None,
+    status: str = "completed",
+    **classifications: Any,
+) -> dict[str, Any]:
+    return {
+        "internal_media_ID": media_id,
+        "external_media_ID": name,
+        "labeler": "u-1",
+        "status": status,
+        "global_classifications": classifications,
+        "labels": labels if labels is not None else {},
+    }
+
+
+_TWO_LEVELS = _dg_object(
+    nested_geometries={
+        "head": [
+            _dg_object(
+                "point", _points((2, 2)), nested_geometries={"head": [_dg_object("point", _points((1, 1)))]}
+            )
+        ]
+    }
+)
+DATAGYM: list[Any] = [
+    {"label_classes": CLASSES},  # RB601 `both`, RB602 `voiture/légère`, RB603 the second `daytime`
+    _dg_task(
+        "m-1",
+        "img_1.jpg",
+        {
+            "car": [_dg_object(classifications={"car_type": ["van"]})],
+            "bus": [_dg_object("rectangle", [{"x": 1, "y": 2, "w": 30, "h": 40}])],
+        },
+        weather=["sunny", {"daytime": ["day"]}],
+    ),
+    "img_2.jpg",  # RB600
+    _dg_task("m-1", "img_3.jpg"),  # RB604
+    _dg_task("m-4", "img_3.jpg"),  # RB605
+    _dg_task("m-5", "img_5.jpg", {"car": [_dg_object()]}, status="skipped"),  # RB606
+    # RB607 `cars`, RB608 a classification class as a label
+    _dg_task("m-6", "img_6.jpg", {"cars": [_dg_object()], "weather": [_dg_object("rectangle", [])]}),
+    _dg_task(
+        "m-7",
+        "img_7.jpg",
+        {
+            "car": [
+                # RB609 a rectangle under a polygon class
+                _dg_object("rectangle", [{"x": 1, "y": 1, "w": 5, "h": 5}]),
+                # RB610 nested two levels deep
+                _TWO_LEVELS,
+                # RB611 a polygon of two points
+                _dg_object(coords=_points((57, 412), (54, 463))),
+                # RB613 a null vertex
+                _dg_object(coords=_points((10, 10), (None, None), (35, 50), (60, 10))),
+                # RB614 fractional pixels
+                _dg_object(coords=_points((10, 10.5), (60, 10), (35.25, 50))),
+                # RB615 a bow tie
+                _dg_object(coords=_points((0, 0), (10, 10), (10, 0), (0, 10))),
+                # RB618 below the image (image-height 480)
+                _dg_object(coords=_points((10, 10), (60, 470), (35, 490))),
+            ],
+            "bus": [
+                # RB612 zero width
+                _dg_object("rectangle", [{"x": 120, "y": 80, "w": 0, "h": 45}]),
+                # RB618 beyond the image (image-width 640)
+                _dg_object("rectangle", [{"x": 600, "y": 80, "w": 64, "h": 45}]),
+            ],
+        },
+        road=["x"],  # RB608 a geometry class as a classification
+    ),
+    _dg_task(
+        "m-8",
+        "img_8.jpg",
+        {
+            "road": [
+                # RB616 a cut-out outside its outer ring
+                _dg_object("image_segmentation", [_square(0, 0, 100, 100), _square(90, 90, 120, 120)]),
+                # RB617 a cut-out over the next instance
+                _dg_object("image_segmentation", [_square(200, 0, 300, 100), _square(230, 30, 270, 70)]),
+                _dg_object("image_segmentation", [_square(245, 45, 255, 55)]),
+            ]
+        },
+    ),
+    _dg_task(
+        "m-9",
+        "img_9.jpg",
+        {"car": [_dg_object(classifications={"car_type": [None]})]},  # RB620 (required-classes)
+        weather=[],  # RB619
+    ),
+]
+
+
+# --- geometry (RB7xx) and DICOM (RB8xx), in the repository without a taxonomy ----------------------
+
+
+def _norm(x: float, y: float) -> dict[str, float]:
+    return {"xNorm": x, "yNorm": y}
+
+
+def _voxel(i: float, j: float, k: float) -> dict[str, float]:
+    return {"i": i, "j": j, "k": k}
+
+
+def _world(x: float, y: float, z: float) -> dict[str, float]:
+    return {"x": x, "y": y, "z": z}
+
+
+def _box(x: float, y: float, w: float, h: float, **extra: Any) -> dict[str, Any]:
+    return {"pointTopLeft": _norm(x, y), "wNorm": w, "hNorm": h, "category": "Car", **extra}
+
+
+def _measurement(kind: str, points: dict[str, Any], value: float, **extra: Any) -> dict[str, Any]:
+    return {"type": kind, **points, kind: value, "normal": [0, 0, 1], "category": kind.title(), **extra}
+
+
+IDENTITY = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]
+GRID = {"dimensions": [16, 16, 4], "spacing": [1, 1, 1], "affine": IDENTITY}  # a grid in `imageHeaders`
+
+
+def _geometry(folder: Path) -> None:
+    """RB700-RB714: label geometry, one task per rule (grids from `imageHeaders`, nothing on disk)."""
+
+    def tracked(frame: int, end: bool) -> dict[str, Any]:
+        return _box(0.1, 0.1, 0.1, 0.1, video={"frameIndex": frame, "trackId": "car-1", "endTrack": end})
+
+    def volume(name: str, **series: Any) -> dict[str, Any]:
+        return _task(name, imageHeaders=GRID, **series)
+
+    def photo(name: str, **series: Any) -> dict[str, Any]:
+        return _task(name, items="photo.png", **series)
+
+    length = {"point1": _voxel(0, 0, 0), "point2": _voxel(4, 0, 0)}
+    right_angle = {"point1": _voxel(10, 0, 0), "vertex": _voxel(0, 0, 0), "point2": _voxel(0, 10, 0)}
+    bow_tie = [_norm(0.1, 0.1), _norm(0.5, 0.5), _norm(0.5, 0.1), _norm(0.1, 0.5)]
+    tasks = [
+        photo("geometry-700", landmarks=[{"point": _norm(1.4, 0.5), "category": "Nodule"}]),
+        photo("geometry-701", boundingBoxes=[_box(0.8, 0.1, 0.3, 0.2)]),
+        photo("geometry-702", boundingBoxes=[_box(0.2, 0.2, 0, 0.1)]),
+        photo(
+            "geometry-703",
+            ellipses=[
+                {
+                    "pointCenter": _norm(0.5, 0.5),
+                    "xRadiusNorm": 0.1,
+                    "yRadiusNorm": -0.05,
+                    "rotationRad": 0,
+                    "category": "Cyst",
+                }
+            ],
+        ),
+        photo("geometry-704", polylines=[{"points": [_norm(0.1, 0.1)], "category": "Vessel"}]),
+        photo("geometry-705", polygons=[{"points": bow_tie, "category": "Lesion"}]),
+        volume("geometry-706", landmarks3d=[{"point": _voxel(2, 3, 40), "category": "Nodule"}]),
+        volume(
+            "geometry-707",
+            landmarks3d=[
+                {"point": _voxel(10, 2, 3), "absolutePoint": _world(80, 2, 3), "category": "Nodule"}
+            ],
+        ),
+        volume("geometry-708", measurements=[_measurement("length", length, 40)]),
+        volume("geometry-709", measurements=[_measurement("angle", right_angle, 1.5708)]),  # radians
+        volume("geometry-710", measurements=[_measurement("length", length, 4, normal=[0, 0, 2])]),
+        _task(
+            "geometry-711",
+            items="video.mp4",
+            imageHeaders={"dimensions": [640, 480], "totalFrames": 12},
+            boundingBoxes=[_box(0.1, 0.1, 0.1, 0.1, video={"frameIndex": 12})],
+        ),
+        _task(
+            "geometry-712",
+            items=["a.dcm", "b.dcm", "c.dcm"],  # not on disk: the DICOM rules do not read them
+            instanceClassifications=[{"fileIndex": 3, "values": {"Artifact": True}}],
+        ),
+        _task(
+            "geometry-713",
+            items=["a.dcm", "b.dcm"],
+            landmarks=[{"point": _norm(0.5, 0.5), "category": "Nodule", "video": {"seriesItemIndex": 2}}],
+        ),
+        _task("geometry-714", items="video.mp4", boundingBoxes=[tracked(3, True), tracked(9, True)]),
+    ]
+    _write_json(folder / "geometry.json", tasks)
+
+
+CT_CLASS = "1.2.840.10008.5.1.4.1.1.2"
+RT_STRUCT_CLASS = "1.2.840.10008.5.1.4.1.1.481.3"
+SEG_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
+UID_ROOT = "1.2.826.0.1.3680043.8.498.7"  # fixed UIDs (pydicom's root): the same files every time
+CT_SERIES = f"{UID_ROOT}.1"
+SLICES = 5  # instances of the CT series, 5 mm apart
+PIXEL_SPACING = (0.5, 0.75)  # between rows, between columns
+DICOM_ORIGIN = (-10.0, -20.0, 30.0)  # the first slice's ImagePositionPatient (LPS, mm)
+AXIAL = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
+# The series' grid as a NIfTI (RAS) affine: i along x by 0.75 mm, j along y by 0.5 mm, k along z by 5 mm.
+SERIES_AFFINE = np.array(
+    [
+        [-PIXEL_SPACING[1], 0, 0, -DICOM_ORIGIN[0]],
+        [0, -PIXEL_SPACING[0], 0, -DICOM_ORIGIN[1]],
+        [0, 0, 5.0, DICOM_ORIGIN[2]],
+        [0, 0, 0, 1],
+    ]
+)
+
+
+def _save_dicom(path: Path, ds: Dataset, sop_class: str) -> None:
+    """A DICOM file (explicit VR little endian) with its file meta information; no dates or times."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = UID(sop_class)
+    meta.MediaStorageSOPInstanceUID = UID(ds.SOPInstanceUID)
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    # not pydicom's own, which change with its version: the same bytes with any pydicom
+    meta.ImplementationClassUID, meta.ImplementationVersionName = UID(f"{UID_ROOT}.0"), "RB-LINT-IDENTITY"
+    ds.file_meta = meta
+    ds.SOPClassUID = UID(sop_class)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds.save_as(path, enforce_file_format=True)
+
+
+def _ct_instance(
+    path: Path,
+    uid: str,
+    z: float,
+    *,
+    series: str = CT_SERIES,
+    rows: int = 4,
+    orientation: tuple[float, ...] = AXIAL,
+) -> None:
+    """One CT instance of 4 x 4 pixels (fewer `rows` for a scout), `z` mm above the first slice."""
+    ds = Dataset()
+    ds.SOPInstanceUID = uid
+    ds.Modality = "CT"
+    ds.SeriesInstanceUID = series
+    ds.ImagePositionPatient = [DICOM_ORIGIN[0], DICOM_ORIGIN[1], DICOM_ORIGIN[2] + z]
+    ds.ImageOrientationPatient = list(orientation)
+    ds.PixelSpacing = list(PIXEL_SPACING)
+    ds.Rows, ds.Columns = rows, 4
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+    ds.PixelData = np.zeros((rows, 4), np.uint16).tobytes()
+    _save_dicom(path, ds, CT_CLASS)
+
+
+def _rt_struct(
+    path: Path, uid: str, rois: list[str], *, referenced_series: str = CT_SERIES, images: list[str]
+) -> None:
+    """An RT Structure Set with these ROI names, drawn on `images` (SOPInstanceUIDs) of a series."""
+    ds = Dataset()
+    ds.SOPInstanceUID, ds.Modality, ds.SeriesInstanceUID = uid, "RTSTRUCT", f"{uid}.1"
+    contour_images = []
+    for image_uid in images:
+        image = Dataset()
+        image.ReferencedSOPClassUID, image.ReferencedSOPInstanceUID = CT_CLASS, image_uid
+        contour_images.append(image)
+    referenced = Dataset()
+    referenced.SeriesInstanceUID = referenced_series
+    referenced.ContourImageSequence = Sequence(contour_images)
+    study = Dataset()
+    study.ReferencedSOPInstanceUID = f"{UID_ROOT}.2"
+    study.RTReferencedSeriesSequence = Sequence([referenced])
+    frame = Dataset()
+    frame.FrameOfReferenceUID = f"{UID_ROOT}.3"
+    frame.RTReferencedStudySequence = Sequence([study])
+    ds.ReferencedFrameOfReferenceSequence = Sequence([frame])
+    entries = []
+    for number, name in enumerate(rois, 1):
+        entry = Dataset()
+        entry.ROINumber, entry.ROIName = number, name
+        entries.append(entry)
+    ds.StructureSetROISequence = Sequence(entries)
+    ds.ROIContourSequence = Sequence([])
+    _save_dicom(path, ds, RT_STRUCT_CLASS)
+
+
+def _dicom_seg(path: Path, uid: str, labels: list[str]) -> None:
+    """A DICOM Segmentation of the CT series with these segments (numbered from 1); no frames."""
+    ds = Dataset()
+    ds.SOPInstanceUID, ds.Modality, ds.SeriesInstanceUID = uid, "SEG", f"{uid}.1"
+    referenced = Dataset()
+    referenced.SeriesInstanceUID = CT_SERIES
+    ds.ReferencedSeriesSequence = Sequence([referenced])
+    segments = []
+    for number, label in enumerate(labels, 1):
+        segment = Dataset()
+        segment.SegmentNumber, segment.SegmentLabel = number, label
+        segments.append(segment)
+    ds.SegmentSequence = Sequence(segments)
+    ds.Rows, ds.Columns = 4, 4
+    _save_dicom(path, ds, SEG_CLASS)
+
+
+def _dicom(folder: Path) -> None:
+    """RB800-RB811: a CT series of five 4 x 4 instances under `ct/`, odd instances under `odd/`, NIfTI
+    masks, RT Structure Sets and a DICOM Segmentation, and one task per problem."""
+    uids = [f"{CT_SERIES}.{k + 1}" for k in range(SLICES)]
+    ct = [f"ct/{k:03d}.dcm" for k in range(SLICES)]
+    for k, (name, uid) in enumerate(zip(ct, uids, strict=True)):
+        _ct_instance(folder / name, uid, 5.0 * k)
+    first_four = ct[:4]  # z = 0 ... 15 mm; each odd instance takes the fifth place, z = 20 mm
+    _ct_instance(folder / "odd" / "other-series.dcm", f"{UID_ROOT}.4.1", 20.0, series=f"{UID_ROOT}.4")
+    _ct_instance(folder / "odd" / "scout.dcm", f"{UID_ROOT}.5.1", 20.0, rows=2)
+    _ct_instance(folder / "odd" / "sagittal.dcm", f"{UID_ROOT}.5.2", 20.0, orientation=(0, 1, 0, 0, 0, -1))
+    _ct_instance(folder / "odd" / "copy.dcm", uids[1], 5.0)  # a copy of ct/001.dcm under another name
+    _write_text(folder / "odd" / "notes.dcm", "patient,slice\n008,4\n")  # not DICOM
+    _rt_struct(folder / "rt" / "structures.dcm", f"{UID_ROOT}.6", ["Liver", "Spleen"], images=uids)
+    _rt_struct(
+        folder / "rt" / "other-series.dcm",
+        f"{UID_ROOT}.7",
+        ["Liver"],
+        referenced_series=f"{UID_ROOT}.4",
+        images=[f"{UID_ROOT}.4.1"],
+    )
+    _dicom_seg(folder / "seg" / "segments.dcm", f"{UID_ROOT}.8", ["Liver", "Spleen"])
+    _nifti(folder / "masks" / "ct.nii.gz", _cube(ONE, shape=(4, 4, SLICES)), affine=SERIES_AFFINE)
+    _nifti(folder / "masks" / "short.nii.gz", _cube(ONE, shape=(4, 4, SLICES - 1)), affine=SERIES_AFFINE)
+    shifted = SERIES_AFFINE.copy()
+    shifted[2, 3] += 5.0  # one slice up
+    _nifti(folder / "masks" / "shifted.nii.gz", _cube(ONE, shape=(4, 4, SLICES)), affine=shifted)
+
+    def dicom(name: str, items: list[str], **series: Any) -> dict[str, Any]:
+        return {"name": name, "series": [{"name": "CT", "items": items, **series}]}
+
+    def masked(name: str, mask: str) -> dict[str, Any]:
+        return dicom(name, ct, segmentations=f"masks/{mask}", segmentMap={"1": "Liver"})
+
+    tasks = [
+        masked("dicom-clean", "ct.nii.gz"),
+        dicom(
+            "dicom-clean-rt",
+            ct,
+            segmentations="rt/structures.dcm",
+            segmentMap={"Liver": "Liver", "Spleen": "Spleen"},
+        ),
+        dicom("dicom-800", [*first_four, "odd/notes.dcm"]),
+        dicom("dicom-801", [*first_four, "odd/other-series.dcm"]),
+        dicom("dicom-802", [*first_four, "odd/scout.dcm"]),
+        dicom("dicom-803", [*first_four, "odd/sagittal.dcm"]),
+        dicom("dicom-804", [*ct, "odd/copy.dcm", ct[0]]),
+        dicom("dicom-805", [*ct[:3], ct[4]]),  # z = 0, 5, 10, 20 mm: ct/003.dcm is missing
+        masked("dicom-806", "short.nii.gz"),
+        masked("dicom-807", "shifted.nii.gz"),
+        # RB808 `spleen` (did you mean `Spleen`?), RB809 the ROI `Spleen` unmapped
+        dicom(
+            "dicom-808-rt",
+            ct,
+            segmentations="rt/structures.dcm",
+            segmentMap={"Liver": "Liver", "spleen": "Spleen"},
+        ),
+        # RB808 a segment label as the key, RB809 segment 2 unmapped
+        dicom(
+            "dicom-808-seg",
+            ct,
+            segmentations="seg/segments.dcm",
+            segmentMap={"1": "Liver", "Spleen": "Spleen"},
+        ),
+        dicom("dicom-810", ct, segmentations="rt/other-series.dcm", segmentMap={"Liver": "Liver"}),
+        dicom(
+            "dicom-811", [*ct, "rt/structures.dcm"]
+        ),  # also RB801: the structure set is a series of its own
+        dicom("dicom-811-image", ct, segmentations=ct[0], segmentMap={"1": "Liver"}),
+        # RB706 on the grid the series' instances make: 4 x 4 x 5 voxels
+        dicom("dicom-grid", ct, landmarks3d=[{"point": _voxel(2, 3, SLICES), "category": "Nodule"}]),
+    ]
+    _write_json(folder / "dicom.json", tasks)
+
+
+# --- the corpus input ------------------------------------------------------------------------------
+
+
+def make_corpus(folder: Path) -> None:
+    """Every file of tests/data/corpus, each the segmentation of one task of `items.json` (on the grid of
+    `anatomical.nii`), plus the MONAI label on its own image's grid."""
+    names = sorted(p.name for p in CORPUS.glob("*.nii*"))
+    for name in names:
+        _write_bytes(folder / name, (CORPUS / name).read_bytes())
+    tasks = [
+        {
+            "name": f"corpus-{name}",
+            "series": [{"items": "anatomical.nii", "segmentations": name, "segmentMap": {"1": "Lesion"}}],
+        }
+        for name in names
+    ]
+    tasks.append(
+        {
+            "name": "corpus-own-grid",
+            "series": [
+                {
+                    "items": "reoriented_anat_moved.nii",
+                    "segmentations": "monai_reoriented_anat_moved_label.nii.gz",
+                    "segmentMap": {"1": "Lesion"},
+                }
+            ],
+        }
+    )
+    _write_json(folder / "items.json", tasks)
+    _write_text(folder / "rb-lint.toml", "# The identity test's corpus input: default configuration.\n")
+
+
+def build_input(name: str, base: Path) -> None:
+    """Write input `name` under the empty directory `base`."""
+    if name == "examples":
+        shutil.copytree(EXAMPLES, base / "examples")
+    elif name == "corpus":
+        make_corpus(base / "corpus")
+    elif name == "generated":
+        make_repository(base)
+    else:
+        raise ValueError(f"unknown input {name!r}")
+
+
+# --- running the CLI and normalising its reports ---------------------------------------------------
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    for variable in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "FORCE_COLOR"):
+        env.pop(variable, None)
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def _launch(run: Run, base: Path, report_format: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "rb_lint", *run.args, "--format", report_format],
+        cwd=base / run.cwd,
+        env=_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _finish(process: subprocess.Popen[str], what: str) -> tuple[int, Any]:
+    try:
+        stdout, stderr = process.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise AssertionError(f"{what}: no report within {TIMEOUT} s") from None
+    if process.returncode not in (0, 1):
+        raise AssertionError(f"{what}: exit code {process.returncode}\n{stderr}")
+    try:
+        return process.returncode, json.loads(stdout)
+    except json.JSONDecodeError as error:
+        raise AssertionError(f"{what}: the report is not JSON ({error})\n{stdout[:2000]}\n{stderr}") from None
+
+
+def _normalise(text: Any, roots: list[str]) -> Any:
+    if not isinstance(text, str):
+        return text
+    for root in roots:
+        text = text.replace(root, PLACEHOLDER)
+    return text
+
+
+def _sarif_location(result: dict[str, Any]) -> tuple[str | None, int | None, int | None]:
+    locations = result.get("locations") or [{}]
+    physical = locations[0].get("physicalLocation", {})
+    uri = physical.get("artifactLocation", {}).get("uri")
+    region = physical.get("region", {})
+    if uri is not None:  # relative to %SRCROOT% (the working directory, as the JSON path), or a file URI
+        uri = url2pathname(urlparse(uri).path) if uri.startswith("file:") else unquote(uri)
+    return uri, region.get("startLine"), region.get("startColumn")
+
+
+def sort_key(finding: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        str(finding["path"]),
+        finding["line"] or 0,
+        finding["column"] or 0,
+        finding["code"],
+        str(finding["pointer"]),
+        finding["message"],
+        json.dumps(finding["fingerprint"], sort_keys=True),
+    )
+
+
+def run_input(name: str, base: Path) -> dict[str, Any]:
+    """Lint input `name` (already built under `base`) with the CLI: per run, the exit code and the
+    sorted findings, each with its SARIF `partialFingerprints`; the base directory is `<ROOT>`."""
+    roots = sorted({str(base.resolve()), str(base)}, key=len, reverse=True)
+    launched = [(run, _launch(run, base, "json"), _launch(run, base, "sarif")) for run in RUNS[name]]
+    try:
+        return {"input": name, "runs": [_collect(name, *processes, roots) for processes in launched]}
+    finally:
+        for _run, *processes in launched:
+            for process in processes:
+                if process.poll() is None:  # a run failed before this one was read: stop it
+                    process.kill()
+                    process.communicate()
+
+
+def _collect(
+    name: str,
+    run: Run,
+    json_process: subprocess.Popen[str],
+    sarif_process: subprocess.Popen[str],
+    roots: list[str],
+) -> dict[str, Any]:
+    """One run's exit code and findings: the JSON report's fields, the SARIF result's fingerprints."""
+    what = f"{name}/{run.name}: rb-lint {' '.join(run.args)}"
+    exit_code, report = _finish(json_process, what + " --format json")
+    sarif_exit_code, sarif = _finish(sarif_process, what + " --format sarif")
+    assert sarif_exit_code == exit_code, (
+        f"{what}: exit code {exit_code} with json, {sarif_exit_code} with sarif"
+    )
+    results = [r for sarif_run in sarif["runs"] for r in sarif_run.get("results", [])]
+    assert len(results) == len(report["findings"]), (
+        f"{what}: {len(report['findings'])} JSON findings but {len(results)} SARIF results"
+    )
+    by_location: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    for result in results:
+        location = (result.get("ruleId"), *_sarif_location(result))
+        by_location[location].append(result)
+    findings = []
+    for finding in report["findings"]:
+        matches = by_location[(finding["code"], finding["path"], finding["line"], finding["column"])]
+        assert matches, f"{what}: no SARIF result for {finding}"
+        result = matches.pop(0)  # findings at one place are in the same order in both reports
+        entry = {field: _normalise(finding[field], roots) for field in FIELDS}
+        entry["fingerprint"] = result.get("partialFingerprints")
+        findings.append(entry)
+    return {
+        "name": run.name,
+        "cwd": run.cwd,
+        "args": run.args,
+        "exit_code": exit_code,
+        "count": len(findings),
+        "findings": sorted(findings, key=sort_key),
+    }
+
+
+def expected_path(name: str) -> Path:
+    return EXPECTED / f"{name}.json"
+
+
+def dump(data: dict[str, Any]) -> str:
+    """The stored form: indented, one finding per few lines, stable key order."""
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
