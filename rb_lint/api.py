@@ -8,13 +8,13 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from rb_lint.core.config import ConfigError, LoadedConfig, load_config, parse_config
+from rb_lint.core.config import ConfigError, LoadedConfig, load_config, parse_config, resolved
 from rb_lint.core.context import Context, Options
 from rb_lint.core.engine import Report, build_filter, run
 from rb_lint.formats.maskpaths import entry_mask_refs, segmentation_refs
 from rb_lint.io.discovery import collect, display_path
 from rb_lint.io.document import Document
-from rb_lint.io.loading import document_from_bytes, read_document
+from rb_lint.io.loading import document_from_bytes, read_document, read_regular_file
 from rb_lint.models.kinds import KINDS
 from rb_lint.rules import ALL_RULES
 
@@ -42,7 +42,7 @@ def lint(
     found = collect(targets, loaded.root, loaded.exclude_patterns)
     documents = [read_document(p, display_path(p), kind) for p in found.json_files]
     documents += _documents_referencing(
-        found.mask_files, loaded, kind, {p.resolve() for p in found.json_files}
+        found.mask_files, loaded, kind, {resolved(p) for p in found.json_files}
     )
     options = options or Options()
     return _run(documents, loaded, options, select, ignore, extend_select)
@@ -79,7 +79,7 @@ def _config(config: ConfigArg, start: Path) -> LoadedConfig:
     if isinstance(config, LoadedConfig):
         return config
     if isinstance(config, Mapping):
-        root = start.resolve()
+        root = resolved(start)
         return LoadedConfig(parse_config(dict(config)), root if root.is_dir() else root.parent)
     return load_config(Path(config) if config is not None else None, start)
 
@@ -96,24 +96,24 @@ def _documents_referencing(
     """
     if not masks:
         return []
-    wanted = {mask.resolve() for mask in masks}
+    wanted = {resolved(mask) for mask in masks}
     names = {form.encode("utf-8") for mask in masks for form in (mask.name, json.dumps(mask.name)[1:-1])}
     cwd = Path.cwd().resolve()
     below_cwd = all(mask.is_relative_to(cwd) for mask in wanted)
     search = loaded.root if loaded.source is not None or not below_cwd else cwd
     found = []
     for path in collect([search], loaded.root, loaded.exclude_patterns).json_files:
-        if path.resolve() in already:
+        if resolved(path) in already:
             continue
         try:
-            raw = path.read_bytes()
+            raw = read_regular_file(path)  # a FIFO among the JSON files must not hang the mask hook
         except OSError:
             continue
         if not any(name in raw for name in names):
             continue
         doc = document_from_bytes(raw, path, display_path(path), kind)
         refs = chain(segmentation_refs(doc, loaded.root), entry_mask_refs(doc, loaded.root))
-        if any(ref.path is not None and ref.path.resolve() in wanted for ref in refs):
+        if any(ref.path is not None and resolved(ref.path) in wanted for ref in refs):
             found.append(doc)
     return found
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -23,9 +24,11 @@ from rb_lint.models import FORMAT_SDK_VERSION
 from rb_lint.models.kinds import KINDS
 from rb_lint.models.schemas import SCHEMAS, render
 from rb_lint.reporters import REPORTERS, RenderOptions, github
+from rb_lint.reporters.text import terminal_safe
 from rb_lint.rules import ALL_RULES, find_rule
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command ended by Ctrl-C
 LEVELS = ["error", "warning", "info"]
 
 
@@ -46,7 +49,10 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except ConfigError as error:
             _fail(str(error))
-        except (KeyboardInterrupt, SystemExit, click.exceptions.Exit):
+        except KeyboardInterrupt:  # Ctrl-C: no traceback, no "Aborted!" with the findings code 1
+            click.echo("rb-lint: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except (SystemExit, click.exceptions.Exit):
             raise
         except click.ClickException:
             raise
@@ -175,14 +181,46 @@ def check(
     # JSON may hold lone surrogates ("\ud800"): print them escaped rather than fail to encode.
     rendered = rendered.encode("utf-8", "backslashreplace").decode("utf-8")
     if output is not None:
-        output.write_text(rendered, encoding="utf-8")
+        _write_output(output, rendered)
     else:
         click.echo(rendered, nl=False)
-    for error in report.errors:
-        click.echo(f"rb-lint: error: {error}", err=True)
+    for error in report.errors:  # may quote data (paths, pointers): made inert, tracebacks kept on lines
+        lines = error.split("\n") if verbose else [error]
+        click.echo("rb-lint: error: " + "\n".join(terminal_safe(line) for line in lines), err=True)
     _append_step_summary(report)
     code = report.exit_code(level)
     sys.exit(EXIT_ERROR if code == EXIT_ERROR else (EXIT_CLEAN if exit_zero else code))
+
+
+def _write_output(path: Path, text: str) -> None:
+    """The report appears whole or not at all (Ctrl-C, a full disk): it is written to a temporary
+    file in the same folder, then renamed over `path`. A missing folder is a usage error."""
+    target = Path(os.path.realpath(path))  # through a symlink, as writing to it would
+    if not target.parent.is_dir():
+        _fail(f"cannot write the report to {path}: folder {path.parent} does not exist")
+    if target.is_dir():
+        _fail(f"cannot write the report to {path}: it is a folder")
+    try:
+        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as error:
+        _fail(f"cannot write the report to {path}: {error.strerror or error}")
+    try:
+        with open(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException as error:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            _fail(f"cannot write the report to {path}: {error.strerror or error}")
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _default_format(output: Path | None) -> str:

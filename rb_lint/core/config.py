@@ -6,6 +6,7 @@ Every key is kebab-case, as in ruff. An unknown key, a bad value or an unknown r
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -117,7 +118,7 @@ class LoadedConfig:
 
 
 def find_config_file(start: Path) -> Path | None:
-    directory = start.resolve()
+    directory = resolved(start)
     if not directory.is_dir():
         directory = directory.parent
     for candidate in (directory, *directory.parents):
@@ -149,7 +150,7 @@ def load_config(path: Path | None, start: Path | None = None) -> LoadedConfig:
     if path is None and start is not None:
         path = find_config_file(start)
     if path is None:
-        root = (start or Path.cwd()).resolve()
+        root = resolved(start or Path.cwd())
         return LoadedConfig(Config(), root if root.is_dir() else root.parent)
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
@@ -187,12 +188,22 @@ def _check_globs(config: Config, source: str) -> None:
             raise ConfigError(f"{source}: `{key}`: {error}") from None
 
 
+def resolved(path: Path) -> Path:
+    """`path.resolve()` that never raises: a symlink loop (RuntimeError on Python < 3.13, OSError
+    after) or an unreadable component gives the absolute, normalised path instead. Reading such
+    a file later reports RB008 for it; discovery must not end the run."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError, ValueError):
+        return Path(os.path.abspath(path))
+
+
 def relative_posix(path: Path, root: Path) -> str:
     """A path as globs and fingerprints see it: relative to the root, else absolute."""
     try:
-        return path.resolve().relative_to(root).as_posix()
+        return resolved(path).relative_to(root).as_posix()
     except ValueError:
-        return path.resolve().as_posix()
+        return resolved(path).as_posix()
 
 
 @dataclass

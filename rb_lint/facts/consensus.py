@@ -127,7 +127,11 @@ def fit(number: float, scale: int) -> Fit:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        number = float(value)  # an integer beyond 1.8e308 cannot be one: not a usable number
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _show(raw: Any) -> str:

@@ -283,8 +283,15 @@ def coordinate_objects(coords: Any) -> Iterator[tuple[tuple[int, ...], dict[str,
 
 
 def is_number(value: Any) -> TypeIs[int | float]:
-    """A finite JSON number (not a boolean, not null)."""
-    return type(value) in (int, float) and math.isfinite(value)
+    """A finite JSON number (not a boolean, not null) that a float holds: an integer beyond
+    1.8e308 is not one (nothing can compute with it)."""
+    if type(value) is int:
+        try:
+            float(value)
+        except OverflowError:
+            return False
+        return True
+    return type(value) is float and math.isfinite(value)
 
 
 def vertex_count(points: list[Any]) -> int:
@@ -321,5 +328,7 @@ def show_number(text: str) -> str:
     try:
         value = float(text)
     except ValueError:
+        return text
+    if not math.isfinite(value):
         return text
     return str(int(value)) if value.is_integer() else f"{value:.1f}"

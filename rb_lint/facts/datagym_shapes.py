@@ -105,7 +105,10 @@ def _xy(points: list[Any]) -> np.ndarray[Any, Any] | None:
         return None
     import numpy as np
 
-    xy = np.asarray(flat, dtype=float).reshape(-1, 2)
+    try:
+        xy = np.asarray(flat, dtype=float).reshape(-1, 2)
+    except OverflowError:  # an integer beyond 1.8e308: not a usable coordinate
+        return None
     return xy if np.isfinite(xy).all() else None
 
 

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from rb_lint.core.config import ConfigError
+from rb_lint.core.config import ConfigError, resolved
 from rb_lint.core.suggest import closest_name
 from rb_lint.core.target import Target
 from rb_lint.io.document import Document
-from rb_lint.io.jsonpos import join_pointer
+from rb_lint.io.jsonpos import LineIndex, join_pointer
 from rb_lint.io.loading import read_document
 from rb_lint.models.kinds import TAXONOMY
 
@@ -376,9 +376,9 @@ def _set_up(ctx: Context) -> TaxonomySetup:
 def _linted_copy(path: Path, documents: Sequence[Target]) -> Target | None:
     """The taxonomy file is often linted too: use that document rather than read it twice."""
     try:
-        wanted = path.resolve()
-        return next((d for d in documents if d.parsed and d.path.resolve() == wanted), None)
-    except OSError:
+        wanted = resolved(path)
+        return next((d for d in documents if d.parsed and resolved(d.path) == wanted), None)
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return None
 
 
@@ -388,8 +388,7 @@ def _read(path: Path) -> Document:
         problem = doc.load_problems[-1].hit if doc.load_problems else None
         reason = problem.message if problem else "unreadable"
         if problem is not None and problem.offset and doc.text:
-            line = doc.text.count("\n", 0, problem.offset) + 1
-            column = problem.offset - (doc.text.rfind("\n", 0, problem.offset) + 1) + 1
+            line, column = LineIndex(doc.text).positions([problem.offset])[problem.offset]
             reason = f"line {line} column {column}: {reason}"
         raise ConfigError(f"cannot read the taxonomy {path}: {reason}")
     return doc

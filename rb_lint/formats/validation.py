@@ -46,7 +46,9 @@ class SchemaError:
 
     @property
     def name(self) -> str:
-        """How a message names the failing value: its key, or `value`."""
+        """How a message names the failing value: its key (`""` for the empty key), or `value`."""
+        if self.key == "":
+            return '""'
         return self.key or "value"
 
 

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rb_lint.core.config import ConfigError, relative_posix
+from rb_lint.core.config import ConfigError, relative_posix, resolved
 from rb_lint.core.globs import GlobError, PathGlobs, path_globs
 
 MASK_SUFFIXES = (".nii", ".nii.gz")
@@ -42,16 +42,17 @@ def collect(paths: list[Path], root: Path, exclude: list[str]) -> Targets:
     globs = excludes(exclude)
 
     def add(path: Path, into: list[Path]) -> None:
-        key = path.resolve()
+        key = resolved(path)
         if key not in seen:
             seen.add(key)
             into.append(path)
 
     for path in paths:
-        if not path.exists():
-            raise ConfigError(f"path does not exist: {path}")
+        # A symlink that loops or dangles exists (as a link): it is read, and reported as RB008.
+        if not os.path.lexists(path):
+            raise ConfigError(f"path does not exist: {_printable(path)}")
         # Excludes apply to explicit paths too: pre-commit passes every staged file by name.
-        if is_excluded(path, root, globs) and path.resolve() != root:
+        if is_excluded(path, root, globs) and resolved(path) != root:
             continue
         if path.is_dir():
             for found in _walk(path, root, globs):
@@ -79,6 +80,11 @@ def _walk(directory: Path, root: Path, globs: PathGlobs) -> list[Path]:
 def display_path(path: Path) -> str:
     """The path as the user will want to read and click it: relative to the working directory."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return resolved(path).relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return os.path.normpath(str(path))
+
+
+def _printable(path: Path) -> str:
+    """A path for a one-line message: undecodable bytes (surrogate escapes) shown as `\\xff`."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -65,6 +65,7 @@ class _Anomalies:
     def __init__(self) -> None:
         self.objects_with_duplicates: list[tuple[dict[str, Any], list[str]]] = []
         self.non_finite_literals: list[str] = []
+        self.huge_integers: dict[int, tuple[float, str]] = {}  # id -> (the value, kept alive; literal)
         self._strings: dict[str, str] = {}
 
     def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -86,6 +87,17 @@ class _Anomalies:
         self.non_finite_literals.append(literal)
         return float(literal)
 
+    def integer(self, literal: str) -> int | float:
+        """An integer literal; one too long for `int()` (over 4,300 digits, a ValueError that
+        would also stop Python's json and so the RedBrick SDK) becomes an infinite float, reported
+        as a non-finite value."""
+        try:
+            return int(literal)
+        except ValueError:
+            value = float(literal)  # ±inf: far beyond any float
+            self.huge_integers[id(value)] = (value, f"{literal[:12]}…({len(literal.lstrip('-'))} digits)")
+            return value
+
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
@@ -105,17 +117,30 @@ def parse_json(text: str) -> ParsedJSON | SyntaxProblem:
     anomalies = _Anomalies()
     try:
         with _collector_paused():
-            data = json.loads(text, object_pairs_hook=anomalies.pairs, parse_constant=anomalies.constant)
+            try:
+                data = json.loads(text, object_pairs_hook=anomalies.pairs, parse_constant=anomalies.constant)
+            except json.JSONDecodeError:
+                raise
+            except ValueError:  # an integer too long for int(): parse again, reading integers safely
+                anomalies = _Anomalies()
+                data = json.loads(
+                    text,
+                    object_pairs_hook=anomalies.pairs,
+                    parse_constant=anomalies.constant,
+                    parse_int=anomalies.integer,
+                )
     except json.JSONDecodeError as error:
         return _describe_syntax_error(text, error)
     except RecursionError:
         return SyntaxProblem("JSON is nested too deeply to be read", 0)
+    except ValueError as error:
+        return SyntaxProblem(f"invalid JSON: {error}", 0)
     return _finish(data, anomalies)
 
 
 def _finish(data: Any, anomalies: _Anomalies) -> ParsedJSON:
     parsed = ParsedJSON(data)
-    if anomalies.objects_with_duplicates or anomalies.non_finite_literals:
+    if anomalies.objects_with_duplicates or anomalies.non_finite_literals or anomalies.huge_integers:
         _point_at_anomalies(parsed, anomalies)
     return parsed
 
@@ -138,6 +163,8 @@ def parse_json_array_stream(chunks: Iterable[str]) -> ParsedJSON | None:
         with _collector_paused():
             data = _stream_elements(iter(chunks), scan)
     except (_NeedsWholeText, RecursionError):
+        return None
+    except ValueError:  # an integer too long for int(): the whole-text parse reads it safely
         return None
     return _finish(data, anomalies)
 
@@ -208,6 +235,7 @@ def _expect_end(elements: list[Any], buffer: str, pos: int, chunks: Iterator[str
 def _point_at_anomalies(parsed: ParsedJSON, anomalies: _Anomalies) -> None:
     # Rare path: one walk over the parsed tree maps the marked objects and values to pointers.
     wanted = {id(obj): keys for obj, keys in anomalies.objects_with_duplicates}
+    huge = anomalies.huge_integers
     stack: list[tuple[str, Any]] = [("", parsed.data)]
     while stack:
         pointer, value = stack.pop()
@@ -218,7 +246,9 @@ def _point_at_anomalies(parsed: ParsedJSON, anomalies: _Anomalies) -> None:
         elif isinstance(value, list):
             stack.extend((join_pointer(pointer, i), v) for i, v in enumerate(value))
         elif isinstance(value, float) and not math.isfinite(value):
-            parsed.non_finite.append((pointer, _literal(value)))
+            marked = huge.get(id(value))
+            literal = marked[1] if marked is not None and marked[0] is value else _literal(value)
+            parsed.non_finite.append((pointer, literal))
     parsed.duplicate_keys.sort()
     parsed.non_finite.sort()
 
@@ -300,9 +330,22 @@ class Locator:
         return walk.found
 
 
+class _Frame:
+    """An open container on a requested path, while the locator is inside it."""
+
+    __slots__ = ("index", "is_object", "pointer", "trie")
+
+    def __init__(self, is_object: bool, pointer: str, trie: dict[str, Any]) -> None:
+        self.is_object = is_object
+        self.pointer = pointer
+        self.trie = trie
+        self.index = -1  # of the member or element being read; -1 before the first
+
+
 class _Walk:
     """One pass of the locator: descend only into containers on a requested path; skip every
-    other value with the C scanner."""
+    other value with the C scanner. Open containers are kept on an explicit stack, so the depth
+    of the JSON costs no Python recursion."""
 
     def __init__(self, text: str, wanted: set[tuple[str, Part]]) -> None:
         self.text = text
@@ -321,71 +364,101 @@ class _Walk:
 
     def value(self, pos: int, pointer: str, trie: dict[str, Any]) -> int:
         """Note the offsets wanted at or below `pointer` (its value starts at `pos`); return its end."""
+        stack: list[_Frame] = []
+        pos = self._enter(pos, pointer, trie, stack)
+        while stack:
+            pos = self._step(pos, stack)
+        return pos
+
+    def _enter(self, pos: int, pointer: str, trie: dict[str, Any], stack: list[_Frame]) -> int:
+        """Start the value at `pos`: open a frame for a container on a requested path (return the
+        position after its opener), or skip the value (return its end)."""
         if (pointer, "value") in self.wanted:
             self.found[(pointer, "value")] = pos
         opener = self.text[pos]
-        if trie and opener == "{":
-            return self.members(pos, pointer, trie)
-        if trie and opener == "[":
-            return self.elements(pos, pointer, trie)
+        if trie and opener in "{[":
+            stack.append(_Frame(opener == "{", pointer, trie))
+            return pos + 1
         return self.skip_value(pos)
 
-    def members(self, pos: int, pointer: str, trie: dict[str, Any]) -> int:
-        text, wanted, found = self.text, self.wanted, self.found
-        pos = self.skip_whitespace(pos + 1)
-        if text[pos] == "}":
-            return pos + 1
-        while True:
-            key_start = pos
-            key, pos = _scan_string(text, pos + 1)
-            child = join_pointer(pointer, key)
-            if (child, "first-key") in wanted and (child, "first-key") not in found:
-                found[(child, "first-key")] = key_start
-            if (child, "key") in wanted:
-                found[(child, "key")] = key_start  # a later duplicate wins, as in json.loads
-            pos = self.skip_whitespace(self.skip_whitespace(pos) + 1)  # past ':'
-            pos = self.value(pos, child, trie[key]) if key in trie else self.skip_value(pos)
-            pos = self.skip_whitespace(pos)
-            if text[pos] == "}":
+    def _step(self, pos: int, stack: list[_Frame]) -> int:
+        """Read the next member or element of the innermost open container, or close it."""
+        text, frame = self.text, stack[-1]
+        pos = self.skip_whitespace(pos)
+        closer = "}" if frame.is_object else "]"
+        if frame.index >= 0:
+            # Top-level elements are complete here (later duplicate keys cannot follow), so a big
+            # file need not be scanned past the last element anything was asked of.
+            if not frame.pointer and len(stack) == 1 and len(self.found) == len(self.wanted):
+                raise _AllFound
+            if text[pos] == closer:
+                stack.pop()
                 return pos + 1
             pos = self.skip_whitespace(pos + 1)  # past ','
-
-    def elements(self, pos: int, pointer: str, trie: dict[str, Any]) -> int:
-        pos = self.skip_whitespace(pos + 1)
-        if self.text[pos] == "]":
+        elif text[pos] == closer:
+            stack.pop()
             return pos + 1
-        index = 0
-        while True:
-            token = str(index)
-            if token in trie:
-                pos = self.value(pos, f"{pointer}/{index}", trie[token])
-                # Top-level elements are complete here (later duplicate keys cannot follow), so
-                # a big file need not be scanned past the last element anything was asked of.
-                if not pointer and len(self.found) == len(self.wanted):
-                    raise _AllFound
-            else:
-                pos = self.skip_value(pos)
-            pos = self.skip_whitespace(pos)
-            if self.text[pos] == "]":
-                return pos + 1
-            pos = self.skip_whitespace(pos + 1)
-            index += 1
+        frame.index += 1
+        if frame.is_object:
+            return self._member(pos, frame, stack)
+        token = str(frame.index)
+        if token in frame.trie:
+            return self._enter(pos, f"{frame.pointer}/{frame.index}", frame.trie[token], stack)
+        return self.skip_value(pos)
+
+    def _member(self, pos: int, frame: _Frame, stack: list[_Frame]) -> int:
+        text, wanted, found = self.text, self.wanted, self.found
+        key_start = pos
+        key, pos = _scan_string(text, pos + 1)
+        child = join_pointer(frame.pointer, key)
+        if (child, "first-key") in wanted and (child, "first-key") not in found:
+            found[(child, "first-key")] = key_start
+        if (child, "key") in wanted:
+            found[(child, "key")] = key_start  # a later duplicate wins, as in json.loads
+        pos = self.skip_whitespace(self.skip_whitespace(pos) + 1)  # past ':'
+        if key in frame.trie:
+            return self._enter(pos, child, frame.trie[key], stack)
+        return self.skip_value(pos)
 
 
 class LineIndex:
-    """1-based line and column (in Unicode code points) of character offsets."""
+    """1-based line and column (in Unicode code points) of character offsets.
+
+    Line breaks are those JSON text is written with: LF, CRLF and a lone CR (classic Mac OS).
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._has_cr = "\r" in text
 
     def positions(self, offsets: Iterable[int]) -> dict[int, tuple[int, int]]:
         text = self.text
         result: dict[int, tuple[int, int]] = {}
-        line, counted_to = 1, 0
+        line, counted_to, line_start = 1, 0, 0
         for offset in sorted(set(offsets)):
             offset = max(0, min(offset, len(text)))
-            line += text.count("\n", counted_to, offset)
+            breaks = self._breaks(counted_to, offset)
+            if breaks:
+                line += breaks
+                end = offset - 1 if _inside_crlf(text, offset) else offset  # a CR whose LF is ahead
+                line_start = max(text.rfind("\n", counted_to, end), text.rfind("\r", counted_to, end)) + 1
             counted_to = offset
-            line_start = text.rfind("\n", 0, offset) + 1
             result[offset] = (line, offset - line_start + 1)
         return result
+
+    def _breaks(self, start: int, end: int) -> int:
+        """Line breaks that end in text[start:end] (a CRLF counts once, at its LF)."""
+        text = self.text
+        if start >= end:
+            return 0
+        if not self._has_cr:
+            return text.count("\n", start, end)
+        count = text.count("\n", start, end) + text.count("\r", start, end) - text.count("\r\n", start, end)
+        if _inside_crlf(text, end):
+            count -= 1  # its CR is counted, its LF is not yet: the break ends after `end`
+        return count
+
+
+def _inside_crlf(text: str, offset: int) -> bool:
+    """Whether `offset` falls between the CR and the LF of a CRLF."""
+    return 0 < offset < len(text) and text[offset] == "\n" and text[offset - 1] == "\r"

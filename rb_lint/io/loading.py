@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import errno
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -55,17 +58,54 @@ def _read_streaming(path: Path, display_path: str, kind: str | None) -> Document
 def read_document(path: Path, display_path: str, kind: str | None = None) -> Document:
     """Read a file from disk; an unreadable file becomes a document with one load problem."""
     try:
-        if path.is_file() and path.stat().st_size > STREAMING_THRESHOLD:
+        if regular_file_size(path) > STREAMING_THRESHOLD:
             streamed = _read_streaming(path, display_path, kind)
             if streamed is not None:
                 return streamed
-        raw = path.read_bytes()
+        raw = path.read_bytes()  # checked: a regular file
     except OSError as error:
         doc = Document(path, display_path, "")
-        reason = error.strerror or str(error)
-        doc.load_problems.append(LoadProblem("RB008", Hit(f"cannot read the file: {reason}", offset=0)))
+        doc.load_problems.append(
+            LoadProblem("RB008", Hit(f"cannot read the file: {reason(error)}", offset=0))
+        )
         return doc
     return document_from_bytes(raw, path, display_path, kind)
+
+
+def regular_file_size(path: Path) -> int:
+    """The size of a regular file (symlinks followed), checked BEFORE anything opens it: a FIFO would
+    block the read forever and a device (`/dev/zero`) never ends. Anything else raises `OSError`."""
+    info = os.stat(path)  # a symlink loop raises OSError(ELOOP)
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(errno.EINVAL, f"not a regular file: {file_type(info.st_mode)}")
+    return info.st_size
+
+
+def read_regular_file(path: Path) -> bytes:
+    """`path.read_bytes()` for a regular file only (see `regular_file_size`): never hangs on a FIFO
+    nor reads a device without end."""
+    regular_file_size(path)
+    return path.read_bytes()
+
+
+def file_type(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "an unknown kind of file"
+
+
+def reason(error: OSError) -> str:
+    """An `OSError` in words: a symlink loop says so; other errors give the system's text."""
+    if error.errno == errno.ELOOP:
+        return "symlink loop (the link points back to itself)"
+    return error.strerror or str(error)
 
 
 LFS_POINTER_PREFIXES = (

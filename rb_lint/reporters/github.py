@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from rb_lint.core.engine import Report
 from rb_lint.core.findings import Finding, Severity
-from rb_lint.reporters.text import summary
+from rb_lint.reporters.text import summary, terminal_safe
 
 if TYPE_CHECKING:
     from rb_lint.reporters import RenderOptions
@@ -28,6 +28,7 @@ def printable(text: str) -> str:
 
 
 def _escape_data(text: str) -> str:
+    """Workflow-command syntax: `%`, CR and LF are escaped so a message cannot end the command."""
     return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -39,13 +40,17 @@ def annotation(finding: Finding) -> str:
     properties = ",".join(
         f"{key}={_escape_property(value)}"
         for key, value in (
-            ("file", finding.path),
+            ("file", terminal_safe(finding.path, line_breaks=True)),
             ("line", str(finding.line)),
             ("col", str(finding.column)),
             ("title", f"{finding.code} {finding.name}"),
         )
     )
-    message = finding.message + (f"\nat {finding.pointer}" if finding.pointer else "")
+    # Control characters from data become visible escapes (the log viewer renders ANSI sequences);
+    # CR and LF stay, escaped as %0D/%0A below: a line of the annotation, never a forged command.
+    message = terminal_safe(finding.message, line_breaks=True)
+    if finding.pointer:
+        message += f"\nat {terminal_safe(finding.pointer, line_breaks=True)}"
     return f"::{COMMANDS[finding.severity]} {properties}::{_escape_data(message)}"
 
 
@@ -56,7 +61,7 @@ def render(report: Report, options: RenderOptions) -> str:
 
 
 def _cell(text: str) -> str:
-    return printable(" ".join(text.split())).replace("|", "\\|")
+    return terminal_safe(" ".join(text.split())).replace("|", "\\|")
 
 
 def step_summary(report: Report) -> str:

@@ -40,7 +40,7 @@ def _add_finding(suite: ET.Element, finding: Finding, fails: bool) -> None:
     case = _testcase(
         suite, f"{finding.code} {finding.name} at {finding.line}:{finding.column}", finding.path, finding.line
     )
-    detail = _xml_text(format_finding(finding))
+    detail = _xml_text(format_finding(finding, escape=False))
     if fails:
         failure = ET.SubElement(
             case,

@@ -16,6 +16,7 @@ dropped (errors kept first) with a notification saying how many.
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, metadata
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from rb_lint.core.config import resolved
 from rb_lint.core.engine import Report
 from rb_lint.core.findings import Finding, Severity
 from rb_lint.core.rule import Rule
@@ -117,10 +119,15 @@ def artifact_location(path: str, root: Path) -> dict[str, str]:
     """A URI relative to `%SRCROOT%` when the file is below it, else an absolute file URI."""
     absolute = Path(path) if Path(path).is_absolute() else root / path
     try:
-        relative = absolute.resolve().relative_to(root.resolve()).as_posix()
+        real = resolved(absolute)
+    except (RuntimeError, OSError):  # a symlink loop (reported as RB008): keep the path as given
+        real = Path(os.path.abspath(absolute))
+    try:
+        relative = real.relative_to(root.resolve()).as_posix()
     except ValueError:
-        return {"uri": absolute.resolve().as_uri()}
-    return {"uri": quote(relative), "uriBaseId": SRCROOT}
+        return {"uri": real.as_uri()}
+    # Quote the file name's bytes: an undecodable name (surrogate escapes) becomes `%FF`, not a crash.
+    return {"uri": quote(os.fsencode(relative)), "uriBaseId": SRCROOT}
 
 
 def result(finding: Finding, fingerprint: str, rule_index: int | None, root: Path) -> dict[str, Any]:
@@ -210,7 +217,7 @@ def as_document(report: Report, root: Path | None = None) -> dict[str, Any]:
 
 
 def _directory_uri(path: Path) -> str:
-    uri = path.resolve().as_uri()
+    uri = resolved(path).as_uri()
     return uri if uri.endswith("/") else uri + "/"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -13,18 +14,42 @@ if TYPE_CHECKING:
 
 _COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
+# What a terminal acts on rather than shows: C0 controls (ESC starts colour, OSC retitles the window,
+# newlines and carriage returns forge lines), DEL, C1 controls, Unicode line separators, bidi
+# overrides, and lone surrogates (not encodable). Strings from linted files may hold any of them.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_BUT_LINE_BREAKS = re.compile(
+    r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
+
+
+def terminal_safe(text: str, line_breaks: bool = False) -> str:
+    """Data-derived text (paths, pointers, messages quoting keys and values) made inert for a
+    terminal: control characters become visible escapes (`\\x1b`, `\\n`), on one line.
+    `line_breaks=True` leaves CR and LF for a caller that escapes them its own way."""
+    return (_UNSAFE_BUT_LINE_BREAKS if line_breaks else _UNSAFE).sub(_escape_char, text)
+
 
 def _paint(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
 
-def format_finding(finding: Finding, color: bool = False) -> str:
-    where = _paint(f"{finding.path}:{finding.line}:{finding.column}:", "1", color)
+def format_finding(finding: Finding, color: bool = False, escape: bool = True) -> str:
+    """The finding as two lines; `escape=False` keeps the data exact (for structured reports)."""
+    safe = terminal_safe if escape else str
+    where = _paint(f"{safe(finding.path)}:{finding.line}:{finding.column}:", "1", color)
     code = _paint(finding.code, "1;" + _COLORS[finding.severity], color)
     level = _paint(f"[{finding.severity}]", _COLORS[finding.severity], color)
-    line = f"{where} {code} {level} {finding.message}"
+    line = f"{where} {code} {level} {safe(finding.message)}"
     if finding.pointer:
-        line += "\n  " + _paint(f"at {finding.pointer}", "2", color)
+        line += "\n  " + _paint(f"at {safe(finding.pointer)}", "2", color)
     return line
 
 
