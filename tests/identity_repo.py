@@ -44,6 +44,7 @@ import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import UID, ExplicitVRLittleEndian
+from taxonomy_builders import attribute, object_type
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -383,50 +384,21 @@ def _labels(folder: Path) -> None:
     _write_json(folder / "labels.json", tasks)
 
 
-def _attribute(
-    name: str,
-    kind: str,
-    attr_id: int,
-    *options: str,
-    archived_options: tuple[str, ...] = (),
-    **extra: Any,
-) -> dict[str, Any]:
-    """An attribute; `extra` are further keys of the attribute itself (`archived=True` archives the
-    attribute), `archived_options` the names of its options that are archived."""
-    attribute: dict[str, Any] = {"name": name, "attrType": kind, "attrId": attr_id, **extra}
-    if options:
-        attribute["options"] = [
-            {"name": option, "optionId": i, **({"archived": True} if option in archived_options else {})}
-            for i, option in enumerate(options)
-        ]
-    return attribute
-
-
-def _object(category: str, class_id: Any, label_type: str, *parents: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "category": category,
-        "classId": class_id,
-        "labelType": label_type,
-        **({"parents": list(parents)} if parents else {}),
-        **extra,
-    }
-
-
 TAXONOMY: dict[str, Any] = {
     "name": "Identity test taxonomy",
     "isNew": True,
-    "studyClassify": [_attribute("Study quality", "SELECT", 0, "Diagnostic", "Limited")],
-    "seriesClassify": [_attribute("Artifacts", "MULTISELECT", 0, "Motion", "Metal")],
-    "instanceClassify": [_attribute("Key slice", "BOOL", 0)],
+    "studyClassify": [attribute("Study quality", "SELECT", 0, "Diagnostic", "Limited")],
+    "seriesClassify": [attribute("Artifacts", "MULTISELECT", 0, "Motion", "Metal")],
+    "instanceClassify": [attribute("Key slice", "BOOL", 0)],
     "objectTypes": [
-        _object(
+        object_type(
             "Glioma",
             0,
             "SEGMENTATION",
             "Brain",
             "Tumor",
             attributes=[
-                _attribute(
+                attribute(
                     "Grade",
                     "SELECT",
                     0,
@@ -435,25 +407,25 @@ TAXONOMY: dict[str, Any] = {
                     "Old grade",
                     archived_options=("Old grade",),
                 ),
-                _attribute("IDH mutant", "BOOL", 1),
-                _attribute("Comment", "TEXT", 2),
-                _attribute("Findings", "MULTISELECT", 3, "Cyst", "Mass"),
-                _attribute("Legacy flag", "BOOL", 4, archived=True),
+                attribute("IDH mutant", "BOOL", 1),
+                attribute("Comment", "TEXT", 2),
+                attribute("Findings", "MULTISELECT", 3, "Cyst", "Mass"),
+                attribute("Legacy flag", "BOOL", 4, archived=True),
             ],
         ),
-        _object("Edema", 1, "SEGMENTATION", "Brain", "Tumor"),
-        _object("Necrosis", 2, "SEGMENTATION", "Brain", "Tumor"),
-        _object("Enhancing tumor", 3, "SEGMENTATION", "Brain", "Tumor"),
-        _object("Metastasis", 4, "SEGMENTATION", "Brain", "Tumor"),
-        _object("Metastasis", 5, "SEGMENTATION", "Abdomen"),
-        _object("Liver", 6, "SEGMENTATION", "Abdomen"),
-        _object("Lymph node", 7, "BBOX", "Abdomen"),
-        _object("Tumor core", 8, "SEGMENTATION", "Brain", archived=True),
-        _object("Midline shift", 9, "LENGTH"),
-        _object("Cobb angle", 10, "ANGLE"),
-        _object("Kidney stone", 11, "POINT"),
-        _object("Spleen", 12, "SEGMENTATION", "Abdomen"),
-        _object("Kidney", 13, "SEGMENTATION", "Abdomen"),
+        object_type("Edema", 1, "SEGMENTATION", "Brain", "Tumor"),
+        object_type("Necrosis", 2, "SEGMENTATION", "Brain", "Tumor"),
+        object_type("Enhancing tumor", 3, "SEGMENTATION", "Brain", "Tumor"),
+        object_type("Metastasis", 4, "SEGMENTATION", "Brain", "Tumor"),
+        object_type("Metastasis", 5, "SEGMENTATION", "Abdomen"),
+        object_type("Liver", 6, "SEGMENTATION", "Abdomen"),
+        object_type("Lymph node", 7, "BBOX", "Abdomen"),
+        object_type("Tumor core", 8, "SEGMENTATION", "Brain", archived=True),
+        object_type("Midline shift", 9, "LENGTH"),
+        object_type("Cobb angle", 10, "ANGLE"),
+        object_type("Kidney stone", 11, "POINT"),
+        object_type("Spleen", 12, "SEGMENTATION", "Abdomen"),
+        object_type("Kidney", 13, "SEGMENTATION", "Abdomen"),
     ],
 }
 
@@ -461,20 +433,20 @@ SELF_CHECK: dict[str, Any] = {
     "name": "A taxonomy with mistakes of its own",
     "isNew": True,
     "studyClassify": [
-        _attribute("Contrast", "BOOL", 0, parents=["review"]),
-        _attribute("Contrast", "BOOL", 1, parents=["Review"]),
+        attribute("Contrast", "BOOL", 0, parents=["review"]),
+        attribute("Contrast", "BOOL", 1, parents=["Review"]),
     ],
     "objectTypes": [
-        _object(
+        object_type(
             "Glioma",
             0,
             "SEGMENTATION",
             "Brain",
             "Tumor",
             attributes=[
-                _attribute("Enhancing", "BOOL", 0, defaultValue=1),
-                _attribute("Necrotic", "BOOL", 0),
-                _attribute(
+                attribute("Enhancing", "BOOL", 0, defaultValue=1),
+                attribute("Necrotic", "BOOL", 0),
+                attribute(
                     "Grade",
                     "SELECT",
                     1,
@@ -485,17 +457,17 @@ SELF_CHECK: dict[str, Any] = {
                     ],
                     defaultValue=7,
                 ),
-                _attribute("Stage", "SELECT", 2),
+                attribute("Stage", "SELECT", 2),
             ],
         ),
-        _object("Edema", 3, "SEGMENTATION", "Brain", "tumor"),
-        _object("Necrosis", 3, "SEGMENTATION", "Brain", "Tumor", "Brain"),
-        _object("Liver", 4, "SEGMENTATION", "Abdomen"),
-        _object("Liver", 5, "BBOX", "Abdomen"),
+        object_type("Edema", 3, "SEGMENTATION", "Brain", "tumor"),
+        object_type("Necrosis", 3, "SEGMENTATION", "Brain", "Tumor", "Brain"),
+        object_type("Liver", 4, "SEGMENTATION", "Abdomen"),
+        object_type("Liver", 5, "BBOX", "Abdomen"),
         {"category": "Spleen", "labelType": "SEGMENTATION"},
-        _object("Kidney", "6", "SEGMENTATION"),
-        _object("Pancreas", 7, "MASK", colour="#fff"),
-        _object("Bladder", -1, "SEGMENTATION", "Pelvis "),
+        object_type("Kidney", "6", "SEGMENTATION"),
+        object_type("Pancreas", 7, "MASK", colour="#fff"),
+        object_type("Bladder", -1, "SEGMENTATION", "Pelvis "),
     ],
 }
 

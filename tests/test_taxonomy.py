@@ -12,6 +12,7 @@ from typing import Any, get_args, get_origin
 
 import pytest
 from conftest import codes, only, position, task, write
+from taxonomy_builders import attribute, object_type
 
 from rb_lint import Report
 from rb_lint.core.context import Options
@@ -21,43 +22,21 @@ VOXEL = {"i": 1, "j": 2, "k": 3}
 POINT = {"xNorm": 0.2, "yNorm": 0.3}
 
 
-def _attribute(
-    name: str, kind: str, attr_id: int, *options: str, archived_options: tuple[str, ...] = (), **extra: Any
-) -> dict[str, Any]:
-    attribute: dict[str, Any] = {"name": name, "attrType": kind, "attrId": attr_id, **extra}
-    if options:
-        attribute["options"] = [
-            {"name": o, "optionId": i, **({"archived": True} if o in archived_options else {})}
-            for i, o in enumerate(options)
-        ]
-    return attribute
-
-
-def _object(category: str, class_id: int, label_type: str, *parents: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "category": category,
-        "classId": class_id,
-        "labelType": label_type,
-        **({"parents": list(parents)} if parents else {}),
-        **extra,
-    }
-
-
 TAXONOMY: dict[str, Any] = {
     "name": "Test taxonomy",
     "isNew": True,
-    "studyClassify": [_attribute("Study quality", "SELECT", 0, "Diagnostic", "Limited")],
-    "seriesClassify": [_attribute("Artifacts", "MULTISELECT", 0, "Motion", "Metal")],
-    "instanceClassify": [_attribute("Key slice", "BOOL", 0)],
+    "studyClassify": [attribute("Study quality", "SELECT", 0, "Diagnostic", "Limited")],
+    "seriesClassify": [attribute("Artifacts", "MULTISELECT", 0, "Motion", "Metal")],
+    "instanceClassify": [attribute("Key slice", "BOOL", 0)],
     "objectTypes": [
-        _object(
+        object_type(
             "Glioma",
             0,
             "SEGMENTATION",
             "Brain",
             "Tumor",
             attributes=[
-                _attribute(
+                attribute(
                     "Grade",
                     "SELECT",
                     0,
@@ -66,27 +45,27 @@ TAXONOMY: dict[str, Any] = {
                     "Old grade",
                     archived_options=("Old grade",),
                 ),
-                _attribute("IDH mutant", "BOOL", 1),
-                _attribute("Comment", "TEXT", 2),
-                _attribute("Findings", "MULTISELECT", 3, "Cyst", "Mass"),
-                _attribute("Legacy flag", "BOOL", 4, archived=True),
+                attribute("IDH mutant", "BOOL", 1),
+                attribute("Comment", "TEXT", 2),
+                attribute("Findings", "MULTISELECT", 3, "Cyst", "Mass"),
+                attribute("Legacy flag", "BOOL", 4, archived=True),
             ],
         ),
-        _object("Edema", 1, "SEGMENTATION", "Brain", "Tumor"),
-        _object("Necrosis", 2, "SEGMENTATION", "Brain", "Tumor"),
-        _object("Enhancing tumor", 3, "SEGMENTATION", "Brain", "Tumor"),
-        _object("Metastasis", 4, "SEGMENTATION", "Brain", "Tumor"),
-        _object("Metastasis", 5, "SEGMENTATION", "Abdomen"),
-        _object("Liver", 6, "SEGMENTATION", "Abdomen"),
-        _object("Lymph node", 7, "BBOX", "Abdomen"),
-        _object("Tumor core", 8, "SEGMENTATION", "Brain", archived=True),
-        _object("Midline shift", 9, "LENGTH"),
-        _object("Cobb angle", 10, "ANGLE"),
-        _object("Kidney stone", 11, "POINT"),
-        _object("Aortic centerline", 12, "POLYLINE"),
-        _object("Spleen outline", 13, "POLYGON"),
-        _object("Lesion ROI", 14, "ELLIPSE"),
-        _object("Liver extent", 15, "CUBOID"),
+        object_type("Edema", 1, "SEGMENTATION", "Brain", "Tumor"),
+        object_type("Necrosis", 2, "SEGMENTATION", "Brain", "Tumor"),
+        object_type("Enhancing tumor", 3, "SEGMENTATION", "Brain", "Tumor"),
+        object_type("Metastasis", 4, "SEGMENTATION", "Brain", "Tumor"),
+        object_type("Metastasis", 5, "SEGMENTATION", "Abdomen"),
+        object_type("Liver", 6, "SEGMENTATION", "Abdomen"),
+        object_type("Lymph node", 7, "BBOX", "Abdomen"),
+        object_type("Tumor core", 8, "SEGMENTATION", "Brain", archived=True),
+        object_type("Midline shift", 9, "LENGTH"),
+        object_type("Cobb angle", 10, "ANGLE"),
+        object_type("Kidney stone", 11, "POINT"),
+        object_type("Aortic centerline", 12, "POLYLINE"),
+        object_type("Spleen outline", 13, "POLYGON"),
+        object_type("Lesion ROI", 14, "ELLIPSE"),
+        object_type("Liver extent", 15, "CUBOID"),
     ],
 }
 
