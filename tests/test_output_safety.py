@@ -154,7 +154,7 @@ def test_ctrl_c_while_writing_leaves_the_old_report(evil: Path, monkeypatch: pyt
     def interrupted(*_args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("rb_lint.cli.os.replace", interrupted)
+    monkeypatch.setattr("rb_lint.cli.check.os.replace", interrupted)
     result = CliRunner().invoke(main, ["check", "items.json", "-o", "report.json"])
     assert result.exit_code == 130
     assert (evil / "report.json").read_text(encoding="utf-8") == "old"

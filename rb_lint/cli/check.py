@@ -1,34 +1,26 @@
-"""The `rb-lint` command: check, rules, rule, schema. Exit 0 clean, 1 findings, 2 usage/internal."""
+"""`rb-lint check`: lint paths and report. Exit 0 clean, 1 findings, 2 usage/internal, 130 Ctrl-C."""
 
 from __future__ import annotations
 
 import os
 import sys
 import tempfile
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
 
 import click
 
-from rb_lint import __version__
 from rb_lint.api import lint
+from rb_lint.cli.common import EXIT_CLEAN, EXIT_ERROR, fail, guarded
 from rb_lint.core.config import ConfigError, load_config, relative_posix
 from rb_lint.core.context import Options
 from rb_lint.core.engine import Report
 from rb_lint.core.findings import Severity
 from rb_lint.core.globs import literal
 from rb_lint.io import baseline as baselines
-from rb_lint.models import FORMAT_SDK_VERSION
 from rb_lint.models.kinds import KINDS
-from rb_lint.models.schemas import SCHEMAS, render
 from rb_lint.reporters import REPORTERS, RenderOptions, github
 from rb_lint.reporters.text import terminal_safe
-from rb_lint.rules import ALL_RULES, find_rule
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command ended by Ctrl-C
 LEVELS = ["error", "warning", "info"]
 
 
@@ -36,48 +28,7 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     return [code.strip().upper() for value in values for code in value.split(",") if code.strip()]
 
 
-def _fail(message: str) -> NoReturn:
-    click.echo(f"rb-lint: error: {message}", err=True)
-    sys.exit(EXIT_ERROR)
-
-
-def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Usage and config problems, and any bug, end as one line on stderr and exit code 2."""
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except ConfigError as error:
-            _fail(str(error))
-        except KeyboardInterrupt:  # Ctrl-C: no traceback, no "Aborted!" with the findings code 1
-            click.echo("rb-lint: interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        except (SystemExit, click.exceptions.Exit):
-            raise
-        except click.ClickException:
-            raise
-        except Exception as error:
-            if kwargs.get("verbose"):
-                traceback.print_exc()
-            _fail(f"internal error: {type(error).__name__}: {error} (run with -v for details)")
-
-    wrapper.__name__ = command.__name__
-    wrapper.__doc__ = command.__doc__
-    return wrapper
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(
-    __version__,
-    prog_name="rb-lint",
-    message=f"%(prog)s, version %(version)s (RedBrick format of redbrick-sdk {FORMAT_SDK_VERSION})",
-)
-def main() -> None:
-    """Lint RedBrick AI items lists, tasks.json exports, taxonomies, NIfTI masks and DataGym
-    exports before they go near the platform."""
-
-
-@main.command()
+@click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--taxonomy",
@@ -124,7 +75,7 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
-@_guarded
+@guarded
 def check(
     paths: tuple[Path, ...],
     taxonomy: Path | None,
@@ -197,14 +148,14 @@ def _write_output(path: Path, text: str) -> None:
     file in the same folder, then renamed over `path`. A missing folder is a usage error."""
     target = Path(os.path.realpath(path))  # through a symlink, as writing to it would
     if not target.parent.is_dir():
-        _fail(f"cannot write the report to {path}: folder {path.parent} does not exist")
+        fail(f"cannot write the report to {path}: folder {path.parent} does not exist")
     if target.is_dir():
-        _fail(f"cannot write the report to {path}: it is a folder")
+        fail(f"cannot write the report to {path}: it is a folder")
     try:
         mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
         descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as error:
-        _fail(f"cannot write the report to {path}: {error.strerror or error}")
+        fail(f"cannot write the report to {path}: {error.strerror or error}")
     try:
         with open(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -213,7 +164,7 @@ def _write_output(path: Path, text: str) -> None:
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(error, OSError):
-            _fail(f"cannot write the report to {path}: {error.strerror or error}")
+            fail(f"cannot write the report to {path}: {error.strerror or error}")
         raise
 
 
@@ -260,27 +211,3 @@ def _use_color(output: Path | None, output_format: str | None) -> bool:
     if output is not None or output_format not in (None, "text") or "NO_COLOR" in os.environ:
         return False
     return sys.stdout.isatty()
-
-
-@main.command("rules")
-def list_rules() -> None:
-    """List every rule: code, name, default severity and summary."""
-    for rule in ALL_RULES:
-        click.echo(f"{rule.code}  {rule.name:<36} {rule.severity!s:<8} {rule.summary}")
-
-
-@main.command("rule")
-@click.argument("code")
-def show_rule(code: str) -> None:
-    """Print the documentation of one rule (by code or name)."""
-    rule = find_rule(code)
-    if rule is None:
-        _fail(f"unknown rule `{code}`: `rb-lint rules` lists them")
-    click.echo(f"{rule.code} {rule.name} [{rule.severity}]\n\n{rule.summary}\n\n{rule.doc}")
-
-
-@main.command("schema")
-@click.argument("name", type=click.Choice(sorted(SCHEMAS)))
-def show_schema(name: str) -> None:
-    """Print a JSON Schema generated from rb-lint's models."""
-    click.echo(render(SCHEMAS[name]), nl=False)

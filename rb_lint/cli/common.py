@@ -1,0 +1,45 @@
+"""What every `rb-lint` command shares: exit codes, one-line errors, Ctrl-C and bug handling."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import click
+
+from rb_lint.core.config import ConfigError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command ended by Ctrl-C
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"rb-lint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Usage and config problems, and any bug, end as one line on stderr and exit code 2."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as error:
+            fail(str(error))
+        except KeyboardInterrupt:  # Ctrl-C: no traceback, no "Aborted!" with the findings code 1
+            click.echo("rb-lint: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except (SystemExit, click.exceptions.Exit):
+            raise
+        except click.ClickException:
+            raise
+        except Exception as error:
+            if kwargs.get("verbose"):
+                traceback.print_exc()
+            fail(f"internal error: {type(error).__name__}: {error} (run with -v for details)")
+
+    wrapper.__name__ = command.__name__
+    wrapper.__doc__ = command.__doc__
+    return wrapper
