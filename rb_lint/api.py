@@ -30,11 +30,14 @@ def lint(
     ignore: Iterable[str] = (),
     extend_select: Iterable[str] = (),
     options: Options | None = None,
+    removed: Iterable[str | Path] = (),
 ) -> Report:
     """Lint files and directories (directories are walked for `*.json`).
 
     `config` is a config file, a mapping of `[tool.rb-lint]` keys, or None to find one upward
-    from the first path. Raises `ConfigError` for usage problems (a missing path, a bad config).
+    from the first path. `removed` are files deleted or renamed away (a staged deletion): the
+    documents that reference them are linted too. Raises `ConfigError` for usage problems (a
+    missing path, a bad config).
     """
     targets = [Path(p) for p in paths] or [Path(".")]
     loaded = _config(config, targets[0])
@@ -42,7 +45,7 @@ def lint(
     found = collect(targets, loaded.root, loaded.exclude_patterns)
     documents = [read_document(p, display_path(p), kind) for p in found.json_files]
     documents += _documents_referencing(
-        found.mask_files, loaded, kind, {resolved(p) for p in found.json_files}
+        found.mask_files + [Path(p) for p in removed], loaded, kind, {resolved(p) for p in found.json_files}
     )
     options = options or Options()
     return _run(documents, loaded, options, select, ignore, extend_select)
