@@ -39,14 +39,14 @@ def lint(
     documents that reference them are linted too. Raises `ConfigError` for usage problems (a
     missing path, a bad config).
     """
-    removed = [Path(p) for p in removed]
-    targets = [Path(p) for p in paths] or ([] if removed else [Path(".")])  # only the referencing ones
-    loaded = _config(config, (targets or removed)[0])
+    gone = [Path(p) for p in removed]
+    targets = [Path(p) for p in paths] or ([] if gone else [Path(".")])  # only the referencing ones
+    loaded = _config(config, (targets or gone)[0])
     _check_kind(kind)
     found = collect(targets, loaded.root, loaded.exclude_patterns)
     documents = [read_document(p, display_path(p), kind) for p in found.json_files]
     documents += _documents_referencing(
-        found.mask_files + removed, loaded, kind, {resolved(p) for p in found.json_files}
+        found.mask_files + gone, loaded, kind, {resolved(p) for p in found.json_files}
     )
     options = options or Options()
     return _run(documents, loaded, options, select, ignore, extend_select)
