@@ -8,13 +8,13 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from rb_lint.core.config import ConfigError, LoadedConfig, load_config, parse_config, resolved
+from rb_lint.core.config import ConfigError, LoadedConfig, load_config, parse_config, project_root, resolved
 from rb_lint.core.context import Context, Options
 from rb_lint.core.engine import Report, build_filter, run
 from rb_lint.formats.maskpaths import entry_mask_refs, segmentation_refs
 from rb_lint.io.discovery import collect, display_path
 from rb_lint.io.document import Document
-from rb_lint.io.loading import document_from_bytes, read_document, read_regular_file
+from rb_lint.io.loading import document_from_bytes, may_hold_object, pending_document, read_regular_file
 from rb_lint.models.kinds import KINDS
 from rb_lint.rules import ALL_RULES
 
@@ -34,21 +34,33 @@ def lint(
 ) -> Report:
     """Lint files and directories (directories are walked for `*.json`).
 
-    `config` is a config file, a mapping of `[tool.rb-lint]` keys, or None to find one upward
-    from the first path. `removed` are files deleted or renamed away (a staged deletion): the
-    documents that reference them are linted too. Raises `ConfigError` for usage problems (a
-    missing path, a bad config).
+    `config` is one of:
+    - None: a `rb-lint.toml` or `pyproject.toml` is found upward from the first path; relative
+      paths in it (`taxonomy`, globs, `cache-dir`) are relative to that file's folder. Without one,
+      the root is the git work tree holding the first path, else the working directory.
+    - a path (`str` or `Path`, relative to the working directory) to such a file: the same, for
+      that file.
+    - a mapping of `[tool.rb-lint]` keys (`{"taxonomy": "taxonomy.json"}`): read as if it were a
+      config file at the project root (the git work tree holding the first path, else the working
+      directory), so its relative paths are relative to that root.
+    - a `LoadedConfig`, used as it is.
+
+    `removed` are files deleted or renamed away (a staged deletion): the documents that reference
+    them are linted too. Raises `ConfigError` for usage problems (a missing path, a bad config).
+
+    Documents are read one at a time, so memory is bounded by the largest file, not their sum.
     """
     gone = [Path(p) for p in removed]
     targets = [Path(p) for p in paths] or ([] if gone else [Path(".")])  # only the referencing ones
     loaded = _config(config, (targets or gone)[0])
     _check_kind(kind)
     found = collect(targets, loaded.root, loaded.exclude_patterns)
-    documents = [read_document(p, display_path(p), kind) for p in found.json_files]
+    documents = [pending_document(p, display_path(p), kind) for p in found.json_files]
     documents += _documents_referencing(
         found.mask_files + gone, loaded, kind, {resolved(p) for p in found.json_files}
     )
     options = options or Options()
+    _read_taxonomies_first(documents, loaded, options)
     return _run(documents, loaded, options, select, ignore, extend_select)
 
 
@@ -66,9 +78,24 @@ def lint_documents(
 
     Names are treated as paths relative to `root` (default: the working directory), so relative
     mask paths inside the documents resolve as they would on disk.
+
+    `config` is one of:
+    - None: the defaults (no config file is looked for); the root is `root`.
+    - a path (`str` or `Path`, relative to the working directory) to a `rb-lint.toml` or
+      `pyproject.toml`: relative paths in it are relative to that file's folder, which is the
+      root for globs too (document names stay relative to `root`).
+    - a mapping of `[tool.rb-lint]` keys: its relative paths (`taxonomy`, ...) are relative to
+      `root`.
+    - a `LoadedConfig`, used as it is.
+
+    The texts stay in memory (they cannot be read again from disk); each document's parsed data
+    is dropped once its rules ran.
     """
     base = Path(root) if root is not None else Path.cwd()
-    loaded = _config(config, base) if config is not None else LoadedConfig(parse_config({}), base.resolve())
+    if config is None or isinstance(config, Mapping):  # read as a config file in `root`
+        loaded = LoadedConfig(parse_config(dict(config or {})), resolved(base))
+    else:
+        loaded = _config(config, base)
     _check_kind(kind)
     docs: list[Document] = []
     for name, content in documents.items():
@@ -76,16 +103,37 @@ def lint_documents(
             content = json.dumps(content, indent=2)
         raw = content.encode("utf-8") if isinstance(content, str) else content
         docs.append(document_from_bytes(raw, base / name, name, kind))
-    return _run(docs, loaded, options or Options(), select, ignore, ())
+    options = options or Options()
+    _read_taxonomies_first(docs, loaded, options)
+    return _run(docs, loaded, options, select, ignore, ())
 
 
 def _config(config: ConfigArg, start: Path) -> LoadedConfig:
     if isinstance(config, LoadedConfig):
         return config
     if isinstance(config, Mapping):
-        root = resolved(start)
-        return LoadedConfig(parse_config(dict(config)), root if root.is_dir() else root.parent)
+        return LoadedConfig(parse_config(dict(config)), project_root(start))
     return load_config(Path(config) if config is not None else None, start)
+
+
+def _read_taxonomies_first(documents: list[Document], loaded: LoadedConfig, options: Options) -> None:
+    """Read, before any rule runs, the documents that may be a taxonomy (a JSON object) and the
+    taxonomy file given by option or configuration: which taxonomy the run uses depends on every
+    linted taxonomy, and document rules ask for it from the first document on. Taxonomies stay
+    parsed for the run (`Document.pinned`); any other document is read again in its turn, so
+    only small files are held."""
+    explicit = options.taxonomy or (loaded.root / loaded.config.taxonomy if loaded.config.taxonomy else None)
+    wanted = resolved(Path(explicit)) if explicit is not None else None
+    for doc in documents:
+        is_explicit = wanted is not None and resolved(doc.path) == wanted
+        if doc.stage != "pending" or not (is_explicit or may_hold_object(doc.path)):
+            doc.pinned = doc.pinned or (is_explicit and doc.parsed)
+            continue
+        doc.load()
+        if doc.parsed and (doc.pinned or is_explicit):
+            doc.pinned = True  # read now: the run's taxonomy may be built from it at any time
+        else:
+            doc.unload()
 
 
 def _documents_referencing(
@@ -94,17 +142,16 @@ def _documents_referencing(
     """The JSON documents whose segmentation paths name one of `masks`, so that a commit that
     changes only a mask re-checks the items lists using it (the mask pre-commit hook).
 
-    They are searched under the config root (the working directory when no config file was
-    found and the masks are below it), honouring excludes. Only files whose bytes contain a
-    mask's file name are parsed.
+    They are searched under the project root, honouring excludes. Only files whose bytes contain a
+    mask's file name are parsed; those found are read again, one at a time, when linted.
     """
     if not masks:
         return []
     wanted = {resolved(mask) for mask in masks}
-    names = {form.encode("utf-8") for mask in masks for form in (mask.name, json.dumps(mask.name)[1:-1])}
-    cwd = Path.cwd().resolve()
-    below_cwd = all(mask.is_relative_to(cwd) for mask in wanted)
-    search = loaded.root if loaded.source is not None or not below_cwd else cwd
+    # A name that is not UTF-8 (a surrogate escape) is searched for as the bytes on disk.
+    forms = (form for mask in masks for form in (mask.name, json.dumps(mask.name)[1:-1]))
+    names = {form.encode("utf-8", "surrogateescape") for form in forms}
+    search = loaded.root
     found = []
     for path in collect([search], loaded.root, loaded.exclude_patterns).json_files:
         if resolved(path) in already:
@@ -116,9 +163,10 @@ def _documents_referencing(
         if not any(name in raw for name in names):
             continue
         doc = document_from_bytes(raw, path, display_path(path), kind)
+        del raw
         refs = chain(segmentation_refs(doc, loaded.root), entry_mask_refs(doc, loaded.root))
         if any(ref.path is not None and resolved(ref.path) in wanted for ref in refs):
-            found.append(doc)
+            found.append(pending_document(path, display_path(path), kind))
     return found
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -66,3 +69,29 @@ def lint_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[...,
         return lint([tmp_path], **kwargs)
 
     return run
+
+
+def rb_lint(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real CLI in a subprocess, uncoloured and outside GitHub Actions, bounded in time
+    (generously: the machine running the suite may be loaded)."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "FORCE_COLOR")}
+    environment.update({"NO_COLOR": "1", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "rb_lint", *args],
+        cwd=cwd,
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        errors="backslashreplace",
+        env=environment,
+        timeout=120,
+    )
+
+
+def json_report(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
+    """The findings of a `--format json` (or json-lines array) report."""
+    report = json.loads(result.stdout)
+    findings: list[dict[str, Any]] = report if isinstance(report, list) else report["findings"]
+    return findings

@@ -30,7 +30,7 @@ LAYERS = [
     "rb_lint.facts",
     "rb_lint.rules",
     "rb_lint.reporters",
-    "rb_lint.api rb_lint.docs",
+    "rb_lint.api rb_lint.docs rb_lint.starter",
     "rb_lint.cli rb_lint.__main__",
 ]
 

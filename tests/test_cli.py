@@ -9,22 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import position, task, write
+from conftest import position, rb_lint, task, write
 
 DUPLICATES = [task("patient-007"), task("patient-007")]
-
-
-def rb_lint(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    environment.pop("GITHUB_ACTIONS", None)
-    return subprocess.run(
-        [sys.executable, "-m", "rb_lint", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
 
 
 @pytest.fixture
@@ -105,9 +92,10 @@ def test_output_file(repo):
 
 
 def test_statistics_and_quiet(repo):
+    # -q (as in ruff) keeps the findings and drops the summary; it used to print only the summary.
     result = rb_lint("check", "--select", "RB2", "--statistics", "-q", cwd=repo)
     assert "     1  RB201  duplicate-task-name [error]" in result.stdout
-    assert "items.json:" not in result.stdout
+    assert "items.json:" in result.stdout and "Found" not in result.stdout
 
 
 def test_rules_rule_and_schema_commands(tmp_path):
@@ -223,14 +211,16 @@ def test_unreadable_taxonomy_is_a_usage_error_before_any_report(tmp_path):
     assert result.stderr.count("\n") == 1 and "taxonomy" in result.stderr
 
 
-def _run_on_a_terminal(repo: Path, env: dict[str, str]) -> str:
+def _run_on_a_terminal(repo: Path, env: dict[str, str], *args: str) -> str:
     """Run rb-lint with stdout on a pseudo-terminal, as a person at a shell would."""
     import pty
 
     leader, follower = pty.openpty()
-    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "GITHUB_ACTIONS")}
+    unset = ("NO_COLOR", "FORCE_COLOR", "GITHUB_ACTIONS")
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
+    environment["TERM"] = "xterm"
     process = subprocess.run(
-        [sys.executable, "-m", "rb_lint", "check", "--select", "RB2"],
+        [sys.executable, "-m", "rb_lint", "check", "--select", "RB2", *args],
         cwd=repo,
         stdout=follower,
         stderr=subprocess.PIPE,
@@ -256,3 +246,10 @@ def test_colour_on_a_terminal_and_no_color_honoured(repo):
     assert "\x1b[1;31mRB201\x1b[0m" in _run_on_a_terminal(repo, {})
     plain = _run_on_a_terminal(repo, {"NO_COLOR": "1"})
     assert "RB201 [error]" in plain and "\x1b[" not in plain
+
+
+def test_no_colour_on_a_dumb_terminal_or_when_told(repo):
+    for env, args in (({"TERM": "dumb"}, ()), ({}, ("--color", "never"))):
+        plain = _run_on_a_terminal(repo, env, *args)
+        assert "RB201 [error]" in plain and "\x1b[" not in plain
+    assert "\x1b[1;31mRB201" in _run_on_a_terminal(repo, {"TERM": "dumb"}, "--color", "always")

@@ -219,8 +219,8 @@ def test_the_fixture_has_the_variants_the_current_format_allows() -> None:
 
 def test_a_tasks_json_of_the_current_format_lints_without_warning_or_error() -> None:
     report = lint([FIXTURE], config={}, select=WITHOUT_FILES)
-    assert problems(report) == []
-    assert [f.code for f in report.findings] == ["RB400"]  # no taxonomy given: an info
+    assert [f.code for f in report.findings] == ["RB400"]  # no taxonomy given: a warning
+    assert problems(report) == [("RB400", "", report.findings[0].message)]
 
 
 def test_the_fixture_is_detected_as_a_tasks_export() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 from conftest import codes, only, position
 from test_datagym import TRIANGLE, Lint, assert_at, dg_task, export, obj, run, value_at
+
+from rb_lint.facts.datagym_shapes import EnvelopeIndex
 
 __all__ = ["run"]  # the fixture, shared with test_datagym
 
@@ -219,6 +222,49 @@ def test_rb616_passes_for_touching_cut_outs(run: Lint) -> None:
     rings = [square(0, 0, 100, 100), square(20, 20, 40, 40), square(40, 20, 60, 40)]
     report, _ = run(export(dg_task(labels=segmentation(rings))))
     assert "RB616" not in codes(report)
+
+
+def _random_rings(rng: random.Random, count: int) -> list[list[dict[str, Any]]]:
+    """An outer ring, then cut-outs on a coarse grid: many touch, overlap, nest or stick out."""
+    rings = [square(0, 0, 60, 60)]
+    for _ in range(count):
+        x, y = rng.randrange(-10, 60, 5), rng.randrange(-10, 60, 5)
+        w, h = rng.randrange(5, 25, 5), rng.randrange(5, 25, 5)
+        if rng.random() < 0.3:
+            rings.append(pts((x, y), (x + w, y), (x, y + h)))  # a triangle
+        elif rng.random() < 0.1:
+            rings.append(pts((x, y), (x + w, y + h), (x + w, y), (x, y + h)))  # a bow tie: RB615's
+        else:
+            rings.append(square(x, y, x + w, y + h))
+    return rings
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_rb616_findings_equal_the_all_pairs_comparison(
+    run: Lint, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """The STRtree only narrows the candidates: the findings are those of comparing every cut-out
+    with every earlier one, as RB616 did before (promise 8: 8,000 cut-outs took 93 s)."""
+    rng = random.Random(seed)
+    data = export(dg_task(labels=segmentation(*(_random_rings(rng, rng.randrange(2, 30)) for _ in range(3)))))
+    indexed, _ = run(data)
+    monkeypatch.setattr(EnvelopeIndex, "earlier", lambda self, position: list(range(position)))
+    every_pair, _ = run(data)
+    found = [(f.line, f.column, f.message) for f in indexed.findings if f.code == "RB616"]
+    assert found == [(f.line, f.column, f.message) for f in every_pair.findings if f.code == "RB616"]
+    assert found or seed > 3  # the first cases do find overlapping cut-outs
+
+
+def test_rb616_many_cut_outs_stay_fast(run: Lint) -> None:
+    """2,000 cut-outs in a grid, every tenth overlapping its neighbours (all pairs: ~6 s)."""
+    rings = [square(0, 0, 460, 460)]
+    rings += [
+        square(x + 5, y + 5, x + (17 if (x + y) % 100 == 0 else 13), y + 13)
+        for x in range(0, 450, 10)
+        for y in range(0, 450, 10)
+    ][:2000]
+    report, _ = run(export(dg_task(labels=segmentation(rings))))
+    assert codes(report).count("RB616") > 0
 
 
 # --- RB617 cut-out-erases-instance -------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -149,6 +150,99 @@ def test_file_and_pointer_pattern() -> None:
     assert pointer_ignore("/*/name").matches("any/file.json", "/0/name")
 
 
+def _pathspec_pointer_match(pattern: str, pointer: str) -> bool:
+    """The pointer matcher rb-lint had before (a pathspec regex: exponential on some patterns)."""
+    from pathspec import GitIgnoreSpec
+
+    if pattern == "":
+        return pointer == ""
+    end = "\x00"
+    if pattern == "**":
+        translated = "**/" + end
+    elif pattern.endswith("/**"):
+        translated = pattern[:-2] + "*/**/" + end
+    elif pattern.endswith("/"):
+        translated = pattern + "**/" + end
+    else:
+        translated = pattern + "/" + end
+    if not translated.startswith(("/", "**/")):
+        translated = "/" + translated
+    compiled = GitIgnoreSpec.from_lines([translated]).patterns[0]
+    path = pointer[1:] + "/" + end if pointer.startswith("/") else end
+    return compiled.match_file(path) is not None
+
+
+_SEGMENTS = ["a", "b", "0", "*", "**", "?", "a*", "*b", "*a*", "[ab]", "[!a]", "[^0]", "a?", "\\*", "ab", ""]
+_TOKENS = ["a", "b", "0", "ab", "ba", "aab", "*", "a~1b", "10"]
+
+
+def test_pointer_patterns_mean_what_the_pathspec_regexes_meant() -> None:
+    """Same answers as the regex translation for normal patterns and pointers (no empty token)."""
+    rng = random.Random(12)
+    for _ in range(3000):
+        segments = [rng.choice(_SEGMENTS) for _ in range(rng.randrange(1, 5))]
+        pattern = rng.choice(["", "/"]) + "/".join(segments) + rng.choice(["", "", "/", "/**"])
+        pointer = "".join("/" + rng.choice(_TOKENS) for _ in range(rng.randrange(0, 6)))
+        if pattern in ("", "/") or "//" in pattern.strip("/") or pattern.startswith("//"):
+            continue
+        expected = _pathspec_pointer_match(pattern, pointer)
+        assert pointer_glob(pattern).matches(pointer) is expected, (pattern, pointer)
+
+
+PATHOLOGICAL = [
+    "/".join(["**"] * 12) + "/x",  # 37 characters
+    "*a" * 18 + "b",
+    "**/a/**/a/**/a/**/a/**/a/**/a/**/b",
+    "/*/" + "*a" * 16 + "*/**",
+    "/".join(["**", "*a*a*a*a*"] * 3) + "/c",
+]
+
+
+@pytest.mark.parametrize("pattern", PATHOLOGICAL)
+def test_pathological_pointer_patterns_match_in_bounded_time(pattern: str) -> None:
+    """Promise 8: a 37-character `pointer-ignores` glob took over two minutes on one pointer; the
+    match is now at most (pattern length x pointer length) comparisons. Run in a subprocess with a
+    timeout, so a regression fails this test instead of hanging the suite."""
+    pointers = [
+        "/" + "a" * 400,
+        "/" + "/".join(["a"] * 300),
+        "/" + "/".join(["a"] * 300) + "/c",
+        "/0/" + "a" * 300 + "c/x",
+        "/" + "/".join(["aaaa"] * 100) + "/b",
+    ]
+    script = (
+        "import json, sys\n"
+        "from rb_lint.core.globs import pointer_glob\n"
+        "glob = pointer_glob(sys.argv[1])\n"
+        "print(json.dumps([glob.matches(p) for p in json.loads(sys.argv[2])]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, pattern, json.dumps(pointers)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)) == len(pointers)
+
+
+def test_pathological_pointer_ignores_in_a_real_run(tmp_path: Path) -> None:
+    deep: Any = "x"
+    for _ in range(200):
+        deep = {"a": deep}
+    write(tmp_path / "items.json", [{**task("p-1"), "metaData": deep}, task("p-1")])
+    config = tmp_path / "rb-lint.toml"
+    config.write_text("[pointer-ignores]\n" + "".join(f'{json.dumps(p)} = ["RB201"]\n' for p in PATHOLOGICAL))
+    result = subprocess.run(
+        [sys.executable, "-m", "rb_lint", "check", "--select", "RB201", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1 and "RB201" in result.stdout, result.stderr
+
+
 @pytest.mark.parametrize("pattern", ["#/0/name", "/[0/name", "items.json#/0\\"])
 def test_bad_pointer_patterns_are_errors(pattern: str) -> None:
     with pytest.raises(GlobError):
@@ -274,3 +368,32 @@ def test_globs_through_the_cli(patterned_repo: Path) -> None:
     )
     assert broken.returncode == 2
     assert "`extend-exclude`: invalid pattern `data/[x`" in broken.stderr and "Traceback" not in broken.stderr
+
+
+@pytest.mark.parametrize("pattern", ["*a" * 17 + "*b", "**/a/**/a/**/a/**/a/**/a/**/a/**/b"])
+def test_pathological_file_patterns_match_in_bounded_time(pattern: str) -> None:
+    """Promise 8 for `exclude` and `per-file-ignores`: pathspec's Python-regex translation of
+    `*a*a*…*b` backtracks exponentially; with re2 (pathspec[re2]) matching is linear."""
+    paths = ["a" * 30 + ".json", "/".join(["a"] * 200) + "/c.json", "a" * 300]
+    script = (
+        "import json, sys\n"
+        "from rb_lint.core.globs import path_globs\n"
+        "globs = path_globs((sys.argv[1],))\n"
+        "print(json.dumps([globs.matches(p) for p in json.loads(sys.argv[2])]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, pattern, json.dumps(paths)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)) == len(paths)
+
+
+def test_undecodable_file_names_match_file_patterns() -> None:
+    """A name with bytes that are not UTF-8 (a surrogate escape) is matched, never a crash."""
+    globs = path_globs(("*.json", "!keep/**"))
+    assert globs.matches("a\udcff.json")
+    assert globs.matches("x/\udcffb/c.json")
+    assert not globs.matches("keep/\udcff.json")

@@ -136,6 +136,78 @@ def test_hooks_path_install_runs_the_script_from_the_checkout(repo: Repo) -> Non
     assert blocked.returncode == 1 and "RB201" in repo.output(blocked)
 
 
+def unstaged_state(repo: Repo) -> dict[str, bytes]:
+    """Every file of the working tree but .git and the scan cache, byte for byte."""
+    return {
+        path.relative_to(repo.path).as_posix(): path.read_bytes()
+        for path in sorted(repo.path.rglob("*"))
+        if path.is_file() and not {".git", ".rb_lint_cache"} & set(path.relative_to(repo.path).parts)
+    }
+
+
+@pytest.fixture
+def staged_typo(repo: Repo) -> Repo:
+    """A staged duplicate task name, fixed in the working copy only (plus other unstaged edits)."""
+    write(repo.path / "notes.txt", "committed\n")
+    assert repo.commit("notes.txt", "masks/m1.nii.gz", verify=False).returncode == 0
+    write(repo.path / "items.json", [labelled("p1"), labelled("p1")])
+    assert repo.git("add", "items.json").returncode == 0
+    write(repo.path / "items.json", [labelled("p1"), labelled("p2")])  # fixed, not staged
+    write(repo.path / "notes.txt", "edited, not staged\n")
+    shutil.copy(OTHER_MASK, repo.path / "masks" / "m1.nii.gz")  # a binary unstaged change
+    write(repo.path / "untracked.json", [labelled("u"), labelled("u")])
+    return repo
+
+
+def test_the_hook_lints_the_index_not_the_working_copy(staged_typo: Repo) -> None:
+    before = unstaged_state(staged_typo)
+    blocked = staged_typo.git("commit", "-q", "-m", "x")
+    assert blocked.returncode == 1, staged_typo.output(blocked)
+    assert "RB201" in staged_typo.output(blocked) and "untracked.json" not in staged_typo.output(blocked)
+    assert staged_typo.commits() == 1
+    assert unstaged_state(staged_typo) == before  # the unstaged edits are back, byte for byte
+    assert not list((staged_typo.path / ".git").glob("rb-lint-unstaged-*"))  # the patch is gone
+
+
+def test_unstaged_changes_come_back_when_rb_lint_fails(
+    staged_typo: Repo, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    broken = tmp_path_factory.mktemp("bin") / "rb-lint-broken"
+    broken.write_text("#!/bin/sh\necho internal error >&2\nexit 2\n")
+    broken.chmod(0o755)
+    staged_typo.env["RB_LINT"] = str(broken)
+    before = unstaged_state(staged_typo)
+    result = staged_typo.git("commit", "-q", "-m", "x")
+    assert result.returncode != 0 and "internal error" in result.stderr
+    assert unstaged_state(staged_typo) == before
+
+
+def test_a_patch_that_cannot_be_put_back_is_kept_under_git(
+    staged_typo: Repo, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    meddling = tmp_path_factory.mktemp("bin") / "rb-lint-meddling"
+    meddling.write_text("#!/bin/sh\necho conflicting > notes.txt\nexit 1\n")  # like a fixer hook
+    meddling.chmod(0o755)
+    staged_typo.env["RB_LINT"] = str(meddling)
+    result = staged_typo.git("commit", "-q", "-m", "x")
+    assert result.returncode == 1
+    [patch] = (staged_typo.path / ".git").glob("rb-lint-unstaged-*.patch")
+    assert "could not put your unstaged changes back" in result.stderr and str(patch) in result.stderr
+    assert staged_typo.git("checkout", "--", "notes.txt").returncode == 0
+    assert staged_typo.git("apply", str(patch)).returncode == 0
+    assert (staged_typo.path / "notes.txt").read_text() == "edited, not staged\n"
+
+
+def test_a_commit_deleting_a_referenced_mask_is_blocked(repo: Repo) -> None:
+    write(repo.path / "items.json", [labelled("p1")])
+    assert repo.commit("items.json", "masks/m1.nii.gz", verify=False).returncode == 0
+    assert repo.git("rm", "-q", "masks/m1.nii.gz").returncode == 0
+    blocked = repo.git("commit", "-q", "-m", "drop the mask")
+    assert blocked.returncode == 1
+    assert "items.json:" in repo.output(blocked) and "RB301" in repo.output(blocked)
+    assert repo.commits() == 1
+
+
 def test_github_actions_example_uploads_the_sarif_it_writes() -> None:
     workflow = yaml.safe_load((ROOT / "hooks" / "github-actions-rb-lint.yml").read_text())
     assert workflow["permissions"]["security-events"] == "write"

@@ -11,30 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import task, write
+from conftest import json_report, rb_lint, task, write
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file-system entries")
 
 DUPLICATES = [task("patient-007"), task("patient-007")]
-
-
-def rb_lint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "NO_COLOR": "1"}
-    environment.pop("GITHUB_ACTIONS", None)
-    return subprocess.run(
-        [sys.executable, "-m", "rb_lint", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        errors="backslashreplace",
-        env=environment,
-        timeout=30,
-    )
-
-
-def json_report(result: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
-    findings = json.loads(result.stdout)
-    return findings if isinstance(findings, list) else findings["findings"]
 
 
 def codes_by_file(result: subprocess.CompletedProcess[str]) -> dict[str, set[str]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 import struct
 import warnings
@@ -32,7 +31,7 @@ from rb_lint.nifti import (
     scan_file,
 )
 from rb_lint.nifti.batch import BatchSettings, Progress, scan_masks
-from rb_lint.nifti.cache import CACHEDIR_TAG, MaskCache, file_digest
+from rb_lint.nifti.cache import CACHEDIR_TAG, MaskCache, content_digest, file_digest
 from rb_lint.nifti.header import CIFTI_EXTENSION_CODE, NIFTI1_SIZE, NIFTI2_SIZE, NotNifti, parse_header
 from rb_lint.nifti.scan import EXTENSION_LIMIT
 from rb_lint.nifti.stream import BACKEND, CorruptStream, chunks
@@ -147,15 +146,16 @@ def platform_fails_or_misreads(path: Path) -> bool:
 @pytest.mark.parametrize(
     ("version", "vox_offset", "said"),
     [
-        (1, 100.0, "nibabel refuses its header: vox offset 100 too low for single file nifti1"),
-        (1, -16.0, "nibabel refuses its header: vox offset -16 too low"),
-        (1, -1e30, "too low"),
-        (1, float("nan"), "its header is invalid: vox_offset is nan"),
-        (1, float("inf"), "its header is invalid: vox_offset is inf"),
-        (1, -float("inf"), "its header is invalid: vox_offset is -inf"),
+        (1, 100.0, "vox_offset (where the voxel data starts) is 100, before the end of the 348-byte header"),
+        (1, -16.0, "vox_offset (where the voxel data starts) is -16, before the end of the 348-byte header"),
+        (1, -1e30, "is -1e+30, before the end of the 348-byte header"),
+        (1, 1e30, "is 1e+30, past the end of any file"),
+        (1, float("nan"), "its header is invalid: vox_offset (where the voxel data starts) is nan"),
+        (1, float("inf"), "its header is invalid: vox_offset (where the voxel data starts) is inf"),
+        (1, -float("inf"), "its header is invalid: vox_offset (where the voxel data starts) is -inf"),
         (1, 0.0, "vox_offset is 0, so nibabel reads the header itself as voxel data"),
-        (2, 100, "nibabel refuses its header: vox offset 100 too low"),
-        (2, -544, "too low"),
+        (2, 100, "vox_offset (where the voxel data starts) is 100, before the end of the 540-byte header"),
+        (2, -544, "is -544, before the end of the 540-byte header"),
         (2, 0, "vox_offset is 0"),
     ],
 )
@@ -225,11 +225,11 @@ def test_cifti_extension_is_found_whatever_the_chunking(tmp_path: Path) -> None:
     [
         (
             {"qform_code": 1, "sform_code": 0, "quatern_b": 2.0},
-            "nibabel refuses its header: w2 should be positive",
+            "nibabel (which the platform uses) refuses its header: w2 should be positive",
         ),
         (
             {"slope": 2.0, "inter": float("inf")},
-            "nibabel refuses its header: scl_slope is 2 but scl_inter is inf",
+            "nibabel (which the platform uses) refuses its header: scl_slope is 2 but scl_inter is inf",
         ),
         ({"dim": [0, 2, 2, 2, 1, 1, 1, 1]}, "dim[0] (the number of dimensions) is 0, not 1 to 7"),
         ({"dim": [3, 2, -2, 2, 1, 1, 1, 1]}, "shape (2, -2, 2) has a negative dimension"),
@@ -267,8 +267,10 @@ def test_a_vox_offset_header_is_reported_by_the_mask_rules(tmp_path: Path, lint_
     report = lint_files({"items.json": [task]}, select=["RB3"])
     found = [f for f in report.findings if f.code == "RB312"]
     assert len(found) == 1 and found[0].message == (
-        "`seg.nii` is not a NIfTI-1/2 volume: nibabel refuses its header: vox offset 100 too low for "
-        "single file nifti1"
+        "`seg.nii` is not a NIfTI-1/2 volume: its header is invalid: vox_offset (where the voxel data "
+        "starts) is 100, before the end of the 348-byte header and its 4-byte extension flag (in a "
+        "single-file NIfTI the data starts at byte 352 or later), and nibabel (which the platform uses) "
+        "refuses it; save the mask again with a NIfTI writer (nibabel's `nib.save`, SimpleITK)"
     )
 
 
@@ -480,16 +482,19 @@ def test_cache_round_trip_and_tag(tmp_path: Path) -> None:
     assert not list(cache_dir.rglob("*.part"))  # atomic writes leave no temporary files
 
 
-def test_cached_result_is_used_without_decompressing(tmp_path: Path) -> None:
+def test_cached_result_is_used_without_decompressing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rb_lint.nifti import batch
+
     mask = save(tmp_path / "m.nii.gz", np.ones((4, 4, 4), np.uint8))
     cache_dir = tmp_path / "cache"
-    scan_masks([mask], BatchSettings(cache_dir=cache_dir))
-    entry = next(cache_dir.rglob("*.rbscan"))
-    stored = json.loads(entry.read_text())
-    stored["result"]["values"]["present"] = [0, 77]  # a marker only the cache can produce
-    entry.write_text(json.dumps(stored))
+    first = scan_masks([mask], BatchSettings(cache_dir=cache_dir))[mask]
+
+    def no_scan(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("scanned although the cache holds the result")
+
+    monkeypatch.setattr(batch, "scan_file", no_scan)
     result = scan_masks([mask], BatchSettings(cache_dir=cache_dir))[mask]
-    assert result.values is not None and result.values.present == [0, 77]
+    assert result.to_dict() == first.to_dict()
 
 
 def test_stat_memo_skips_hashing_an_unchanged_file(tmp_path: Path) -> None:
@@ -531,11 +536,14 @@ def test_unwritable_cache_directory_only_means_no_cache(tmp_path: Path) -> None:
     assert result.values is not None and result.values.present == [3]
 
 
-def test_uncompressed_files_are_hashed_during_the_scan(tmp_path: Path) -> None:
+def test_uncompressed_files_are_cached_by_what_the_scan_reads(tmp_path: Path) -> None:
     mask = write_nifti(tmp_path / "m.nii", np.full((4, 4, 4), 5, np.uint8))
     cache_dir = tmp_path / "cache"
     scan_masks([mask], BatchSettings(cache_dir=cache_dir))
-    assert MaskCache(cache_dir).load(file_digest(mask), str(mask)) is not None
+    assert MaskCache(cache_dir).load(content_digest(mask), str(mask)) is not None
+    with mask.open("ab") as handle:  # bytes after the voxel data: nothing the scan reads...
+        handle.write(b"\0" * 100)
+    assert MaskCache(cache_dir).load(content_digest(mask), str(mask)) is None  # ...but the size is keyed
 
 
 # -- the pool and the progress bar ----------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import rb_lint as run_cli
 from conftest import task, write
 
 from rb_lint import lint
@@ -28,19 +29,6 @@ FORGED_LINE = "forged.json:1:1: RB000"
 
 def check(*args: str) -> Result:
     return CliRunner().invoke(main, ["check", *args], catch_exceptions=False)
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "NO_COLOR": "1"}
-    environment.pop("GITHUB_ACTIONS", None)
-    return subprocess.run(
-        [sys.executable, "-m", "rb_lint", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
 
 
 @pytest.fixture

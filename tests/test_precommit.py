@@ -75,6 +75,24 @@ def snapshot(destination: Path, env: dict[str, str]) -> str:
     return checked(run(["git", "rev-parse", "HEAD"], destination, env)).stdout.strip()
 
 
+def readme_snippet() -> str:
+    """The `.pre-commit-config.yaml` block of the README's Integrations section."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    integrations = readme.split("<!-- section: integrations -->", 1)[1].split("<!-- /section", 1)[0]
+    [block] = re.findall(r"```yaml\n(.*?)```", integrations, flags=re.S)
+    return str(block)
+
+
+def readme_config(repository: str, rev: str) -> str:
+    """The README's snippet with only its repository URL and `rev:` replaced."""
+    snippet = readme_snippet()
+    [url] = re.findall(r"^  - repo: (\S+)$", snippet, flags=re.M)
+    [tag] = re.findall(r"^    rev: (\S+)$", snippet, flags=re.M)
+    return snippet.replace(f"repo: {url}\n", f"repo: {repository}\n").replace(
+        f"rev: {tag}\n", f"rev: {rev}\n"
+    )
+
+
 @dataclass
 class HookSetup:
     config: str  # the .pre-commit-config.yaml a data repository uses
@@ -98,10 +116,7 @@ def hooks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HookSetup]:
     source = base / "rb-lint-source"
     source.mkdir()
     rev = snapshot(source, env)
-    config = (
-        f"repos:\n  - repo: {source.as_posix()}\n    rev: {rev}\n    hooks:\n"
-        "      - id: rb-lint\n      - id: rb-lint-masks\n"
-    )
+    config = readme_config(source.as_posix(), rev)  # the README's snippet, verbatim but for these two
     seed = base / "seed"
     checked(run(["git", "init", "-q", str(seed)], base, env))
     write(seed / ".pre-commit-config.yaml", config)
@@ -128,6 +143,23 @@ class DataRepo:
     def commits(self) -> int:
         result = run(["git", "rev-list", "--count", "HEAD"], self.path, self.env)
         return int(result.stdout) if result.returncode == 0 else 0
+
+    def git(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return checked(run(["git", *args], self.path, self.env))
+
+    def run_hooks(self, *paths: str) -> tuple[int, str]:
+        """Stage `paths` and run the hooks on what is staged, printing their output even when they pass."""
+        self.git("add", "--", *paths)
+        result = run(
+            [sys.executable, "-m", "pre_commit", "run", "--verbose"], self.path, self.env, timeout=300
+        )
+        return result.returncode, result.stdout + result.stderr
+
+    def caches(self) -> list[str]:
+        """The folders holding a scan cache (its CACHEDIR.TAG is one level down)."""
+        return sorted(
+            p.parent.parent.relative_to(self.path).as_posix() for p in self.path.rglob("CACHEDIR.TAG")
+        )
 
 
 @pytest.fixture
@@ -178,3 +210,75 @@ def test_config_excludes_and_lfs_pointers_do_not_block(repo: DataRepo) -> None:
     assert status == 0, output
     assert re.search(r"^rb-lint\.+Passed$", output, re.MULTILINE), output  # it ran and passed
     assert repo.commits() == 2
+
+
+# --- acceptance: a data repository without an rb-lint config, then with the one `rb-lint init` writes ---
+
+TAXONOMY = {"name": "t", "objectTypes": [{"category": "Liver", "classId": 0, "labelType": "SEGMENTATION"}]}
+
+
+def batch(name: str, category: str = "Liver", mask: str = "../masks/m1.nii.gz") -> list[dict[str, Any]]:
+    task = labelled(name)
+    task["series"][0].update(segmentations=mask, segmentMap={"1": category})
+    return [task]
+
+
+def test_the_readme_snippet_is_the_hook_configuration_and_init_prints_it(hooks: HookSetup) -> None:
+    from rb_lint.starter import precommit_snippet
+
+    assert precommit_snippet() == readme_snippet()
+    assert "rev: v0.1.0" not in hooks.config and "github.com" not in hooks.config  # substituted
+
+
+def test_items_in_a_folder_name_masks_beside_it_without_rb302_and_one_cache(repo: DataRepo) -> None:
+    write(repo.path / "items" / "batch1.json", batch("p1"))
+    status, output = repo.run_hooks("items/batch1.json", "masks/m1.nii.gz")
+    assert status == 0, output
+    assert "RB302" not in output and "RB301" not in output, output
+    assert repo.caches() in ([], ["."]), repo.caches()  # one cache, at the repository root (or none)
+
+
+def test_a_misspelt_category_is_blocked_once_init_wrote_the_config(repo: DataRepo) -> None:
+    write(repo.path / "taxonomy" / "project.json", TAXONOMY)
+    assert repo.commit("taxonomy/project.json", "masks/m1.nii.gz", verify=False)[0] == 0
+    write(repo.path / "items" / "batch1.json", batch("p1", "Livr"))
+    status, output = repo.run_hooks("items/batch1.json")
+    assert status == 0 and "RB400" in output and "[warning]" in output, output  # says what it skips
+    repo.git("reset", "-q", "--", "items/batch1.json")
+
+    init = run([sys.executable, "-m", "rb_lint", "init"], repo.path, repo.env)
+    assert init.returncode == 0, init.stdout + init.stderr
+    assert 'taxonomy = "taxonomy/project.json"' in (repo.path / "rb-lint.toml").read_text()
+    assert readme_snippet() in init.stdout
+    assert repo.commit("rb-lint.toml", verify=False)[0] == 0
+    status, output = repo.commit("items/batch1.json")  # the taxonomy itself is not staged
+    assert status != 0
+    assert "RB402" in output and "did you mean `Liver`?" in output
+    assert repo.commits() == 3
+
+
+def test_git_rm_of_a_referenced_mask_is_blocked(repo: DataRepo) -> None:
+    write(repo.path / "items" / "batch1.json", batch("p1"))
+    assert repo.commit("items/batch1.json", "masks/m1.nii.gz", verify=False)[0] == 0
+    repo.git("rm", "-q", "masks/m1.nii.gz")
+    result = run(["git", "commit", "-m", "drop the mask"], repo.path, repo.env, timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "rb-lint (masks)" in output and "items/batch1.json:" in output and "RB301" in output
+    assert repo.commits() == 2
+
+
+def test_an_unrelated_commit_passes_both_hooks(repo: DataRepo) -> None:
+    write(repo.path / "README.md", "data\n")
+    status, output = repo.commit("README.md")
+    assert status == 0, output
+    assert re.search(r"^rb-lint \(masks\)\.+Passed$", output, re.MULTILINE), output  # it always runs
+    assert re.search(r"^rb-lint\.+\(no files to check\)Skipped$", output, re.MULTILINE), output
+
+
+def test_an_lfs_pointer_committed_as_a_mask_is_accepted_with_rb009(repo: DataRepo) -> None:
+    write(repo.path / "items" / "batch1.json", batch("p1"))
+    write(repo.path / "masks" / "m1.nii.gz", LFS_POINTER)
+    status, output = repo.run_hooks("items/batch1.json", "masks/m1.nii.gz")
+    assert status == 0, output
+    assert "RB009" in output and "Git LFS pointer" in output, output

@@ -4,8 +4,11 @@ that reference them, excludes on explicit paths, and Git LFS pointers (RB009).""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +57,12 @@ def test_hook_manifest() -> None:
     hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
     assert set(hooks) == {"rb-lint", "rb-lint-masks"}
     for hook in hooks.values():
-        assert (hook["entry"], hook["language"], hook["require_serial"]) == ("rb-lint check", "python", True)
+        assert (hook["language"], hook["require_serial"]) == ("python", True)
+    assert hooks["rb-lint"]["entry"] == "rb-lint check"
     assert hooks["rb-lint"]["types"] == ["json"]
+    # A commit that only deletes or renames a mask passes no file: the masks hook runs anyway.
+    assert hooks["rb-lint-masks"]["entry"] == "rb-lint check --staged-deletions"
+    assert hooks["rb-lint-masks"]["always_run"] is True
     masks = re.compile(hooks["rb-lint-masks"]["files"])
     assert all(masks.search(p) for p in ("m.nii.gz", "a/b/m.nii", "SCAN.NII.GZ"))
     assert not any(masks.search(p) for p in ("m.json", "m.nii.gz.json", "m.nii.zip"))
@@ -151,3 +158,104 @@ def test_json_that_only_looks_like_a_pointer_is_linted(repo: Path) -> None:
     report = lint([repo], config={})
     assert "RB009" not in codes(report)
     assert only(report, "RB001").path == "big.json"
+
+
+# --- the configured taxonomy is used whatever files are linted ------------------------------
+
+TAXONOMY = {"name": "t", "objectTypes": [{"category": "Liver", "classId": 0, "labelType": "SEGMENTATION"}]}
+
+
+def misspelt(name: str = "p1") -> dict[str, Any]:
+    return labelled(name, "../masks/m1.nii.gz", segmentMap={"1": "Livr"})
+
+
+def test_the_configured_taxonomy_checks_staged_files_when_it_is_not_staged(repo: Path) -> None:
+    write(repo / "rb-lint.toml", 'taxonomy = "taxonomy/project.json"\n')
+    write(repo / "taxonomy" / "project.json", TAXONOMY)
+    write(repo / "items" / "batch1.json", [misspelt()])
+    report = lint([Path("items/batch1.json")])  # what pre-commit passes: the staged file only
+    assert report.files == ["items/batch1.json"]
+    assert "did you mean `Liver`?" in only(report, "RB402").message
+    assert "RB400" not in codes(report)
+
+
+def test_without_a_taxonomy_one_warning_says_categories_are_not_checked(repo: Path) -> None:
+    write(repo / "items" / "batch1.json", [misspelt()])
+    write(repo / "items" / "batch2.json", [misspelt("p2")])
+    report = lint([Path("items")], config={})
+    finding = only(report, "RB400")  # once per run, not per file
+    assert finding.severity == Severity.WARNING
+    assert "`rb-lint init`" in finding.message and "RB402" not in codes(report)
+
+
+def test_two_linted_taxonomies_are_named_in_a_warning(repo: Path) -> None:
+    write(repo / "items.json", [misspelt()])
+    write(repo / "a-taxonomy.json", TAXONOMY)
+    write(repo / "b-taxonomy.json", TAXONOMY)
+    finding = only(lint([repo], config={}), "RB400")
+    assert finding.severity == Severity.WARNING
+    assert "2 taxonomies are linted together (`a-taxonomy.json`, `b-taxonomy.json`)" in finding.message
+
+
+# --- check --staged-deletions ---------------------------------------------------------------
+
+
+def git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args]
+    return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+
+
+def rb_lint(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "rb_lint", "check", "--no-cache", *args]
+    return subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def committed(repo: Path) -> Path:
+    """A git repository whose items list names masks/m1.nii.gz, everything committed."""
+    write(repo / "items" / "batch1.json", [labelled("p1", "../masks/m1.nii.gz")])
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "data"]):
+        assert git(repo, *args).returncode == 0
+    return repo
+
+
+@pytest.mark.parametrize("change", [["rm", "-q"], ["mv", "-f"]])
+def test_a_staged_deletion_or_rename_of_a_referenced_mask_fails(committed: Path, change: list[str]) -> None:
+    args = [*change, "masks/m1.nii.gz"] + (["masks/renamed.nii.gz"] if change[0] == "mv" else [])
+    assert git(committed, *args).returncode == 0
+    result = rb_lint(committed, "--staged-deletions")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "items/batch1.json:" in result.stdout and "RB301" in result.stdout
+
+
+def test_staged_deletions_with_the_staged_files_lints_both(committed: Path) -> None:
+    write(committed / "other.json", [labelled("p1", "masks/other.nii.gz")] * 2)
+    assert git(committed, "rm", "-q", "masks/m1.nii.gz").returncode == 0
+    result = rb_lint(committed, "--staged-deletions", "other.json")
+    assert result.returncode == 1
+    assert "RB301" in result.stdout and "RB201" in result.stdout
+
+
+def test_an_unreferenced_or_json_deletion_passes(committed: Path) -> None:
+    assert git(committed, "rm", "-q", "items/batch1.json").returncode == 0
+    result = rb_lint(committed, "--staged-deletions")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")  # no document names a JSON
+    assert git(committed, "rm", "-q", "masks/other.nii.gz").returncode == 0
+    result = rb_lint(committed, "--staged-deletions")
+    assert (result.returncode, result.stderr) == (0, ""), result.stdout
+    assert "0 files checked" in result.stdout
+
+
+def test_nothing_staged_lints_nothing_quietly(committed: Path) -> None:
+    write(committed / "items" / "batch1.json", [labelled("p1", "x.nii.gz")] * 2)  # unstaged and broken
+    result = rb_lint(committed, "--staged-deletions")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_staged_deletions_outside_git_is_a_one_line_usage_error(repo: Path) -> None:
+    result = rb_lint(repo, "--staged-deletions")
+    assert result.returncode == 2
+    assert result.stderr.startswith("rb-lint: error: --staged-deletions needs a git work tree")
+    assert result.stderr.count("\n") == 1 and result.stdout == ""

@@ -1,4 +1,4 @@
-"""The `rb-lint` command: check, rules, rule, schema. Exit 0 clean, 1 findings, 2 usage/internal."""
+"""The `rb-lint` command: check, init, rules, rule, schema. Exit 0 clean, 1 findings, 2 usage/internal."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ def main() -> None:
 
 def _register() -> None:
     from rb_lint.cli.check import check
+    from rb_lint.cli.init import init
     from rb_lint.cli.rules import list_rules, show_rule, show_schema
 
-    for command in (check, list_rules, show_rule, show_schema):
+    for command in (check, init, list_rules, show_rule, show_schema):
         main.add_command(command)
 
 

@@ -9,17 +9,20 @@ from pathlib import Path
 
 import click
 
-from rb_lint.api import lint
-from rb_lint.cli.common import EXIT_CLEAN, EXIT_ERROR, fail, guarded
-from rb_lint.core.config import ConfigError, load_config, relative_posix
-from rb_lint.core.context import Options
-from rb_lint.core.engine import Report
+from rb_lint.api import lint, lint_documents
+from rb_lint.cli.common import EXIT_CLEAN, EXIT_ERROR, KindChoice, fail, guarded, warn
+from rb_lint.cli.staged import staged_removals
+from rb_lint.core.config import ConfigError, LoadedConfig, cache_directory, load_config, relative_posix
+from rb_lint.core.context import Context, Options
+from rb_lint.core.engine import Report, build_filter
 from rb_lint.core.findings import Severity
 from rb_lint.core.globs import literal
 from rb_lint.io import baseline as baselines
-from rb_lint.models.kinds import KINDS
+from rb_lint.io.discovery import display_path, is_excluded, is_mask_path
+from rb_lint.models.kinds import KIND_ALIASES, KINDS
 from rb_lint.reporters import REPORTERS, RenderOptions, github
 from rb_lint.reporters.text import terminal_safe
+from rb_lint.rules import ALL_RULES
 
 LEVELS = ["error", "warning", "info"]
 
@@ -69,11 +72,38 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     type=click.Path(path_type=Path),
     help="Config file (default: rb-lint.toml or pyproject.toml found upward).",
 )
-@click.option("--kind", type=click.Choice(KINDS), help="Lint every file as this kind.")
+@click.option("--kind", type=KindChoice(KINDS, KIND_ALIASES), help="Lint every file as this kind.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for masks.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the mask scan cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Mask scan cache folder (overrides RB_LINT_CACHE_DIR and `cache-dir` in the config).",
+)
+@click.option(
+    "--staged-deletions",
+    is_flag=True,
+    help="Also lint the documents that reference files whose deletion or rename is staged in git.",
+)
+@click.option(
+    "--stdin-filename",
+    metavar="PATH",
+    help="The name of the document read from `-` (standard input): for messages, config, excludes "
+    "and relative mask paths [default: -].",
+)
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text output (auto: on a terminal; FORCE_COLOR forces, NO_COLOR or TERM=dumb disables).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings only: no summary, no notes.")
+@click.option(
+    "-s", "--silent", is_flag=True, help="Print nothing: the exit code tells (errors still on stderr)."
+)
+@click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit without linting.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @guarded
 def check(
@@ -92,53 +122,93 @@ def check(
     kind: str | None,
     jobs: int | None,
     no_cache: bool,
+    cache_dir: Path | None,
     statistics: bool,
     quiet: bool,
     verbose: bool,
+    stdin_filename: str | None = None,
+    color: str = "auto",
+    silent: bool = False,
+    show_settings: bool = False,
+    staged_deletions: bool = False,
 ) -> None:
-    """Lint PATHS (files, or directories walked for *.json; default: .)."""
+    """Lint PATHS (files, or directories walked for *.json; default: .; `-`: one document read from
+    standard input, named by --stdin-filename)."""
     if update_baseline and baseline is None:
         raise ConfigError("--update-baseline needs --baseline FILE")
-    targets = list(paths) or [Path(".")]
-    loaded = load_config(config_path, targets[0])
+    from_stdin = _reads_stdin(paths, stdin_filename)
+    removed = staged_removals() if staged_deletions else []
+    targets = list(paths) or ([] if staged_deletions else [Path(".")])
+    if from_stdin:
+        targets = [Path(stdin_filename or "-")]
+    if not targets and not removed:
+        sys.exit(EXIT_CLEAN)  # --staged-deletions, no path and nothing deleted: nothing to check
+    loaded = load_config(config_path, (targets or removed)[0])
     if baseline is not None:  # the baseline is JSON, but not a document to lint
-        loaded.config.extend_exclude.append("/" + literal(relative_posix(baseline, loaded.root)))
+        loaded.config.extend_exclude.append(_baseline_exclude(baseline, loaded.root))
     options = Options(
         taxonomy=taxonomy,
         jobs=jobs,
         use_cache=not no_cache,
-        progress=sys.stderr.isatty() and not quiet,
+        cache_dir=cache_dir,
+        progress=sys.stderr.isatty() and not (quiet or silent),
         verbose=verbose,
     )
-    report = lint(
-        targets,
-        config=loaded,
-        kind=kind,
-        select=_codes(select) or None,
-        ignore=_codes(ignore),
-        extend_select=_codes(extend_select),
-        options=options,
-    )
+    if show_settings:
+        _show_settings(
+            loaded, options, _codes(select) or None, _codes(ignore), _codes(extend_select), fail_on
+        )
+        return
+    if from_stdin:
+        report = _lint_stdin(
+            stdin_filename,
+            loaded,
+            kind,
+            _codes(select) or None,
+            _codes(ignore),
+            _codes(extend_select),
+            options,
+        )
+    else:
+        report = lint(
+            targets,
+            config=loaded,
+            kind=kind,
+            select=_codes(select) or None,
+            ignore=_codes(ignore),
+            extend_select=_codes(extend_select),
+            options=options,
+            removed=removed,
+        )
+    suppressed = 0
     if baseline is not None:
-        report = _apply_baseline(report, baseline, update_baseline, quiet)
+        report, suppressed = _apply_baseline(report, baseline, update_baseline, quiet or silent)
+    if _nothing_checked(report, targets) and not (quiet or silent):
+        warn("no JSON files to check under the given paths (none there, or all excluded)")
     level = Severity.parse(fail_on or loaded.config.fail_on)
     output_format = output_format or _default_format(output)
+    colored = _use_color(color, output, output_format)
     rendered = REPORTERS[output_format](
         report,
         RenderOptions(
-            color=_use_color(output, output_format), statistics=statistics, quiet=quiet, fail_on=level
+            color=colored,
+            statistics=statistics,
+            quiet=quiet,
+            fail_on=level,
+            suppressed=suppressed,
+            fingerprint_base=baselines.fingerprint_base(baseline) if baseline is not None else None,
         ),
     )
     # JSON may hold lone surrogates ("\ud800"): print them escaped rather than fail to encode.
     rendered = rendered.encode("utf-8", "backslashreplace").decode("utf-8")
     if output is not None:
         _write_output(output, rendered)
-    else:
-        click.echo(rendered, nl=False)
+    elif not silent:
+        click.echo(rendered, nl=False, color=colored)  # click would strip the colour off a pipe
     for error in report.errors:  # may quote data (paths, pointers): made inert, tracebacks kept on lines
         lines = error.split("\n") if verbose else [error]
         click.echo("rb-lint: error: " + "\n".join(terminal_safe(line) for line in lines), err=True)
-    _append_step_summary(report)
+    _append_step_summary(report, suppressed)
     code = report.exit_code(level)
     sys.exit(EXIT_ERROR if code == EXIT_ERROR else (EXIT_CLEAN if exit_zero else code))
 
@@ -180,10 +250,12 @@ def _default_format(output: Path | None) -> str:
     return "github" if in_actions and output is None else "text"
 
 
-def _apply_baseline(report: Report, path: Path, update: bool, quiet: bool) -> Report:
+def _apply_baseline(report: Report, path: Path, update: bool, quiet: bool) -> tuple[Report, int]:
+    """The findings not in the baseline, and how many it suppressed."""
     if update:
         count = baselines.write(report, path)
-        click.echo(f"rb-lint: recorded {count} finding{'s' if count != 1 else ''} in {path}", err=True)
+        if not quiet:
+            click.echo(f"rb-lint: recorded {count} finding{'s' if count != 1 else ''} in {path}", err=True)
     applied = baselines.apply(report, path)
     if applied.stale and not quiet:
         gone = "finding no longer occurs" if applied.stale == 1 else "findings no longer occur"
@@ -192,22 +264,118 @@ def _apply_baseline(report: Report, path: Path, update: bool, quiet: bool) -> Re
             f"{'it' if applied.stale == 1 else 'them'} from {path}",
             err=True,
         )
-    return applied.report
+    return applied.report, applied.suppressed
 
 
-def _append_step_summary(report: Report) -> None:
+def _baseline_exclude(baseline: Path, root: Path) -> str:
+    """An exclude pattern for the baseline file wherever it is, so it is never linted as a document:
+    anchored at the root when it is inside; a file outside the root is matched by its absolute
+    path, which only an unanchored pattern reaches (`**/abs/path`)."""
+    relative = relative_posix(baseline, root)
+    return ("**" if relative.startswith("/") else "/") + literal(relative)
+
+
+def _nothing_checked(report: Report, targets: list[Path]) -> bool:
+    """Paths were given (or defaulted) and no document came of them: worth a warning, as ruff's
+    "No Python files found". Not for masks (the mask hook: no document uses them is no problem),
+    nor for runs without paths (`--staged-deletions` alone)."""
+    return bool(targets) and not report.files and not any(is_mask_path(t) for t in targets)
+
+
+def _reads_stdin(paths: tuple[Path, ...], stdin_filename: str | None) -> bool:
+    """`-` (or `--stdin-filename` without paths) lints one document read from standard input."""
+    dash = any(str(p) == "-" for p in paths)
+    if dash and len(paths) > 1:
+        raise ConfigError("`-` (standard input) cannot be combined with other paths")
+    if stdin_filename is not None and paths and not dash:
+        raise ConfigError("--stdin-filename names the document read from `-`: do not give other paths")
+    if stdin_filename is not None and not stdin_filename.strip():
+        raise ConfigError("--stdin-filename must not be empty")
+    return dash or stdin_filename is not None
+
+
+def _lint_stdin(
+    name: str | None,
+    loaded: LoadedConfig,
+    kind: str | None,
+    select: list[str] | None,
+    ignore: list[str],
+    extend_select: list[str],
+    options: Options,
+) -> Report:
+    """The document on standard input, linted as the file `name` would be (`-` when unnamed): its
+    path is relative to the working directory, config excludes and per-file ignores apply to it,
+    and relative mask paths resolve against its folder."""
+    raw = click.get_binary_stream("stdin").read()
+    display = display_path(Path(name)) if name is not None else "-"
+    excluded = name is not None and is_excluded(Path(name), loaded.root, loaded.exclude_patterns)
+    if extend_select:  # lint_documents takes no extend_select: fold it in as build_filter would
+        select = [*(select or loaded.config.select or ["RB"]), *extend_select]
+    return lint_documents(
+        {} if excluded else {display: raw},
+        config=loaded,
+        kind=kind,
+        root=Path.cwd(),
+        select=select,
+        ignore=ignore,
+        options=options,
+    )
+
+
+def _show_settings(
+    loaded: LoadedConfig,
+    options: Options,
+    select: list[str] | None,
+    ignore: list[str],
+    extend_select: list[str],
+    fail_on: str | None,
+) -> None:
+    """What a run with these options would use, resolved (`--show-settings`), one `key: value` a line."""
+    rule_filter = build_filter(Context(loaded, [], options), ALL_RULES, select, ignore, extend_select)
+    rules = rule_filter.selected_rules()
+    if options.taxonomy is not None:
+        taxonomy = f"{options.taxonomy} (--taxonomy)"
+    elif loaded.config.taxonomy:
+        taxonomy = f"{loaded.root / loaded.config.taxonomy} (config)"
+    else:
+        taxonomy = "none (a single taxonomy among the linted files is used)"
+    cache = cache_directory(loaded, options.cache_dir)
+    lines = [
+        f"project root: {loaded.root}",
+        f"config file: {loaded.source.resolve() if loaded.source is not None else 'none'}",
+        f"taxonomy: {taxonomy}",
+        f"fail-on: {fail_on or loaded.config.fail_on}",
+        f"exclude: {', '.join(loaded.exclude_patterns) or 'none'}",
+        f"cache dir: {cache}{'' if options.use_cache else ' (not used: --no-cache)'}",
+        f"enabled rules ({len(rules)}): {', '.join(r.code for r in rules) or 'none'}",
+    ]
+    click.echo("\n".join(terminal_safe(line) for line in lines))
+
+
+def _append_step_summary(report: Report, suppressed: int = 0) -> None:
     """The Markdown job summary, when GitHub Actions provides a file for it."""
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not summary_path:
         return
     try:
         with open(summary_path, "a", encoding="utf-8") as handle:
-            handle.write(github.step_summary(report))
+            handle.write(github.step_summary(report, suppressed))
     except OSError as error:
         click.echo(f"rb-lint: warning: cannot write the job summary: {error}", err=True)
 
 
-def _use_color(output: Path | None, output_format: str | None) -> bool:
-    if output is not None or output_format not in (None, "text") or "NO_COLOR" in os.environ:
+def _use_color(choice: str, output: Path | None, output_format: str) -> bool:
+    """`--color always|never`; `auto`: a terminal on stdout, unless the environment says otherwise.
+    FORCE_COLOR (non-empty) forces colour, NO_COLOR (non-empty) or TERM=dumb disables it
+    (https://force-color.org, https://no-color.org); a report written with -o is never coloured."""
+    if output_format not in ("text", "grouped") or choice == "never":
+        return False
+    if choice == "always":
+        return True
+    if output is not None:
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return sys.stdout.isatty()

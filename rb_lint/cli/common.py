@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 import click
@@ -18,6 +18,26 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command ended by Ctrl
 def fail(message: str) -> NoReturn:
     click.echo(f"rb-lint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+def warn(message: str) -> None:
+    click.echo(f"rb-lint: warning: {message}", err=True)
+
+
+class KindChoice(click.Choice[str]):
+    """A document kind, spelled as `--kind` and `rb-lint schema` both spell it. Old spellings
+    (`aliases`: `tasks` for `tasks-export`) still work, unlisted, with a deprecation note on stderr."""
+
+    def __init__(self, choices: Sequence[str], aliases: Mapping[str, str]) -> None:
+        super().__init__(choices)
+        self.aliases = dict(aliases)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        if isinstance(value, str) and value in self.aliases:
+            canonical = self.aliases[value]
+            warn(f"`{value}` is deprecated, use `{canonical}` (the same document kind)")
+            return canonical
+        return str(super().convert(value, param, ctx))
 
 
 def guarded(command: Callable[..., Any]) -> Callable[..., Any]:

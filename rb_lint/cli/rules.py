@@ -1,10 +1,12 @@
-"""`rb-lint rules`, `rb-lint rule CODE` and `rb-lint schema NAME`: what rb-lint checks, and how."""
+"""`rb-lint rules`, `rb-lint rule CODE` and `rb-lint schema KIND`: what rb-lint checks, and how."""
 
 from __future__ import annotations
 
 import click
 
-from rb_lint.cli.common import fail
+from rb_lint.cli.common import KindChoice, fail
+from rb_lint.core.suggest import closest_name
+from rb_lint.models.kinds import KIND_ALIASES
 from rb_lint.models.schemas import SCHEMAS, render
 from rb_lint.rules import ALL_RULES, find_rule
 
@@ -22,12 +24,30 @@ def show_rule(code: str) -> None:
     """Print the documentation of one rule (by code or name)."""
     rule = find_rule(code)
     if rule is None:
-        fail(f"unknown rule `{code}`: `rb-lint rules` lists them")
+        hint = _did_you_mean(code)
+        listed = f"{hint} (`rb-lint rules` lists them)" if hint else "`rb-lint rules` lists them"
+        fail(f"unknown rule `{code}`: {listed}")
     click.echo(f"{rule.code} {rule.name} [{rule.severity}]\n\n{rule.summary}\n\n{rule.doc}")
 
 
+def _did_you_mean(word: str) -> str:
+    """`did you mean `RB201` (duplicate-task-name)?` for the nearest code or name; the rules a
+    prefix (`RB20`) stands for; or nothing."""
+    word = word.strip()
+    if word[:2].upper() == "RB" and word[2:].isdigit():
+        below = [r.code for r in ALL_RULES if r.code.startswith(word.upper())]
+        if below:
+            listed = ", ".join(below[:3]) + (", ..." if len(below) > 3 else "")
+            return f"`{word}` is a prefix: did you mean one of {listed}?"
+    codes = {r.code: r for r in ALL_RULES}
+    names = {r.name: r for r in ALL_RULES}
+    near = closest_name(word.upper(), list(codes)) or closest_name(word.lower(), list(names))
+    rule = codes.get(near or "") or names.get(near or "")
+    return f"did you mean `{rule.code}` ({rule.name})?" if rule is not None else ""
+
+
 @click.command("schema")
-@click.argument("name", type=click.Choice(sorted(SCHEMAS)))
-def show_schema(name: str) -> None:
-    """Print a JSON Schema generated from rb-lint's models."""
-    click.echo(render(SCHEMAS[name]), nl=False)
+@click.argument("kind", metavar="KIND", type=KindChoice(sorted(SCHEMAS), KIND_ALIASES))
+def show_schema(kind: str) -> None:
+    """Print the JSON Schema of a document KIND, generated from rb-lint's models."""
+    click.echo(render(SCHEMAS[kind]), nl=False)

@@ -1,7 +1,12 @@
 """Configuration: `[tool.rb-lint]` in pyproject.toml or an `rb-lint.toml`, found upward from a path.
 
 Every key is kebab-case, as in ruff. An unknown key, a bad value or an unknown rule code is a
-`ConfigError` (exit 2), naming what is wrong.
+`ConfigError` (exit 2), naming what is wrong and the nearest known key or code.
+
+The project root (what relative globs, the mask cache and "outside the linted root" are relative
+to) is the folder of the config file; without one, the git work tree holding the first path;
+else the current folder. Never the first path's own folder: `rb-lint check items/a.json` and
+`rb-lint check .` must agree on where `../masks` and the cache are.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rb_lint.core.globs import GlobError, check_patterns, pointer_ignore
+from rb_lint.core.suggest import closest_name
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,6 +29,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 CONFIG_FILES = ("rb-lint.toml", "pyproject.toml")
+CACHE_DIR_ENV = "RB_LINT_CACHE_DIR"  # overrides `[tool.rb-lint.masks] cache-dir`; `--cache-dir` wins
 DEFAULT_EXCLUDE = (
     ".git",
     ".hg",
@@ -58,7 +65,8 @@ class MasksConfig(_Section):
     max_uncompressed_bytes: int = Field(default=4 * 1024**3, ge=1)
     # Worker processes (the `--jobs` option wins; default: the CPU cores available).
     jobs: int | None = Field(default=None, ge=1)
-    # Where scan results are cached, relative to the root (`--no-cache` disables it).
+    # Where scan results are cached, relative to the project root (`--no-cache` disables it;
+    # RB_LINT_CACHE_DIR, then --cache-dir, override it).
     cache_dir: str = ".rb_lint_cache"
     # Largest difference, in mm, between affine elements of masks (and images) on one grid.
     affine_tolerance: float = Field(default=1e-3, ge=0)
@@ -108,7 +116,7 @@ class Config(_Section):
 @dataclass
 class LoadedConfig:
     config: Config
-    root: Path  # the directory relative globs and paths are resolved against
+    root: Path  # the project root: relative globs, paths and the cache are resolved against it
     source: Path | None = None
 
     @property
@@ -146,18 +154,47 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def load_config(path: Path | None, start: Path | None = None) -> LoadedConfig:
-    """Load an explicit config file, or find one upward from `start` (defaults when none)."""
+    """Load an explicit config file, or find one upward from `start` (defaults when none).
+
+    Without a config file the root is the git work tree holding `start`, else the current folder."""
     if path is None and start is not None:
         path = find_config_file(start)
     if path is None:
-        root = resolved(start or Path.cwd())
-        return LoadedConfig(Config(), root if root.is_dir() else root.parent)
+        return LoadedConfig(Config(), project_root(start))
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     table = _read_toml(path)
     if path.name == "pyproject.toml":
         table = table.get("tool", {}).get("rb-lint", {})
     return LoadedConfig(parse_config(table, str(path)), path.resolve().parent, path)
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The root when no config file was found: the git work tree holding `start` (a folder with
+    a `.git` folder or file, found upward without running git), else the current folder, or, when
+    `start` lies outside the current folder too, `start`'s own folder (else every path would be
+    "outside the root")."""
+    cwd = resolved(Path.cwd())
+    directory = resolved(start) if start is not None else cwd
+    if not directory.is_dir():
+        directory = directory.parent
+    for candidate in (directory, *directory.parents):
+        if os.path.lexists(candidate / ".git"):
+            return candidate
+    return cwd if directory.is_relative_to(cwd) else directory
+
+
+def cache_directory(loaded: LoadedConfig, override: Path | None = None) -> Path:
+    """Where the mask scan cache lives: `override` (`--cache-dir`), else the RB_LINT_CACHE_DIR
+    environment variable (both relative to the current folder, as command-line paths are), else
+    `[tool.rb-lint.masks] cache-dir` relative to the project root. Absolute, symlinks kept (the
+    cache refuses a symlinked folder itself)."""
+    if override is not None:
+        return Path(os.path.abspath(override))
+    from_env = os.environ.get(CACHE_DIR_ENV)
+    if from_env:
+        return Path(os.path.abspath(from_env))
+    return Path(os.path.abspath(loaded.root / loaded.config.masks.cache_dir))
 
 
 def parse_config(table: dict[str, Any], source: str = "config") -> Config:
@@ -167,10 +204,29 @@ def parse_config(table: dict[str, Any], source: str = "config") -> Config:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         if first["type"] == "extra_forbidden":
-            raise ConfigError(f"{source}: unknown configuration key `{where}`") from None
+            raise ConfigError(
+                f"{source}: unknown configuration key `{where}`{_key_hint(table, first['loc'])}"
+            ) from None
         raise ConfigError(f"{source}: `{where}`: {first['msg']}") from None
     _check_globs(config, source)
     return config
+
+
+def _key_hint(table: dict[str, Any], location: tuple[int | str, ...]) -> str:
+    """`[tool.rb-lint]` pasted into rb-lint.toml, or the nearest key of the same table."""
+    tool = table.get("tool")
+    if location[:1] == ("tool",) and isinstance(tool, dict) and "rb-lint" in tool:
+        return ": in rb-lint.toml, write the keys at top level, without [tool.rb-lint]"
+    model: type[BaseModel] = Config
+    for part in location[:-1]:
+        field_info = next((f for n, f in model.model_fields.items() if part in (n, f.alias)), None)
+        annotation = None if field_info is None else field_info.annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return ""
+        model = annotation
+    known = [f.alias or name for name, f in model.model_fields.items()]
+    match = closest_name(str(location[-1]), known)
+    return f" (did you mean `{match}`?)" if match is not None else ""
 
 
 def _check_globs(config: Config, source: str) -> None:
@@ -223,8 +279,19 @@ def _longest(code: str, prefixes: Iterable[str]) -> int:
     return max((len(p) for p in prefixes if p == "ALL" or code.startswith(p)), default=-1)
 
 
-def check_codes(codes: Iterable[str], known: Iterable[str], where: str) -> None:
+def check_codes(codes: Iterable[str], known: Iterable[str], where: str, *, exact: bool = False) -> None:
+    """Every code must name a rule (`exact`) or be a prefix of one; the error names the nearest."""
     known = list(known)
     for code in codes:
-        if code != "ALL" and not any(k.startswith(code) for k in known):
-            raise ConfigError(f"{where}: unknown rule code or prefix `{code}`")
+        if exact and code not in known:
+            raise ConfigError(f"{where}: unknown rule code `{code}`{_code_hint(code, known)}")
+        if not exact and code != "ALL" and not any(k.startswith(code) for k in known):
+            raise ConfigError(f"{where}: unknown rule code or prefix `{code}`{_code_hint(code, known)}")
+
+
+def _code_hint(code: str, known: list[str]) -> str:
+    """The code meant: look-alike letters in the digits (`RB3O5`), another case, or the closest."""
+    upper = code.upper()
+    digits = upper[:2] + upper[2:].translate(str.maketrans("OIL", "011"))
+    match = digits if digits in known else closest_name(upper, known, cutoff=0.5)
+    return f" (did you mean `{match}`?)" if match is not None else ""

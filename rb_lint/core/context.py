@@ -18,6 +18,7 @@ class Options:
     taxonomy: Path | None = None
     jobs: int | None = None
     use_cache: bool = True
+    cache_dir: Path | None = None  # --cache-dir: wins over RB_LINT_CACHE_DIR and the config
     progress: bool = False
     verbose: bool = False  # internal errors carry their traceback
 
@@ -25,6 +26,8 @@ class Options:
 @dataclass
 class Context:
     loaded: LoadedConfig
+    # Every document of the run, in order. They are read one at a time: while document rules run,
+    # the others are pending or released (their parsed data raises), except taxonomies, read first.
     documents: Sequence[Target] = field(default_factory=list)
     options: Options = field(default_factory=Options)
     memo: Memo = field(default_factory=Memo)  # facts about the whole run, computed once

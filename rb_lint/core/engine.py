@@ -104,46 +104,64 @@ def build_filter(
         check_codes(codes, known, f"per-file-ignores `{pattern}`")
     for pattern, codes in config.pointer_ignores.items():
         check_codes(codes, known, f"pointer-ignores `{pattern}`")
-    severities = {}
-    for code, level in config.severity.items():
-        if code not in known:
-            raise ConfigError(f"severity: unknown rule code `{code}`")
-        severities[code] = Severity.parse(level)
+    check_codes(config.severity, known, "severity", exact=True)
+    severities = {code: Severity.parse(level) for code, level in config.severity.items()}
     return RuleFilter(
         registry, Selection(chosen, dropped), config.per_file_ignores, config.pointer_ignores, severities
     )
 
 
 def run(documents: Sequence[Target], ctx: Context, rule_filter: RuleFilter) -> Report:
+    """Lint documents one at a time: each is loaded, its document rules run, the facts the project
+    rules declared they need are computed, then it is released before the next is read; the
+    project rules run last, on what was kept. So at most one document is parsed at a time (plus
+    pinned taxonomies), however many are linted."""
     rules = rule_filter.selected_rules()
     hits: dict[int, list[tuple[Rule, Hit]]] = defaultdict(list)
     errors: list[str] = []
     by_id = {id(doc): doc for doc in documents}
+    project = [r for r in rules if r.scope == "project"]
     for doc in documents:
+        doc.load()
         hits[id(doc)].extend(_load_problems(doc, rule_filter, rules, errors))
-        if not doc.parsed:
-            continue
-        for rule in rules:
-            if rule.scope == "document" and doc.kind in rule.kinds:
-                hits[id(doc)].extend(_run_guarded(rule, doc, ctx, doc.display_path, errors))
-    for rule in rules:
-        if rule.scope == "project":
-            for _rule, hit in _run_guarded(rule, documents, ctx, "project", errors):
-                if hit.doc is None or id(hit.doc) not in by_id:
-                    errors.append(
-                        f"project: rule {rule.code} ({rule.name}) reported a finding "
-                        f"without one of the linted documents at `{hit.pointer}`"
-                    )
-                else:
-                    hits[id(hit.doc)].append((rule, hit))
-    for doc in documents:
+        if doc.parsed:
+            for rule in rules:
+                if rule.scope == "document" and doc.kind in rule.kinds:
+                    hits[id(doc)].extend(_run_guarded(rule, doc, ctx, doc.display_path, errors))
+            _keep_needs(doc, project)
         doc.release()  # the parsed data is no longer needed; positions may re-read the text
+    for rule in project:
+        for _rule, hit in _run_guarded(rule, documents, ctx, "project", errors):
+            if hit.doc is None or id(hit.doc) not in by_id:
+                errors.append(
+                    f"project: rule {rule.code} ({rule.name}) reported a finding "
+                    f"without one of the linted documents at `{hit.pointer}`"
+                )
+            else:
+                hits[id(hit.doc)].append((rule, hit))
     findings = []
     for doc_id, doc_hits in hits.items():
         if doc_hits:
-            findings.extend(_findings(by_id[doc_id], doc_hits, ctx, rule_filter, errors))
+            doc = by_id[doc_id]
+            findings.extend(_findings(doc, doc_hits, ctx, rule_filter, errors))
+            doc.forget_text()  # a file's text is read again for its positions, then dropped
     findings.sort(key=Finding.sort_key)
     return Report(findings, [d.display_path for d in documents], rules, ctx.root, errors)
+
+
+def _keep_needs(doc: Target, project: list[Rule]) -> None:
+    """Compute, while the document is parsed, the per-document facts the project rules need, and
+    mark them to outlive its release. A fact that fails is memoised as failed: the project rule
+    that reads it reports the failure as its internal error."""
+    with doc.memo.keeping():
+        for rule in project:
+            if doc.kind not in rule.kinds:
+                continue
+            for fact in rule.needs:
+                try:
+                    fact(doc)
+                except Exception:  # memoised as failed: raised again to the rule that asks
+                    continue
 
 
 def _load_problems(

@@ -11,13 +11,20 @@ document root (the leading `/` is optional): `/*/priority` matches `/0/priority`
 `/0/series/0/priority`. A pattern matches the pointer itself, not what is below it, unless it ends
 with `/**` (everything below) or `/` (the value and everything below it). `**` alone matches every
 pointer, the document root (the empty pointer) included; the empty pattern matches the root only.
+They mean what pathspec's translation of them meant, but are matched token by token and character
+by character, greedily with backtracking to the last star only (no regex): a pattern such as
+`**/a/**/a/**/a/...` or `*a*a*a*...b` costs at most its length times the pointer's, where the regex
+took minutes (issue 12, promise 8). `**/**` is `**`; the pointer tokens are matched as written
+(`~1` for `/`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 from pathspec import GitIgnoreSpec
 from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
@@ -60,6 +67,8 @@ class PathGlobs:
             path += "/"
         if path.startswith("/"):
             path = _OUTSIDE + path
+        if not path.isascii():  # re2 matches UTF-8: an undecodable byte (a surrogate escape) is U+FFFD
+            path = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         return self.spec.match_file(path, separators=())
 
     def matches_within(self, path: str, *, is_dir: bool = False) -> bool:
@@ -78,18 +87,115 @@ def path_globs(patterns: tuple[str, ...], *, negation: bool = True) -> PathGlobs
     return PathGlobs(patterns, GitIgnoreSpec([_compile(p, negation=negation) for p in patterns]))
 
 
+# A pattern segment `**`: any number of pointer tokens (none included).
+_ANY_TOKENS = "**"
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """One `/`-separated part of a pointer pattern, matched against one pointer token.
+
+    `atoms`: a literal character, `?` (any one character), a `[...]` class (compiled to a one-
+    character regex) or `*` (any run of characters). A segment that is exactly `*` matches a
+    non-empty token, as `.gitignore`'s (pathspec's) does."""
+
+    atoms: tuple[str | re.Pattern[str], ...]
+    whole_star: bool
+
+    def matches(self, token: str) -> bool:
+        if self.whole_star:
+            return token != ""
+        return _match_sequence(self.atoms, token, _atom_matches)
+
+
+def _atom_matches(atom: str | re.Pattern[str], char: str) -> bool:
+    if isinstance(atom, str):
+        return atom == "?" or atom[1:] == char  # a literal is stored as `=c`
+    return atom.fullmatch(char) is not None
+
+
+_STAR = "*"
+T = TypeVar("T")
+A = TypeVar("A")
+
+
+def _match_sequence(pattern: Sequence[A], items: Sequence[T], one: Callable[[A, T], bool]) -> bool:
+    """Whether `items` match `pattern` as a whole: `*` (`_STAR`) stands for any run of items, every
+    other atom for one item it `one`-matches. Greedy, backtracking to the last star only: at most
+    len(pattern) * len(items) comparisons, where a regex can take exponential time (`*a*a*a*...b`
+    against a long run of `a`s, `**/a/**/a/...` against a deep pointer)."""
+    p = i = 0
+    star, resume = -1, 0
+    while i < len(items):
+        if p < len(pattern) and pattern[p] == _STAR:
+            star, resume = p, i
+            p += 1
+        elif p < len(pattern) and one(pattern[p], items[i]):
+            p += 1
+            i += 1
+        elif star >= 0:  # let the last star take one more item, and try again after it
+            resume += 1
+            p, i = star + 1, resume
+        else:
+            return False
+    return all(atom == _STAR for atom in pattern[p:])
+
+
+def _segment(text: str, pattern: str) -> _Segment:
+    """Parse a segment the way pathspec translates one (`fnmatch` with `FNM_PATHNAME`)."""
+    atoms: list[str | re.Pattern[str]] = []
+    i, end = 0, len(text)
+    while i < end:
+        char = text[i]
+        i += 1
+        if char == "\\":
+            if i == end:
+                raise GlobError(f"invalid pointer pattern `{pattern}`: a `\\` escapes nothing")
+            atoms.append("=" + text[i])
+            i += 1
+        elif char == "*":
+            if not atoms or atoms[-1] != _STAR:  # `**` within a segment is one `*`
+                atoms.append(_STAR)
+        elif char == "?":
+            atoms.append("?")
+        elif char == "[":
+            j = i + 1 if i < end and text[i] in "!^" else i
+            j = j + 1 if j < end and text[j] == "]" else j
+            close = text.find("]", j)
+            if close < 0:
+                raise GlobError(f"invalid pointer pattern `{pattern}`: a `[` without its `]`")
+            body = text[i:close]
+            negate = body[:1] in ("!", "^")
+            expression = (
+                "[" + ("^" if negate else "") + (body[1:] if negate else body).replace("\\", "\\\\") + "]"
+            )
+            try:
+                atoms.append(re.compile(expression))
+            except re.error:
+                raise GlobError(f"invalid pointer pattern `{pattern}`: a bad `[...]` class") from None
+            i = close + 1
+        else:
+            atoms.append("=" + char)
+    return _Segment(tuple(atoms), text == "*")
+
+
 @dataclass(frozen=True)
 class PointerGlob:
-    """A pattern for JSON pointers, anchored at the document root."""
+    """A pattern for JSON pointers, anchored at the document root, matched token by token (no
+    regex: a pattern's cost is bounded by its length times the pointer's, whatever it holds)."""
 
     pattern: str
-    compiled: GitIgnoreSpecPattern | None  # None: the empty pattern, the root pointer only
+    segments: tuple[_Segment | str, ...] | None  # None: the empty pattern, the root pointer only
 
     def matches(self, pointer: str) -> bool:
-        if self.compiled is None:
+        if self.segments is None:
             return pointer == ""
-        path = pointer[1:] + "/" + _END if pointer.startswith("/") else _END
-        return self.compiled.match_file(path) is not None
+        tokens = pointer[1:].split("/") if pointer.startswith("/") else []
+        return _match_sequence(self.segments, tokens, _segment_matches)
+
+
+def _segment_matches(segment: _Segment | str, token: str) -> bool:
+    return isinstance(segment, _Segment) and segment.matches(token)
 
 
 @lru_cache(maxsize=256)
@@ -99,19 +205,24 @@ def pointer_glob(pattern: str) -> PointerGlob:
     if _END in pattern:
         raise GlobError(f"invalid pointer pattern {pattern!r}: it holds a NUL character")
     if pattern == "**":
-        translated = "**/" + _END  # every pointer, the root included
+        translated = "**"  # every pointer, the root included
     elif pattern.endswith("/**"):
-        translated = pattern[:-2] + "*/**/" + _END  # everything below, not the value itself
+        translated = pattern[:-2] + "*/**"  # everything below, not the value itself
     elif pattern.endswith("/"):
-        translated = pattern + "**/" + _END  # the value and everything below it
+        translated = pattern + "**"  # the value and everything below it
     else:
-        translated = pattern + "/" + _END
-    if not translated.startswith(("/", "**/")):
-        translated = "/" + translated  # anchored at the root, with or without the leading `/`
-    try:
-        return PointerGlob(pattern, _compile(translated, negation=False))
-    except GlobError:
-        raise GlobError(f"invalid pointer pattern `{pattern}`: a bad `[...]` class or `\\` escape") from None
+        translated = pattern
+    parts = translated.split("/")
+    if parts[0] == "" and len(parts) > 1:
+        parts = parts[1:]  # anchored at the root, with or without the leading `/`
+    segments: list[_Segment | str] = []
+    for part in parts:
+        if part == _ANY_TOKENS:
+            if not segments or segments[-1] != _STAR:  # `**/**` is `**`
+                segments.append(_STAR)
+        else:
+            segments.append(_segment(part, pattern))
+    return PointerGlob(pattern, tuple(segments))
 
 
 @dataclass(frozen=True)

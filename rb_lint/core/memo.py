@@ -4,11 +4,16 @@ A document carries a `Memo` for facts about it (``doc.memo(walk.tasks, doc)``); 
 carries one for facts about the whole run (``ctx.memo(taxonomy_setup, ctx)``). A fact that raises
 raises again for every rule that asks, without being recomputed, so each of those rules reports
 its own internal error and the others still run.
+
+When the engine is done with a document it clears the document's memo, except for the facts asked
+for inside `Memo.keeping()` (what the project rules declared they need): those outlive the parsed
+data, the facts they were computed from do not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from pathlib import PurePath
 from typing import Any, ParamSpec, TypeVar
 
@@ -24,25 +29,46 @@ class _Failed:
 class Memo:
     def __init__(self) -> None:
         self._values: dict[Hashable, Any] = {}
+        self._kept: set[Hashable] = set()
+        self._keeping = False
+        self._depth = 0  # facts being computed: only the outermost one asked is kept
 
     def __call__(self, fact: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         key = (fact, *(_key(a) for a in args), *sorted((k, _key(v)) for k, v in kwargs.items()))
+        if self._keeping and self._depth == 0:
+            self._kept.add(key)
         try:
             value = self._values[key]
         except KeyError:
+            self._depth += 1
             try:
                 value = fact(*args, **kwargs)
             except Exception as error:
                 self._values[key] = _Failed(error)
                 raise
+            finally:
+                self._depth -= 1
             self._values[key] = value
             return value
         if isinstance(value, _Failed):
             raise value.error
         return value  # type: ignore[no-any-return, unused-ignore]
 
+    @contextmanager
+    def keeping(self) -> Iterator[None]:
+        """The facts asked for in this block (not those they use) survive `clear()`."""
+        self._keeping = True
+        try:
+            yield
+        finally:
+            self._keeping = False
+
     def clear(self) -> None:
-        self._values.clear()
+        """Forget every fact except those asked for inside `keeping()`."""
+        self._values = {key: value for key, value in self._values.items() if key in self._kept}
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 def _key(argument: object) -> Hashable:

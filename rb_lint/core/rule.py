@@ -1,7 +1,11 @@
 """What a rule is: metadata plus a plain generator of `Hit`s.
 
 A document rule is ``check(doc, ctx) -> Iterator[Hit]``; a project rule sees every document linted
-together: ``check(docs, ctx) -> Iterator[Hit]`` and sets ``Hit.doc``. The function's docstring is the
+together: ``check(docs, ctx) -> Iterator[Hit]`` and sets ``Hit.doc``. Documents are read one at a
+time and released after their document rules ran, so a project rule runs when none is parsed any
+more: it declares the per-document facts it uses (``needs=(task_names_of, ...)``, functions of one
+document memoised with ``doc.memo``), which the engine computes while each document is parsed and
+keeps; reading a released document's parsed data raises. The function's docstring is the
 rule's documentation (`rb-lint rule CODE` prints it), so it says what is checked, why it matters and
 shows a failing and a fixed example.
 """
@@ -23,6 +27,8 @@ if TYPE_CHECKING:
 
 Scope = Literal["document", "project"]
 CheckFunction = Callable[[Any, "Context"], Iterable[Hit]]
+# A per-document fact a project rule needs: called with a parsed document of one of the rule's kinds.
+DocumentFact = Callable[[Any], object]
 
 DOC_SECTIONS = ("What", "Why", "Failing", "Fixed")
 _SECTION = re.compile(r"^(What|Why|Failing|Fixed):[ \t]*", re.MULTILINE)
@@ -39,6 +45,7 @@ class Rule:
     kinds: frozenset[str]
     scope: Scope
     check: CheckFunction
+    needs: tuple[DocumentFact, ...] = ()  # project rules: facts kept of each document
 
     @property
     def doc(self) -> str:
@@ -60,13 +67,18 @@ def rule(
     summary: str,
     kinds: Iterable[str],
     scope: Scope = "document",
+    needs: Iterable[DocumentFact] = (),
 ) -> Callable[[CheckFunction], Rule]:
-    """Declare a rule: its metadata, and the generator below it that finds problems."""
+    """Declare a rule: its metadata, and the generator below it that finds problems. A project
+    rule lists in `needs` the per-document facts it reads (see the module's docstring)."""
     if not _CODE.match(code) or not _NAME.match(name):
         raise ValueError(f"bad rule code or name: {code} {name}")
+    declared = tuple(needs)
+    if declared and scope != "project":
+        raise ValueError(f"{code}: only a project rule declares the per-document facts it needs")
 
     def declare(check: CheckFunction) -> Rule:
-        return Rule(code, name, severity, summary, frozenset(kinds), scope, check)
+        return Rule(code, name, severity, summary, frozenset(kinds), scope, check, declared)
 
     return declare
 

@@ -7,6 +7,7 @@ shapely and numpy are imported on first use, when a ring with enough usable poin
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from rb_lint.io.jsonpos import join_pointer
 
 if TYPE_CHECKING:
     import numpy as np
+    from shapely import STRtree
     from shapely.geometry import Polygon
 
 _REASON_AT = re.compile(r"\[(\S+) (\S+)\]")
@@ -139,3 +141,26 @@ def overlaps(a: Polygon, b: Polygon) -> bool | None:
             return bool(a.relate_pattern(b, _INTERIORS_OVERLAP))
     except GEOSException:
         return None
+
+
+class EnvelopeIndex:
+    """Polygons in a shapely STRtree, to find the few whose bounding boxes meet a given one's:
+    only those can share an area with it, so comparing each of n cut-outs with the others costs
+    about n log n, not n * n (8,000 cut-outs took 93 s)."""
+
+    def __init__(self, polygons: Sequence[Polygon]) -> None:
+        import shapely
+
+        self._polygons = list(polygons)
+        with _quiet():
+            self._tree: STRtree | None = shapely.STRtree(self._polygons) if len(polygons) > 1 else None
+
+    def earlier(self, position: int) -> list[int]:
+        """The positions before `position` whose bounding boxes meet that polygon's, in order."""
+        if self._tree is None or position == 0:
+            return []
+        import numpy as np
+
+        with _quiet():
+            found = self._tree.query(self._polygons[position])
+        return [int(i) for i in np.sort(found[found < position])]

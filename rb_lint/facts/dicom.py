@@ -5,7 +5,8 @@ Extraction only (the rules judge): which series are DICOM series, the header of 
 series' NIfTI masks, and the ROI names and segments of its `.dcm` segmentations.
 
 Paths are relative to the JSON file that names them. An item or segmentation is *local* when the path
-exists on disk; one that does not (a storage key, a URL, a file not checked out) is not read, and a
+exists on disk (`rb_lint.facts.files`); one that does not (a storage key, a URL, a file not checked
+out, a Git LFS pointer whose content was not fetched, a name too long to exist) is not read, and a
 check that needs every file of a series is then skipped.
 
 Conventions:
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from rb_lint.core.context import Context
+from rb_lint.facts.files import content_elsewhere, content_here
 from rb_lint.formats import maskpaths, walk
 from rb_lint.formats.dicom import (
     DicomHeader,
@@ -160,17 +162,13 @@ def dicom_file(doc: Document, path: Path) -> DicomRead:
     return doc.memo(read_dicom, path)
 
 
-def _exists(path: Path) -> bool:
-    return path.exists()
-
-
 def _local_files(doc: Document, ctx: Context, pointer: str, key: str, raw: object) -> list[DicomFile]:
     found = []
     for index, written in enumerate(walk.as_list(raw)):
         if not isinstance(written, str) or not written:
             continue
         where, path, _escapes = maskpaths.resolve(doc, written, ctx.root)
-        if where == maskpaths.LOCAL and path is not None and ctx.memo(_exists, path):
+        if where == maskpaths.LOCAL and path is not None and not content_elsewhere(ctx, path):
             item = walk.element_pointer(pointer, key, raw, index)
             found.append(DicomFile(item, written, path, dicom_file(doc, path)))
     return found
@@ -283,19 +281,20 @@ def mask_headers(ctx: Context, doc: Document, series: DicomSeries) -> list[MaskH
         if not isinstance(written, str) or not written.lower().endswith(NIFTI_SUFFIXES):
             continue
         where, path, _escapes = maskpaths.resolve(doc, written, ctx.root)
-        if where == maskpaths.LOCAL and path is not None and ctx.memo(_exists, path):
+        if where == maskpaths.LOCAL and path is not None and not content_elsewhere(ctx, path):
             pointer = walk.element_pointer(series.pointer, "segmentations", raw, index)
-            found.append(MaskHeader(pointer, written, ctx.memo(_nifti_header, path)))
+            header = ctx.memo(_nifti_header, path) if content_here(ctx, path) else None
+            found.append(MaskHeader(pointer, written, header))
     return found
 
 
 def _nifti_header(path: Path) -> Header | None:
     """Only the header (`rb_lint.nifti.scan.read_header`: the first chunk, bounded)."""
     try:
-        result = read_header(path) if path.is_file() else None
+        result = read_header(path)
     except (OSError, ValueError):
         return None
-    return None if result is None or result.problems else result.header
+    return None if result.problems else result.header
 
 
 def lps_affine(header: Header) -> tuple[Matrix, Vec3] | None:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rb_lint.core.context import Context
-from rb_lint.facts.mask_scans import file_exists, readable_header
+from rb_lint.facts.files import content_here
+from rb_lint.facts.mask_scans import readable_header
 from rb_lint.facts.masks import NIFTI_SUFFIXES, SeriesMasks
 from rb_lint.formats import maskpaths, walk
 from rb_lint.io.document import Document
@@ -55,7 +56,7 @@ def local_nifti_image(ctx: Context, doc: Document, series: walk.Series) -> Image
 
 def _image_header_at(ctx: Context, path: Path) -> Header | None:
     """Only the header is read (once per run and image)."""
-    result = read_header(path) if file_exists(ctx, path) else None
+    result = read_header(path) if content_here(ctx, path) else None
     return None if result is None else readable_header(result)
 
 

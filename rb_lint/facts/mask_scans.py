@@ -1,8 +1,9 @@
 """What is on disk for the masks the linted documents name: which files exist, and what they hold.
 
-Every local NIfTI mask named by any linted document is scanned once per run, the first time a rule
-asks for a scan result (`rb_lint.nifti.batch`: cache, then a process pool); rules that need no
-result (a missing file, a path outside the root) never start the scan. Extraction only: the RB3xx
+Every local NIfTI mask named by a linted document is scanned once per run, the first time one of
+that document's rules asks for a scan result (`rb_lint.nifti.batch`: cache, then a process pool, one
+batch per document, as documents are read one at a time); rules that need no result (a missing
+file, a path outside the root) never start the scan. Extraction only: the RB3xx
 rules judge the results. Images' headers and grids are in `rb_lint.facts.mask_grids`.
 """
 
@@ -12,7 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from rb_lint.core.config import cache_directory
 from rb_lint.core.context import Context
+from rb_lint.facts.files import content_here
 from rb_lint.facts.masks import NIFTI_SUFFIXES, SeriesMasks, document_masks
 from rb_lint.formats import maskpaths
 from rb_lint.formats.maskpaths import MaskRef
@@ -35,12 +38,9 @@ class ScannedMask:
 
 
 def file_exists(ctx: Context, path: Path) -> bool:
-    """Whether `path` is a regular file (asked of the filesystem once per run)."""
-    return ctx.memo(_is_file, path)
-
-
-def _is_file(path: Path) -> bool:
-    return path.is_file()
+    """Whether `path` is a regular file whose content is here: not a Git LFS pointer, and nothing
+    that cannot be opened (`rb_lint.facts.files`: once per run, never raises)."""
+    return content_here(ctx, path)
 
 
 def scannable(ctx: Context, ref: MaskRef) -> bool:
@@ -53,36 +53,51 @@ def scannable(ctx: Context, ref: MaskRef) -> bool:
     )
 
 
-# -- scan results, once per run ------------------------------------------------------------------
+# -- scan results, once per file per run ---------------------------------------------------------
 
 
-def mask_scans(ctx: Context) -> dict[Path, ScanResult]:
-    """Scan results of every local NIfTI mask named by any linted document (computed once per run)."""
-    return ctx.memo(_scan_all, ctx)
+@dataclass
+class _RunScans:
+    """Every scan result of the run so far: a mask named by several documents is scanned once."""
+
+    results: dict[Path, ScanResult]
 
 
-def _scan_all(ctx: Context) -> dict[Path, ScanResult]:
+def _run_scans(ctx: Context) -> _RunScans:
+    return _RunScans({})
+
+
+def mask_scans(doc: Document, ctx: Context) -> dict[Path, ScanResult]:
+    """Scan results of every local NIfTI mask the document names (computed once per document, the
+    first time one of its rules asks: documents are read one at a time, so the masks of each
+    are scanned in one batch, and a file scanned for an earlier document is not scanned again)."""
+    return doc.memo(_scan_document, doc, ctx)
+
+
+def _scan_document(doc: Document, ctx: Context) -> dict[Path, ScanResult]:
+    if not (doc.parsed and doc.kind in TASK_KINDS):
+        return {}
     paths = [
         ref.path
-        for doc in ctx.documents
-        if isinstance(doc, Document) and doc.parsed and doc.kind in TASK_KINDS
         for series in document_masks(doc, ctx).local
         for ref in series.refs
         if ref.path is not None and scannable(ctx, ref)
     ]
-    return scan_masks(paths, _settings(ctx))
+    run = ctx.memo(_run_scans, ctx)
+    missing = [path for path in dict.fromkeys(paths) if path not in run.results]
+    if missing:
+        run.results.update(scan_masks(missing, _settings(ctx)))
+    return {path: run.results[path] for path in paths}
 
 
 def _settings(ctx: Context) -> BatchSettings:
     config = ctx.config.masks
     explicit = ctx.options.jobs or config.jobs
-    cache_dir = None
-    if ctx.options.use_cache:
-        cache_dir = Path(config.cache_dir)
-        cache_dir = cache_dir if cache_dir.is_absolute() else ctx.root / cache_dir
+    cache_dir = cache_directory(ctx.loaded, ctx.options.cache_dir) if ctx.options.use_cache else None
     return BatchSettings(
         max_bytes=config.max_uncompressed_bytes,
         cache_dir=cache_dir,
+        root=ctx.root,
         jobs=explicit or default_jobs(),
         force_parallel=explicit is not None,
         progress=ctx.options.progress,
@@ -94,7 +109,7 @@ def scan_result(ctx: Context, ref: MaskRef) -> ScanResult | None:
     NIfTI, missing). Asks for the run's scan only for a scannable path."""
     if not scannable(ctx, ref) or ref.path is None:
         return None
-    return mask_scans(ctx).get(ref.path)
+    return mask_scans(ref.doc, ctx).get(ref.path)
 
 
 def scanned_masks(ctx: Context, series: SeriesMasks) -> list[ScannedMask]:

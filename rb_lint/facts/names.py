@@ -22,15 +22,28 @@ class TaskName(NamedTuple):
 
 
 def task_names(docs: list[Document]) -> Iterator[TaskName]:
-    """Every task whose `name` is a string, in every parsed task document, in order. Nothing is
-    kept: the tasks of each document are memoised by `walk.tasks`, and a 100,000-task file
-    allocates no new pointer strings."""
+    """Every task whose `name` is a string, in every parsed task document, in order (from
+    `document_task_names`, which project rules declare in `needs=`: it is kept after the document
+    is released)."""
     for doc in docs:
         if doc.parsed and doc.kind in TASK_KINDS:
-            for task_pointer, task in walk.tasks(doc):
-                name = task.get("name")
-                if isinstance(name, str):
-                    yield TaskName(doc, task_pointer, name)
+            yield from document_task_names(doc)
+
+
+def document_task_names(doc: Document) -> list[TaskName]:
+    """The named tasks of one task document, computed once per document; they hold strings only
+    (a 100,000-task file allocates no new pointer strings: they are those of `walk.tasks`), not
+    the parsed tasks."""
+    return doc.memo(_document_task_names, doc)
+
+
+def _document_task_names(doc: Document) -> list[TaskName]:
+    found = []
+    for task_pointer, task in walk.tasks(doc):
+        name = task.get("name")
+        if isinstance(name, str):
+            found.append(TaskName(doc, task_pointer, name))
+    return found
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 """Where the segmentation files a document names are: local (resolved), remote, or outside the root.
 
 Paths are relative to the directory of the JSON file that names them, as the RedBrick CLI reads
-them; for a tasks.json that is the export folder.
+them; for a tasks.json that is the export folder. A path names the file the operating system opens:
+symbolic links are followed before `..` is applied (`dirlink/../m.nii.gz` is `m.nii.gz` next to
+the link's target, not next to the link), and whether it is inside the root is judged on the real
+path, every link resolved (`os.path.realpath`).
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ class MaskRef:
     pointer: str  # the JSON pointer of the path string
     written: str  # the string as written in the JSON
     where: str  # LOCAL or REMOTE
-    path: Path | None  # the resolved local path (None when remote)
-    escapes_root: bool  # a local path outside the linted root (`..`, or absolute elsewhere)
+    path: Path | None  # the local file the OS opens, normalised (None when remote)
+    escapes_root: bool  # its real path is outside the linted root (`..`, absolute, or a symlink)
+    real: Path | None = None  # the local path with every symbolic link resolved
 
 
 def is_remote(written: str) -> bool:
@@ -41,22 +45,63 @@ def is_remote(written: str) -> bool:
 
 
 def resolve(doc: Document, written: str, root: Path) -> tuple[str, Path | None, bool]:
+    """(LOCAL or REMOTE, the file the OS opens, whether its real path is outside the root)."""
+    where, path, escapes, _real = locate(doc, written, root)
+    return where, path, escapes
+
+
+def locate(doc: Document, written: str, root: Path) -> tuple[str, Path | None, bool, Path | None]:
+    """`resolve`, and the real path (every symbolic link resolved) of a local file."""
     if is_remote(written):
-        return REMOTE, None, False
+        return REMOTE, None, False, None
     text = written[len("file://") :] if written.lower().startswith("file://") else written
     candidate = Path(text)
-    path = candidate if candidate.is_absolute() else doc.directory / candidate
-    resolved = Path(_normalise(path))
-    try:
-        resolved.relative_to(_normalise(root))
-        escapes = False
-    except ValueError:
-        escapes = True
-    return LOCAL, resolved, escapes
+    joined = candidate if candidate.is_absolute() else doc.directory / candidate
+    lexical = _normalise(joined)
+    real = _real_file(doc, str(joined))
+    if real is None:  # not a path the OS can open (a NUL byte): judged as written
+        real = lexical
+    # Normalising `a/link/../b` to `a/b` is wrong when `link` is a symbolic link: the OS opens
+    # `b` next to the link's target. Keep the readable form only when it names the same file.
+    path = lexical
+    if ".." in joined.parts and _real(doc, lexical) != real:
+        path = real
+    real_root = _real(doc, str(root)) or _normalise(root)
+    escapes = not _is_within(real, real_root)
+    return LOCAL, Path(path), escapes, Path(real)
 
 
-def _normalise(path: Path) -> str:
+def _normalise(path: Path | str) -> str:
     return os.path.normpath(os.path.abspath(path))
+
+
+def _is_within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def _real(doc: Document, path: str) -> str | None:
+    """`os.path.realpath`, once per document and path (None for a path with a NUL byte)."""
+    return doc.memo(_realpath, path)
+
+
+def _realpath(path: str) -> str | None:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _real_file(doc: Document, path: str) -> str | None:
+    """The real path of a file: its directory's real path is asked of the file system once per
+    document (a list of 100,000 masks in a few folders), the file itself is one `lstat`."""
+    head, tail = os.path.split(path)
+    if not head or tail in ("", ".", ".."):
+        return _realpath(path)
+    directory = _real(doc, head)
+    if directory is None:
+        return None
+    found = os.path.join(directory, tail)
+    return _realpath(found) if os.path.islink(found) else found
 
 
 def segmentation_refs(doc: Document, root: Path) -> Iterator[MaskRef]:
@@ -86,5 +131,5 @@ def entry_mask_refs(doc: Document, root: Path) -> Iterator[MaskRef]:
 
 
 def _ref(doc: Document, series_pointer: str, pointer: str, written: str, root: Path) -> MaskRef:
-    where, path, escapes = resolve(doc, written, root)
-    return MaskRef(doc, series_pointer, pointer, written, where, path, escapes)
+    where, path, escapes, real = locate(doc, written, root)
+    return MaskRef(doc, series_pointer, pointer, written, where, path, escapes, real)

@@ -27,11 +27,17 @@ FORMAT_VERSION = 1
 class Applied:
     report: Report  # the findings that are not in the baseline
     stale: int  # baseline entries that no longer occur (fixed): `--update-baseline` drops them
+    suppressed: int = 0  # findings of the run that the baseline dropped
+
+
+def fingerprint_base(path: Path) -> Path:
+    """The folder the paths in the baseline at `path` (and so its fingerprints) are relative to."""
+    return path.resolve().parent
 
 
 def write(report: Report, path: Path) -> int:
     """Record every finding of `report` in `path`; returns how many."""
-    base = path.resolve().parent
+    base = fingerprint_base(path)
     if not base.is_dir():
         raise ConfigError(f"cannot write the baseline {path}: directory {base} does not exist")
     entries = [
@@ -73,9 +79,9 @@ def read(path: Path) -> set[str]:
 
 
 def apply(report: Report, path: Path) -> Applied:
-    """Drop the findings recorded in the baseline at `path`."""
+    """Drop the findings recorded in the baseline at `path` (and count them)."""
     recorded = read(path)
-    prints = fingerprints(report.findings, path.resolve().parent)
+    prints = fingerprints(report.findings, fingerprint_base(path))
     kept = [f for f, fp in zip(report.findings, prints, strict=True) if fp not in recorded]
     stale = len(recorded - set(prints))
-    return Applied(replace(report, findings=kept), stale)
+    return Applied(replace(report, findings=kept), stale, len(report.findings) - len(kept))

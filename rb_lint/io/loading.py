@@ -51,7 +51,7 @@ def _read_streaming(path: Path, display_path: str, kind: str | None) -> Document
         return None
     if parsed is None:
         return None
-    doc = Document(path, display_path, None)
+    doc = Document(path, display_path, None, rereadable=True)
     return _accept(doc, parsed, kind)
 
 
@@ -69,7 +69,27 @@ def read_document(path: Path, display_path: str, kind: str | None = None) -> Doc
             LoadProblem("RB008", Hit(f"cannot read the file: {reason(error)}", offset=0))
         )
         return doc
-    return document_from_bytes(raw, path, display_path, kind)
+    doc = document_from_bytes(raw, path, display_path, kind)
+    doc.rereadable = True
+    return doc
+
+
+def pending_document(path: Path, display_path: str, kind: str | None = None) -> Document:
+    """A file to be read when the engine gets to it (`Document.load`), not before."""
+    return Document.pending(path, display_path, lambda: read_document(path, display_path, kind))
+
+
+def may_hold_object(path: Path) -> bool:
+    """Whether a file's JSON may be an object (a taxonomy is one; task lists are arrays), from its
+    first bytes: an unreadable, empty or non-JSON file says yes (reading it tells more)."""
+    try:
+        regular_file_size(path)
+        with path.open("rb") as handle:
+            head = handle.read(64 * 1024)
+    except OSError:
+        return True
+    head = head.removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n")
+    return not head.startswith(b"[")
 
 
 def regular_file_size(path: Path) -> int:
@@ -198,7 +218,15 @@ def _accept(doc: Document, parsed: ParsedJSON, kind: str | None) -> Document:
     _note_anomalies(doc, parsed)
     doc.data, doc.parsed = parsed.data, True
     doc.kind = kind or detect_kind(parsed.data)
+    # A taxonomy is small, and the run's taxonomy is built from it whenever first asked for (by
+    # any document's rules, or a project rule): its parsed data is kept for the whole run.
+    doc.pinned = doc.kind == TAXONOMY or looks_like_taxonomy(parsed.data)
     return doc
+
+
+def looks_like_taxonomy(data: Any) -> bool:
+    """A JSON object with a taxonomy's top-level keys (whatever kind it is linted as)."""
+    return isinstance(data, dict) and bool(TAXONOMY_KEYS & data.keys())
 
 
 def _note_anomalies(doc: Document, parsed: ParsedJSON) -> None:

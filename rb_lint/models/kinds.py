@@ -13,6 +13,8 @@ TAXONOMY = "taxonomy"
 DATAGYM = "datagym"
 UNKNOWN = "unknown"
 KINDS = (ITEMS_LIST, TASKS_EXPORT, TAXONOMY, DATAGYM)
+# Old spellings still accepted (`rb-lint schema tasks` named the tasks-export schema): hidden and deprecated.
+KIND_ALIASES = {"tasks": TASKS_EXPORT}
 TASK_KINDS = (ITEMS_LIST, TASKS_EXPORT)
 
 # Keys the platform writes on export and never needs on upload.

@@ -35,7 +35,7 @@ class _KeyPatternsAreStrict(GenerateJsonSchema):
 
 @dataclass(frozen=True)
 class FormatSchema:
-    name: str
+    name: str  # the document kind it describes (`--kind` and `rb-lint schema` spell kinds alike)
     kind: str
     title: str
     description: str
@@ -67,7 +67,7 @@ SCHEMAS: dict[str, FormatSchema] = {
     s.name: s
     for s in (
         FormatSchema(
-            "items-list",
+            kinds.ITEMS_LIST,
             kinds.ITEMS_LIST,
             "RedBrick items list",
             "A JSON array of tasks to upload with `redbrick upload` or the SDK.",
@@ -75,7 +75,7 @@ SCHEMAS: dict[str, FormatSchema] = {
             tasks.UploadTask,
         ),
         FormatSchema(
-            "tasks",
+            kinds.TASKS_EXPORT,
             kinds.TASKS_EXPORT,
             "RedBrick tasks.json export",
             "A JSON array of exported tasks, including consensus tasks; it can be re-uploaded.",
@@ -83,14 +83,14 @@ SCHEMAS: dict[str, FormatSchema] = {
             tasks.AnyExportTask,
         ),
         FormatSchema(
-            "taxonomy",
+            kinds.TAXONOMY,
             kinds.TAXONOMY,
             "RedBrick Taxonomy V2",
             "A RedBrick taxonomy (V2, `isNew: true`): object types, classifications, attributes.",
             taxonomy.Taxonomy,
         ),
         FormatSchema(
-            "datagym",
+            kinds.DATAGYM,
             kinds.DATAGYM,
             "DataGym label export",
             'A JSON array: element 0 is `{"label_classes": [...]}`, then one object per task '

@@ -5,17 +5,25 @@ that are unchanged on disk) are answered without being opened. The rest are scan
 processes, largest first; each worker hashes its file, looks the hash up, and only decompresses
 on a miss, then stores the result. Small batches run in-process, because starting workers costs
 more than scanning a few small files, unless the number of jobs was asked for explicitly.
+
+Workers die with the run: on Linux the kernel kills them when their parent dies (even by
+`kill -9`), elsewhere a watchdog thread in each worker notices it has been orphaned. SIGTERM
+during the scan stops the workers, then ends the run as SIGTERM would (exit status 143).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import gc
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -26,20 +34,22 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from rb_lint.nifti import header
-from rb_lint.nifti.cache import MaskCache, file_digest, new_hasher
+from rb_lint.nifti.cache import MaskCache, content_digest
 from rb_lint.nifti.scan import DEFAULT_MAX_BYTES, ScanResult, scan_file
-from rb_lint.nifti.stream import GZIP_MAGIC
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
 PARALLEL_MIN_BYTES = 32 << 20  # below this much to scan, workers cost more than they save
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCHDOG_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
 class BatchSettings:
     max_bytes: int = DEFAULT_MAX_BYTES
     cache_dir: Path | None = None  # None: no cache
+    root: Path | None = None  # the project root: the cache folder must be neither it nor hold it
     jobs: int = 1
     force_parallel: bool = False  # the number of jobs was asked for: use workers for any batch
     progress: bool = False
@@ -55,7 +65,7 @@ def default_jobs() -> int:
 def scan_masks(paths: Iterable[Path], settings: BatchSettings) -> dict[Path, ScanResult]:
     """Results keyed by the paths given (each distinct path scanned once)."""
     unique = list(dict.fromkeys(paths))
-    cache = MaskCache(settings.cache_dir) if settings.cache_dir is not None else None
+    cache = open_cache(settings)
     results: dict[Path, ScanResult] = {}
     pending = []
     for path in unique:
@@ -65,65 +75,114 @@ def scan_masks(paths: Iterable[Path], settings: BatchSettings) -> dict[Path, Sca
         else:
             pending.append(path)
     if pending:
-        results.update(_scan_pending(pending, settings))
+        results.update(_scan_pending(pending, settings, cache))
     return {path: results[path] for path in unique}
 
 
-def scan_job(path: str, max_bytes: int, cache_dir: str | None) -> ScanResult:
-    """One file, in a worker: hash, look up, scan on a miss, store. Never raises for bad files."""
-    if cache_dir is None:
+def open_cache(settings: BatchSettings, stream: TextIO | None = None) -> MaskCache | None:
+    """The run's cache, or None: no cache asked for, or a folder the cache may not use (then one
+    warning line on stderr says why, and the run goes on without it)."""
+    if settings.cache_dir is None:
+        return None
+    protected = [settings.root] if settings.root is not None else []
+    cache = MaskCache(settings.cache_dir, protected=protected)
+    refused = cache.open()
+    if refused is None:
+        return cache
+    with contextlib.suppress(OSError, ValueError):
+        print(f"rb-lint: warning: {refused}; scanning without a cache", file=stream or sys.stderr, flush=True)
+    return None
+
+
+def scan_job(path: str, max_bytes: int, cache: MaskCache | None) -> ScanResult:
+    """One file, in a worker: hash, look up, scan on a miss, store. Never raises for bad files.
+    Hashing costs far less than scanning (a gzip file is hashed, not decompressed; of an
+    uncompressed one only what the scan reads is hashed), so a hit skips the scan."""
+    if cache is None:
         return scan_file(path, max_bytes)
-    cache = MaskCache(Path(cache_dir))
     started = time.time_ns()
     try:
         stat = os.stat(path)
-        with open(path, "rb") as handle:
-            compressed = handle.read(len(GZIP_MAGIC)) == GZIP_MAGIC
-        # A compressed file hashes much faster than it decompresses, so hash first and maybe
-        # skip the scan; an uncompressed one is hashed during the scan, in the same read.
-        digest = file_digest(path) if compressed else None
+        digest = content_digest(path)
     except OSError:
         return scan_file(path, max_bytes)
-    if digest is not None:
-        cached = cache.load(digest, path)
-        if cached is not None:
-            cache.remember(path, stat, digest, started)
-            return cached
-        result = scan_file(path, max_bytes)
-    else:
-        hasher = new_hasher()
-        result = scan_file(path, max_bytes, hasher=hasher)
-        digest = hasher.hexdigest()
-    if result.cacheable:
+    cached = cache.load(digest, path)
+    if cached is not None:
+        cache.remember(path, stat, digest, started)
+        return cached
+    result = scan_file(path, max_bytes)
+    if result.cacheable and _unchanged(path, stat):  # not edited between the hash and the scan
         cache.store(digest, result)
         cache.remember(path, stat, digest, started)
     return result
 
 
-def _scan_pending(pending: list[Path], settings: BatchSettings) -> dict[Path, ScanResult]:
+def _unchanged(path: str, before: os.stat_result) -> bool:
+    try:
+        after = os.stat(path)
+    except OSError:
+        return False
+    fields = ("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino", "st_dev")
+    return all(getattr(before, name) == getattr(after, name) for name in fields)
+
+
+def _scan_pending(
+    pending: list[Path], settings: BatchSettings, cache: MaskCache | None
+) -> dict[Path, ScanResult]:
     sizes = {path: _size(path) for path in pending}
     order = sorted(pending, key=lambda p: sizes[p], reverse=True)
     jobs = min(settings.jobs, len(order))
     parallel = jobs > 1 and (settings.force_parallel or sum(sizes.values()) >= PARALLEL_MIN_BYTES)
     progress = Progress(len(order), sum(sizes.values()), settings.progress)
-    cache_dir = None if settings.cache_dir is None else str(settings.cache_dir)
     results: dict[Path, ScanResult] = {}
-    try:
-        if parallel:
-            _in_pool(order, settings.max_bytes, cache_dir, jobs, progress, sizes, results)
-        for path in order:  # in-process: everything, or what a broken pool left over
-            if path not in results:
-                results[path] = scan_job(str(path), settings.max_bytes, cache_dir)
-                progress.advance(sizes[path])
-    finally:
-        progress.close()
+    with _terminate_cleanly():
+        try:
+            if parallel:
+                _in_pool(order, settings.max_bytes, cache, jobs, progress, sizes, results)
+            for path in order:  # in-process: everything, or what a broken pool left over
+                if path not in results:
+                    results[path] = scan_job(str(path), settings.max_bytes, cache)
+                    progress.advance(sizes[path])
+        finally:
+            progress.close()
     return results
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived during the scan (raised by the handler `_terminate_cleanly` installs)."""
+
+
+@contextlib.contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """During the scan, SIGTERM unwinds (the pool stops its workers, the progress bar is closed),
+    then is delivered again to the previous handler: by default the run ends with status 143,
+    as it would have, but leaves no worker behind."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) in (
+        signal.SIG_IGN,
+        None,
+    ):
+        yield  # signals are the main thread's; an ignored SIGTERM stays ignored
+        return
+
+    def handler(_signum: int, _frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, previous)
+        signal.raise_signal(signal.SIGTERM)
+        raise KeyboardInterrupt from None  # a handler that did not end the process: stop the run
+    finally:
+        if signal.getsignal(signal.SIGTERM) is handler:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _in_pool(
     order: list[Path],
     max_bytes: int,
-    cache_dir: str | None,
+    cache: MaskCache | None,
     jobs: int,
     progress: Progress,
     sizes: dict[Path, int],
@@ -134,10 +193,13 @@ def _in_pool(
     if forking:
         header.preload()  # imported once here rather than in every worker
         gc.freeze()  # forked workers must not copy the parent's heap by collecting garbage in it
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_worker_started, initargs=(os.getpid(),)
+    )
+    finished = False
     try:
         futures: dict[Future[ScanResult], Path] = {
-            pool.submit(scan_job, str(path), max_bytes, cache_dir): path for path in order
+            pool.submit(scan_job, str(path), max_bytes, cache): path for path in order
         }
         waiting = set(futures)
         while waiting:
@@ -147,12 +209,53 @@ def _in_pool(
                 results[path] = future.result()
                 progress.advance(sizes[path])
             progress.refresh()
+        finished = True
     except BrokenProcessPool:
-        pass  # a worker died (killed, out of memory): the caller scans the rest in-process
+        finished = True  # a worker died (killed, out of memory): the caller scans the rest in-process
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if not finished:  # interrupted (Ctrl-C, SIGTERM) or failed: do not wait for running scans
+            _stop_workers(pool)
+        pool.shutdown(wait=finished, cancel_futures=True)
         if forking:
             gc.unfreeze()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            process.kill()
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AttributeError, AssertionError):
+            process.join(timeout=5)
+
+
+def _worker_started(parent: int) -> None:
+    """Pool initializer: the worker dies with its parent, and leaves Ctrl-C to the parent (which
+    stops the workers itself) rather than printing a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
+    if not _die_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), name="rb-lint-watchdog", daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the worker got here
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    """Linux: the kernel sends SIGKILL to this process when its parent exits (PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return False  # pragma: no cover - not Linux
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return int(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)) == 0
+    except (OSError, AttributeError):  # pragma: no cover - no libc, no prctl
+        return False
+
+
+def _watch_parent(parent: int) -> None:  # pragma: no cover - used where prctl is missing
+    while os.getppid() == parent:
+        time.sleep(WATCHDOG_SECONDS)
+    os._exit(1)
 
 
 def _context() -> BaseContext:

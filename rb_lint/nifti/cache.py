@@ -1,36 +1,61 @@
 """On-disk cache of mask scan results, so a re-run over unchanged masks decompresses nothing.
 
-Layout under the cache directory (`.rb_lint_cache/` in the linted root by default)::
+Layout under the cache directory (`.rb_lint_cache/` in the project root by default)::
 
-    CACHEDIR.TAG, .gitignore
+    CACHEDIR.TAG, .gitignore, key, key.stat
     masks/<rb-lint version>-f<format>/<digest[:2]>/<digest>.rbscan   result, keyed by content
-    masks/<rb-lint version>-f<format>/stat/<path hash>.rbstat         path + size + mtime -> digest
+    masks/<rb-lint version>-f<format>/stat/<path hash>.rbstat         path + stat -> digest
 
-Results are keyed by a BLAKE2b hash of the file's bytes and by rb-lint's version, so an upgrade
-or an edit never reuses a stale result, and a fresh checkout (new mtimes) still hits by content.
-The stat memo only saves re-hashing a file whose size, mtime and inode are unchanged; it is not
-trusted when the file was modified within two seconds of being hashed (a coarse-mtime
-filesystem could hide a later edit), as git does for its index. Writes go to a temporary file
-renamed into place; any unreadable or malformed entry is ignored. The cache is best-effort:
-an unwritable directory only means no caching.
+What the cache promises:
+
+- It only writes into a folder it created (one that did not exist, or that carries rb-lint's own
+  CACHEDIR.TAG), never into the project root or one of its ancestors, never through a symlink.
+  Otherwise there is no cache, and `open()` says why (the caller prints it once).
+- It only trusts what it wrote itself, here. `key` holds a random secret; `key.stat` records the
+  key file's device, inode and ctime. A folder whose key file no longer matches its record was
+  copied, restored or committed and cloned: it is foreign, neither read nor written. Every entry
+  carries a keyed BLAKE2b MAC of its text under the secret, so an edited entry is ignored.
+- Results are keyed by content and rb-lint's version: a gzip file by all its bytes; an
+  uncompressed file by its size and the bytes its scan depends on (header, extensions and the
+  voxel bytes the header promises), so a sparse 4 GiB file holding 64 voxels hashes 416 bytes.
+  Judgements that depend on the file's NAME (`.nii` vs `.nii.gz`: RB313) are not stored; they
+  are recomputed for the path that asks.
+- The stat memo only saves re-hashing a file whose size, mtime, ctime, inode and device are
+  unchanged; it is not trusted when the file was modified within two seconds of being hashed (a
+  coarse-mtime filesystem could hide a later edit), as git does for its index.
+
+Writes go to a temporary file renamed into place; any unreadable, malformed or unsigned entry is
+ignored.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import hmac
+import io
 import json
 import os
 import re
+import secrets
+import struct
 import tempfile
+import time
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from rb_lint.nifti.scan import ScanResult
+from rb_lint.nifti.header import NIFTI2_SIZE, parse_header
+from rb_lint.nifti.scan import COMPRESSION, ScanResult, _check_name
+from rb_lint.nifti.stream import GZIP_MAGIC
 
-FORMAT = 2  # bump when the meaning of a stored ScanResult changes (2: headers read by nibabel)
+# 3: names are not part of a result (RB313 is recomputed), raw files keyed by what is read, MACs
+FORMAT = 3
 RACY_NS = 2_000_000_000
 READ_SIZE = 1 << 20
+HEAD_SIZES = (64 << 10, 2 << 20)  # read to parse a header (the scanner reads at most 1 MiB for it)
+KEY_FILE, KEY_RECORD = "key", "key.stat"
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 CACHEDIR_TAG = (
@@ -40,6 +65,7 @@ CACHEDIR_TAG = (
 )
 
 
+@functools.cache
 def rb_lint_version() -> str:
     try:
         return version("rb-lint")
@@ -47,45 +73,185 @@ def rb_lint_version() -> str:
         return "0.0.0+unknown"
 
 
-def new_hasher() -> hashlib.blake2b:
-    return hashlib.blake2b(digest_size=32)
+def new_hasher(kind: bytes = b"file") -> hashlib.blake2b:
+    return hashlib.blake2b(digest_size=32, person=kind)
 
 
 def file_digest(path: str | Path) -> str:
+    """Every byte of the file (gzip files: the scan reads them all to verify the checksum)."""
     hasher = new_hasher()
-    buffer = bytearray(READ_SIZE)
-    view = memoryview(buffer)
-    with open(path, "rb", buffering=0) as handle:
-        while count := handle.readinto(buffer):
-            hasher.update(view[:count])
+    _hash_range(path, hasher, 0, None)
     return hasher.hexdigest()
 
 
+def content_digest(path: str | Path) -> str:
+    """The cache key of a file's content: every byte of a gzip file; for anything else, its size
+    and the bytes the scanner can read (the header, its extensions, then `vox_offset` plus the
+    voxel bytes the header promises: only they decide the scan's result); a file whose header
+    does not parse is hashed whole.
+    Raises OSError."""
+    with open(path, "rb", buffering=0) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if _read_up_to(handle, len(GZIP_MAGIC)) == GZIP_MAGIC:
+            return file_digest(path)
+        end = None
+        for head_size in HEAD_SIZES:  # a header with long extensions may need the longer read
+            handle.seek(0)
+            try:
+                parsed = parse_header(_read_up_to(handle, head_size))
+            except Exception:  # not NIfTI, or a header nibabel refuses
+                continue
+            # The scan reads the header, its extensions up to vox_offset, then the voxel data.
+            end = max(NIFTI2_SIZE + 4, parsed.vox_offset + parsed.nbytes)
+            break
+    hasher = new_hasher(b"raw")
+    hasher.update(struct.pack("<Q", size))
+    _hash_range(path, hasher, 0, None if end is None else min(end, size))
+    return hasher.hexdigest()
+
+
+def _read_up_to(handle: io.FileIO, count: int) -> bytes:
+    data = bytearray()
+    while len(data) < count:
+        block = handle.read(count - len(data))
+        if not block:
+            break
+        data += block
+    return bytes(data)
+
+
+def _hash_range(path: str | Path, hasher: hashlib.blake2b, start: int, end: int | None) -> None:
+    buffer = bytearray(READ_SIZE)
+    view = memoryview(buffer)
+    left = end - start if end is not None else None
+    with open(path, "rb", buffering=0) as handle:
+        handle.seek(start)
+        while left is None or left > 0:
+            count = handle.readinto(buffer if left is None or left >= READ_SIZE else view[:left])
+            if not count:
+                return
+            hasher.update(view[:count])
+            if left is not None:
+                left -= count
+
+
 class MaskCache:
-    def __init__(self, directory: Path, tool_version: str | None = None) -> None:
-        self.directory = directory
+    """Scan results under `directory`. `open()` (or the first use) checks that the folder may be
+    used; `protected` are folders the cache must never be (the project root) nor contain."""
+
+    def __init__(
+        self, directory: Path, tool_version: str | None = None, protected: Sequence[Path] = ()
+    ) -> None:
+        self.directory = Path(os.path.abspath(directory))
+        self.protected = tuple(protected)
         tag = re.sub(r"[^\w.+-]", "_", f"{tool_version or rb_lint_version()}-f{FORMAT}")
-        self.base = directory / "masks" / tag
+        self.base = self.directory / "masks" / tag
+        self.secret: bytes | None = None
+        self.refused: str | None = None  # why the folder is not used
+        self.opened = False
+
+    # -- the folder ------------------------------------------------------------------------------
+    def open(self) -> str | None:
+        """Make the folder usable (creating it when it does not exist); None when it is, else a
+        one-line reason why there is no cache."""
+        if not self.opened:
+            self.opened = True
+            try:
+                self.secret = self._open()
+            except _Refused as refusal:
+                self.refused = str(refusal)
+            except OSError as error:
+                self.refused = (
+                    f"cannot use the mask cache {_shown(self.directory)}: {error.strerror or error}"
+                )
+        return self.refused
+
+    @property
+    def usable(self) -> bool:
+        return self.open() is None and self.secret is not None
+
+    def _open(self) -> bytes:
+        directory, shown = self.directory, _shown(self.directory)
+        if os.path.islink(directory):
+            raise _Refused(
+                f"the mask cache {shown} is a symbolic link; rb-lint writes only into a folder it created"
+            )
+        real = Path(os.path.realpath(directory))
+        for folder in self.protected:
+            if Path(os.path.realpath(folder)).is_relative_to(real):
+                raise _Refused(
+                    f"the mask cache {shown} is the project root or a folder holding it; "
+                    "set `cache-dir` to a folder of its own"
+                )
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.mkdir(directory)
+        except FileExistsError:
+            return self._existing(directory, shown)
+        _write_atomic(directory / "CACHEDIR.TAG", CACHEDIR_TAG)
+        _write_atomic(directory / ".gitignore", "# Created by rb-lint.\n*\n")
+        return self._new_key(directory)
+
+    def _existing(self, directory: Path, shown: str) -> bytes:
+        if not directory.is_dir():
+            raise _Refused(f"the mask cache {shown} exists and is not a folder")
+        # Another rb-lint may have created the folder a moment ago and be writing its files.
+        attempts = 20 if time.time() - directory.stat().st_mtime < 5 else 1
+        tag = directory / "CACHEDIR.TAG"
+        if not _appears(tag, attempts) or tag.is_symlink() or _read_bytes(tag, 4096) != CACHEDIR_TAG.encode():
+            raise _Refused(
+                f"the mask cache {shown} exists and was not created by rb-lint (it has no rb-lint "
+                "CACHEDIR.TAG); rb-lint writes only into a cache folder it created"
+            )
+        key = directory / KEY_FILE
+        if not os.path.lexists(key):
+            return self._new_key(directory)  # made by an older rb-lint: its entries are unsigned
+        record = _read_json(directory / KEY_RECORD) if _appears(directory / KEY_RECORD, attempts) else None
+        secret = _read_bytes(key, 256)
+        if key.is_symlink() or record != _key_stat(key) or re.fullmatch(rb"[0-9a-f]{64}", secret) is None:
+            raise _Refused(
+                f"the mask cache {shown} was not created here (copied, restored or committed?): "
+                "it is not used; delete it"
+            )
+        return bytes.fromhex(secret.decode("ascii"))
+
+    def _new_key(self, directory: Path) -> bytes:
+        secret = secrets.token_bytes(32)
+        key = directory / KEY_FILE
+        try:
+            handle = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except FileExistsError:
+            return self._existing(directory, _shown(directory))  # another rb-lint was first
+        with os.fdopen(handle, "wb") as out:
+            out.write(secret.hex().encode("ascii"))
+        _write_atomic(directory / KEY_RECORD, json.dumps(_key_stat(key)))
+        return secret
 
     # -- content-keyed results ---------------------------------------------------------------
     def load(self, digest: str, path: str) -> ScanResult | None:
-        entry = _read_json(self._entry(digest))
-        if not isinstance(entry, dict) or entry.get("digest") != digest:
+        entry = self._read_signed(self._entry(digest))
+        if not isinstance(entry, dict) or entry.get("digest") != digest or entry.get("kind") != "scan":
             return None
         try:
-            return ScanResult.from_dict(path, entry["result"])
+            stored = ScanResult.from_dict(path, entry["result"])
         except (KeyError, TypeError, ValueError):
             return None
+        named = ScanResult(path, gzip=stored.gzip)
+        _check_name(named)  # the name-dependent judgement (RB313), for this path
+        stored.problems = named.problems + [p for p in stored.problems if p.kind != COMPRESSION]
+        return stored
 
     def store(self, digest: str, result: ScanResult) -> None:
         if result.cacheable:
-            self._write(self._entry(digest), {"digest": digest, "result": result.to_dict()})
+            data = result.to_dict()
+            data["problems"] = [[p.kind, p.message] for p in result.problems if p.kind != COMPRESSION]
+            self._write_signed(self._entry(digest), {"kind": "scan", "digest": digest, "result": data})
 
     # -- path -> digest memo -------------------------------------------------------------------
     def known_digest(self, path: str | Path) -> str | None:
         """The digest recorded for this path, if the file is unchanged since it was hashed."""
-        memo = _read_json(self._memo(path))
-        if not isinstance(memo, dict):
+        memo = self._read_signed(self._memo(path))
+        if not isinstance(memo, dict) or memo.get("kind") != "stat":
             return None
         try:
             stat = os.stat(path)
@@ -93,12 +259,7 @@ class MaskCache:
             return None
         hashed = memo.get("hashed_ns")
         digest = memo.get("digest")
-        unchanged = (
-            memo.get("path") == _key(path)
-            and memo.get("size") == stat.st_size
-            and memo.get("mtime_ns") == stat.st_mtime_ns
-            and memo.get("ino") == stat.st_ino
-        )
+        unchanged = memo.get("path") == _key(path) and memo.get("stat") == _stat_fields(stat)
         if (
             unchanged
             and isinstance(hashed, int)
@@ -109,13 +270,12 @@ class MaskCache:
         return None
 
     def remember(self, path: str | Path, stat: os.stat_result, digest: str, hashed_ns: int) -> None:
-        self._write(
+        self._write_signed(
             self._memo(path),
             {
+                "kind": "stat",
                 "path": _key(path),
-                "size": stat.st_size,
-                "mtime_ns": stat.st_mtime_ns,
-                "ino": stat.st_ino,
+                "stat": _stat_fields(stat),
                 "digest": digest,
                 "hashed_ns": hashed_ns,
             },
@@ -131,24 +291,77 @@ class MaskCache:
         return self.base / digest[:2] / f"{digest}.rbscan"
 
     def _memo(self, path: str | Path) -> Path:
-        name = hashlib.sha1(_key(path).encode("utf-8"), usedforsecurity=False).hexdigest()
+        name = hashlib.sha1(os.fsencode(_key(path)), usedforsecurity=False).hexdigest()
         return self.base / "stat" / f"{name}.rbstat"
 
-    def _write(self, target: Path, data: dict[str, object]) -> None:
-        with contextlib.suppress(OSError):
-            self._ensure_directory()
-            _write_atomic(target, json.dumps(data, separators=(",", ":")))
+    def _mac(self, payload: bytes) -> str:
+        assert self.secret is not None
+        return hashlib.blake2b(payload, key=self.secret, digest_size=32, person=b"rb-lint").hexdigest()
 
-    def _ensure_directory(self) -> None:
-        tag = self.directory / "CACHEDIR.TAG"
-        if not tag.exists():
-            self.directory.mkdir(parents=True, exist_ok=True)
-            _write_atomic(tag, CACHEDIR_TAG)
-            _write_atomic(self.directory / ".gitignore", "# Created by rb-lint.\n*\n")
+    def _read_signed(self, path: Path) -> object:
+        if not self.usable:
+            return None
+        try:
+            mac, _, payload = path.read_bytes().partition(b"\n")
+            if not hmac.compare_digest(mac, self._mac(payload).encode("ascii")):
+                return None
+            return json.loads(payload)
+        except (OSError, ValueError):
+            return None
+
+    def _write_signed(self, target: Path, data: dict[str, object]) -> None:
+        if not self.usable:
+            return
+        payload = json.dumps(data, separators=(",", ":"))  # ASCII: lone surrogates are escaped
+        with contextlib.suppress(OSError):
+            _write_atomic(target, f"{self._mac(payload.encode('ascii'))}\n{payload}")
+
+
+class _Refused(Exception):
+    """The cache folder must not be used; the message says why."""
+
+
+def _appears(path: Path, attempts: int) -> bool:
+    """Whether `path` exists, looking `attempts` times 50 ms apart."""
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(0.05)
+        if os.path.lexists(path):
+            return True
+    return False
+
+
+def _key_stat(path: Path) -> dict[str, int] | None:
+    try:
+        stat = os.lstat(path)
+    except OSError:
+        return None
+    return {"dev": stat.st_dev, "ino": stat.st_ino, "ctime_ns": stat.st_ctime_ns}
+
+
+def _stat_fields(stat: os.stat_result) -> list[int]:
+    """What must not change for the memo to hold: an in-place edit that restores size and
+    mtime still changes ctime."""
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
+
+
+def _shown(path: Path) -> str:
+    """A path for a one-line message: control characters and undecodable bytes escaped."""
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode() for c in str(path)
+    )
 
 
 def _key(path: str | Path) -> str:
     return os.path.abspath(path)
+
+
+def _read_bytes(path: Path, limit: int) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(limit)
+    except OSError:
+        return b""
 
 
 def _read_json(path: Path) -> object:

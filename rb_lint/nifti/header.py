@@ -27,6 +27,8 @@ EXTENSION_FLAG_SIZE = 4
 CIFTI_EXTENSION_CODE = 32
 CIFTI_INTENTS = range(3000, 3100)
 NIFTI2_EOL_CHECK = (13, 10, 26, 10)
+MAX_OFFSET = 2**53  # a vox_offset beyond this is past the end of any file (and not exact as a float)
+RESAVE = "save the mask again with a NIfTI writer (nibabel's `nib.save`, SimpleITK)"
 
 # The datatypes the scanner reads, and how the others are named in findings. (nibabel's datatype
 # table cannot serve: it maps float128, complex256 and 1-bit data to a 0-byte void on many
@@ -208,7 +210,7 @@ def parse_header(block: bytes) -> Header:
     except NotNifti:
         raise
     except Exception as error:  # whatever nibabel raises when it refuses a header
-        raise NotNifti(f"nibabel refuses its header: {error}") from None
+        raise NotNifti(f"nibabel (which the platform uses) refuses its header: {error}; {RESAVE}") from None
 
 
 def _parse(block: bytes, size: int, order: str) -> Header:
@@ -240,7 +242,8 @@ def _parse(block: bytes, size: int, order: str) -> Header:
         header.get_slope_inter()
     except refused:
         raise NotNifti(
-            f"nibabel refuses its header: scl_slope is {found.scl_slope:g} but scl_inter is {found.scl_inter}"
+            f"nibabel (which the platform uses) refuses its header: scl_slope is {found.scl_slope:g} "
+            f"but scl_inter is {found.scl_inter}; {RESAVE}"
         ) from None
     found.shape = tuple(int(n) for n in header.get_data_shape())
     found.affine = [[float(v) for v in row] for row in header.get_best_affine()]
@@ -274,12 +277,28 @@ def _vox_offset(header: Any, size: int) -> int:
     """Where the voxel data starts; NotNifti for the values nibabel accepts but cannot use
     (not finite: `nib.load` fails on them later) or misreads (0: the header is read as data)."""
     value = header["vox_offset"].item()  # a float in NIfTI-1, an int in NIfTI-2
+    first = size + EXTENSION_FLAG_SIZE
     if not math.isfinite(value):
-        raise NotNifti(f"its header is invalid: vox_offset is {value}, not a byte offset")
+        raise NotNifti(
+            f"its header is invalid: vox_offset (where the voxel data starts) is {value}, not a byte "
+            f"offset, and nibabel (which the platform uses) fails to load it; {RESAVE}"
+        )
     if value == 0:
         raise NotNifti(
             "its header is invalid: vox_offset is 0, so nibabel reads the header itself as voxel "
-            f"data (in a single-file NIfTI the data starts at byte {size + EXTENSION_FLAG_SIZE} or later)"
+            f"data (in a single-file NIfTI the data starts at byte {first} or later); {RESAVE}"
+        )
+    if value < first:
+        raise NotNifti(
+            f"its header is invalid: vox_offset (where the voxel data starts) is {value:g}, before the "
+            f"end of the {size}-byte header and its 4-byte extension flag (in a single-file NIfTI the "
+            f"data starts at byte {first} or later), and nibabel (which the platform uses) refuses it; "
+            f"{RESAVE}"
+        )
+    if value > MAX_OFFSET:
+        raise NotNifti(
+            f"its header is invalid: vox_offset (where the voxel data starts) is {value:g}, past the "
+            f"end of any file, and nibabel (which the platform uses) fails to load it; {RESAVE}"
         )
     return int(value)
 
@@ -313,7 +332,8 @@ def _extension_codes(
             return []
         raise NotNifti(
             f"its header extensions are damaged: they do not fit before vox_offset ({vox_offset}), "
-            f"where the voxel data starts (nibabel: {error})"
+            f"where the voxel data starts, and nibabel (which the platform uses) fails to load it "
+            f"({error}); {RESAVE}"
         ) from None
     return [int(extension.get_code()) for extension in extensions]
 

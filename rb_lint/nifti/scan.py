@@ -8,10 +8,13 @@ nothing here raises for a bad file.
 
 from __future__ import annotations
 
+import errno
 import itertools
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from io import FileIO
 from pathlib import Path
 
 from rb_lint.nifti.header import (
@@ -110,7 +113,7 @@ def scan_file(
     key costs no second read); compressed files are hashed by the caller."""
     result = ScanResult(str(path))
     try:
-        with open(path, "rb", buffering=0) as handle:
+        with _open_regular(path) as handle:
             result.size = os.fstat(handle.fileno()).st_size
             result.gzip = handle.read(len(GZIP_MAGIC)) == GZIP_MAGIC
             handle.seek(0)
@@ -124,6 +127,27 @@ def scan_file(
     except OSError as error:
         result.problems.append(Problem(UNREADABLE, f"reading it failed: {error.strerror or error}"))
     return result
+
+
+def _open_regular(path: str | Path) -> FileIO:
+    """The file, unbuffered; OSError unless it is a regular file. Opened without blocking and
+    checked before any read: a FIFO would block the read forever and a device never ends."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = (
+                "a FIFO (named pipe)"
+                if stat.S_ISFIFO(mode)
+                else "a directory"
+                if stat.S_ISDIR(mode)
+                else "a device or socket"
+            )
+            raise OSError(errno.EINVAL, f"it is not a regular file but {kind}")
+        return open(descriptor, "rb", buffering=0)
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 def read_header(path: str | Path) -> ScanResult:
@@ -238,7 +262,18 @@ def _collect(result: ScanResult, header: Header, stream: Iterator[ByteBuffer]) -
         result.problems.append(Problem(CORRUPT, str(error)))
         result.values = collector.finish()
         return
-    if remaining:
+    if skip:
+        result.problems.append(
+            Problem(
+                CORRUPT,
+                (
+                    f"its header says the voxel data starts at byte {header.vox_offset:,} (vox_offset), "
+                    f"but the file holds only {header.vox_offset - skip:,} bytes: the header is wrong or "
+                    "the file is truncated, and nibabel (which the platform uses) fails to load it"
+                ),
+            )
+        )
+    elif remaining:
         result.problems.append(
             Problem(
                 CORRUPT,

@@ -55,18 +55,19 @@ def annotation(finding: Finding) -> str:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    lines = [] if options.quiet else [annotation(f) for f in report.findings]
-    lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+    lines = [annotation(f) for f in report.findings]
+    if not options.quiet:
+        lines.append(summary(report, options.suppressed))
+    return "".join(line + "\n" for line in lines)
 
 
 def _cell(text: str) -> str:
     return terminal_safe(" ".join(text.split())).replace("|", "\\|")
 
 
-def step_summary(report: Report) -> str:
+def step_summary(report: Report, suppressed: int = 0) -> str:
     """Markdown for `$GITHUB_STEP_SUMMARY`: the result line, findings per rule, then findings."""
-    out = ["## rb-lint", "", summary(report), ""]
+    out = ["## rb-lint", "", summary(report, suppressed), ""]
     out.extend(f"- internal error: {_cell(error)}" for error in report.errors)
     if not report.findings:
         return "\n".join(out) + "\n"

@@ -1,8 +1,9 @@
 """JSON Lines: one JSON object per finding per line, nothing else (no findings, no output).
 
-Each object has the fields of the JSON report's findings plus `fingerprint` (see
-`rb_lint.io.fingerprints`; paths relative to the working directory, as `path` is), so log pipelines
-and scripts can stream, grep and de-duplicate findings.
+Each object has the fields of the JSON report's findings, `fingerprint` included (see
+`rb_lint.io.fingerprints`; paths relative to the working directory, as `path` is, or to the
+baseline's folder with `--baseline`), so log pipelines and scripts can stream, grep and
+de-duplicate findings.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    prints = fingerprints(report.findings, Path.cwd())
+    prints = fingerprints(report.findings, options.fingerprint_base or Path.cwd())
     return "".join(
         json.dumps({**finding.to_dict(), "fingerprint": fingerprint}) + "\n"
         for finding, fingerprint in zip(report.findings, prints, strict=True)

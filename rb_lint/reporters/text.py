@@ -37,28 +37,35 @@ def terminal_safe(text: str, line_breaks: bool = False) -> str:
     return (_UNSAFE_BUT_LINE_BREAKS if line_breaks else _UNSAFE).sub(_escape_char, text)
 
 
-def _paint(text: str, code: str, color: bool) -> str:
+def paint(text: str, code: str, color: bool) -> str:
+    """`text` in the SGR colour `code` when `color` (the caller made the text terminal-safe)."""
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def severity_color(severity: Severity) -> str:
+    return _COLORS[severity]
 
 
 def format_finding(finding: Finding, color: bool = False, escape: bool = True) -> str:
     """The finding as two lines; `escape=False` keeps the data exact (for structured reports)."""
     safe = terminal_safe if escape else str
-    where = _paint(f"{safe(finding.path)}:{finding.line}:{finding.column}:", "1", color)
-    code = _paint(finding.code, "1;" + _COLORS[finding.severity], color)
-    level = _paint(f"[{finding.severity}]", _COLORS[finding.severity], color)
+    where = paint(f"{safe(finding.path)}:{finding.line}:{finding.column}:", "1", color)
+    code = paint(finding.code, "1;" + _COLORS[finding.severity], color)
+    level = paint(f"[{finding.severity}]", _COLORS[finding.severity], color)
     line = f"{where} {code} {level} {safe(finding.message)}"
     if finding.pointer:
-        line += "\n  " + _paint(f"at {safe(finding.pointer)}", "2", color)
+        line += "\n  " + paint(f"at {safe(finding.pointer)}", "2", color)
     return line
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    lines = [] if options.quiet else [format_finding(f, options.color) for f in report.findings]
+    """The findings, the counts per rule with `statistics`, then the summary unless `quiet`."""
+    lines = [format_finding(f, options.color) for f in report.findings]
     if options.statistics:
         lines.extend(_statistics(report))
-    lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+    if not options.quiet:
+        lines.append(summary(report, options.suppressed))
+    return "".join(line + "\n" for line in lines)
 
 
 def _statistics(report: Report) -> list[str]:
@@ -67,10 +74,13 @@ def _statistics(report: Report) -> list[str]:
     return [f"{count:>6}  {code}  {name} [{severity}]" for (code, name, severity), count in rows]
 
 
-def summary(report: Report) -> str:
+def summary(report: Report, suppressed: int = 0) -> str:
+    """`Found 2 errors in 1 file (3 files checked).`; `suppressed`: findings a baseline dropped."""
     counts = report.counts()
     files = len(report.files)
     checked = f"{files} file{'s' if files != 1 else ''} checked"
+    if suppressed:
+        checked += f", {suppressed} suppressed by the baseline"
     if not report.findings:
         return f"All checks passed ({checked})."
     parts = [

@@ -8,7 +8,7 @@ from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
 from rb_lint.facts.datagym import SEGMENTATION
-from rb_lint.facts.datagym_shapes import covers, overlaps, shapes
+from rb_lint.facts.datagym_shapes import EnvelopeIndex, covers, overlaps, shapes
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import DATAGYM
 
@@ -42,6 +42,7 @@ def invalid_cut_out(doc: Document, ctx: Context) -> Iterator[Hit]:
         holes = [
             (i, r.pointer, r.polygon) for i, r in enumerate(shape.rings) if i > 0 and r.polygon is not None
         ]
+        index_of_holes = EnvelopeIndex([hole for _i, _p, hole in holes])
         for position, (index, pointer, hole) in enumerate(holes):
             if covers(outer, hole) is False:
                 yield Hit(
@@ -51,7 +52,9 @@ def invalid_cut_out(doc: Document, ctx: Context) -> Iterator[Hit]:
                     pointer,
                 )
                 continue
-            earlier = next((i for i, _p, other in holes[:position] if overlaps(hole, other)), None)
+            # The first earlier cut-out sharing an area; only those whose bounding boxes meet can.
+            candidates = (holes[k] for k in index_of_holes.earlier(position))
+            earlier = next((i for i, _p, other in candidates if overlaps(hole, other)), None)
             if earlier is not None:
                 yield Hit(
                     f"cut-out ring {index} of segmentation `{name}` overlaps cut-out ring "

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.mask_scans import file_exists
+from rb_lint.facts.files import FileState, LocalFile, local_file
 from rb_lint.facts.masks import document_masks
 from rb_lint.formats import maskpaths
 from rb_lint.io.document import Document
@@ -25,8 +23,9 @@ from rb_lint.models.kinds import TASK_KINDS
 )
 def mask_file_missing(doc: Document, ctx: Context) -> Iterator[Hit]:
     """
-    What: A local path in `segmentations` names no readable file: nothing is there, or a directory
-    or another non-regular file, or a file that cannot be read. Paths are relative to the directory
+    What: A local path in `segmentations` names no readable file: nothing is there, or a directory,
+    a FIFO or device, a symlink loop, a name longer than the file system allows, or a file that
+    cannot be read. Paths are relative to the directory
     of the JSON file that names them, as the RedBrick CLI reads them (for a tasks.json, the export
     folder).
 
@@ -44,18 +43,33 @@ def mask_file_missing(doc: Document, ctx: Context) -> Iterator[Hit]:
         for ref in series.refs:
             if ref.where != maskpaths.LOCAL or ref.path is None:
                 continue
-            problem = _missing(ctx, ref.path)
+            problem = _problem(local_file(ctx, ref.path))
             if problem:
                 yield Hit(
                     f"segmentation file `{ref.written}` {problem}", ref.pointer, key=series.key(ref.written)
                 )
 
 
-def _missing(ctx: Context, path: Path) -> str | None:
-    if file_exists(ctx, path):
-        return None if os.access(path, os.R_OK) else "cannot be read (permission denied)"
-    if path.is_dir():
+def _problem(found: LocalFile) -> str | None:
+    """What is wrong with the file, or None (a Git LFS pointer is a regular file: RB009's)."""
+    state = found.state
+    if state is FileState.REGULAR:
+        return None
+    if state is FileState.NO_PERMISSION:
+        return "cannot be read (permission denied)"
+    if state is FileState.DIRECTORY:
         return "is a directory, not a mask file"
-    if path.exists():
-        return "is not a regular file"
-    return f"does not exist (looked for `{path}`; paths are relative to the directory of this JSON file)"
+    if state is FileState.SPECIAL:
+        return f"is not a regular file but {found.detail}: it is not read; name the mask file itself"
+    if state is FileState.LOOP:
+        return "is a symlink loop (the link points back to itself): fix or remove the link"
+    if state is FileState.NAME_TOO_LONG:
+        return (
+            "cannot exist: the name is longer than the file system allows (255 bytes per folder "
+            "or file name); shorten it"
+        )
+    if state is FileState.ERROR:
+        return f"cannot be read: {found.detail}"
+    return (
+        f"does not exist (looked for `{found.path}`; paths are relative to the directory of this JSON file)"
+    )

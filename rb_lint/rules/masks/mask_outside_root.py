@@ -22,11 +22,14 @@ from rb_lint.models.kinds import TASK_KINDS
 )
 def mask_outside_root(doc: Document, ctx: Context) -> Iterator[Hit]:
     """
-    What: A segmentation path climbs out of the linted root (`..`) or is an absolute path
-    elsewhere.
+    What: A segmentation path climbs out of the linted root (`..`), is an absolute path
+    elsewhere, or leads out of it through a symbolic link (to a file or a folder outside, or
+    `dirlink/../seg.nii.gz`, which the OS opens next to the link's target). Inside-ness is judged
+    on the real path, every link resolved, and the file checked is the one the OS opens.
 
     Why: The dataset is then not self-contained: it breaks when the folder is moved, shared or
-    uploaded from another machine, and a linter run on the folder alone cannot check the file.
+    uploaded from another machine, and a linter run on the folder alone cannot check the file. A
+    symbolic link is committed as a link: the data behind it is not in the repository.
 
     Failing:
         "segmentations": "../../shared/seg.nii.gz"
@@ -37,9 +40,15 @@ def mask_outside_root(doc: Document, ctx: Context) -> Iterator[Hit]:
         for ref in series.refs:
             if ref.where == maskpaths.LOCAL and ref.escapes_root:
                 yield Hit(
-                    f"`{ref.written}` is outside the linted root `{ctx.root}`: the dataset "
-                    "is not self-contained; move the file inside it (or lint from a folder "
-                    "that contains both)",
+                    f"`{ref.written}` {_where(ref, ctx)}: the dataset is not self-contained; move "
+                    "the file inside it (or lint from a folder that contains both)",
                     ref.pointer,
                     key=series.key(ref.written),
                 )
+
+
+def _where(ref: maskpaths.MaskRef, ctx: Context) -> str:
+    outside = f"is outside the linted root `{ctx.root}`"
+    if ref.real is not None and ref.real != ref.path:
+        return f"{outside} (its real path, symbolic links followed, is `{ref.real}`)"
+    return outside

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.names import TaskName, cite, task_names, value_positions
+from rb_lint.facts.names import TaskName, cite, document_task_names, task_names, value_positions
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -19,6 +19,7 @@ from rb_lint.models.kinds import TASK_KINDS
     "Task names must be unique across every file linted together.",
     kinds=TASK_KINDS,
     scope="project",
+    needs=(document_task_names,),
 )
 def duplicate_task_name(docs: list[Document], ctx: Context) -> Iterator[Hit]:
     """

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.names import TaskName, cite, task_names, value_positions
+from rb_lint.facts.names import TaskName, cite, document_task_names, task_names, value_positions
 from rb_lint.formats import walk
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
@@ -20,6 +20,7 @@ from rb_lint.models.kinds import TASK_KINDS
     "Different task names that export to the same folder.",
     kinds=TASK_KINDS,
     scope="project",
+    needs=(document_task_names,),
 )
 def task_folder_collision(docs: list[Document], ctx: Context) -> Iterator[Hit]:
     """

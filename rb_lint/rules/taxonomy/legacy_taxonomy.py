@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.taxonomy import first_labelling_document
+from rb_lint.facts.taxonomy import first_labelling_document, labels_anything
 from rb_lint.formats.taxonomy_index import is_legacy_taxonomy, taxonomy_for
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS, TAXONOMY
@@ -20,6 +20,7 @@ from rb_lint.models.kinds import TASK_KINDS, TAXONOMY
     "A Taxonomy V1 is read for category names only.",
     kinds=(TAXONOMY, *TASK_KINDS),
     scope="project",
+    needs=(labels_anything,),
 )
 def legacy_taxonomy(docs: list[Document], ctx: Context) -> Iterator[Hit]:
     """

@@ -1,0 +1,175 @@
+"""What is on disk at the local paths documents name and rb-lint reads (masks, images, DICOM files).
+
+Each path is asked of the filesystem once per run (`local_file`, `os.stat` only), and never raises:
+a missing file, a directory, a FIFO or device (never opened: reading it could block or never end), a
+symlink loop, a name longer than the filesystem allows. `lfs_pointer_file` tells a Git LFS pointer (a
+checkout without `git lfs pull`: its content is unknown, as for a remote file), opening only small
+regular files, and only when asked. `read_files` lists, per document, which local files
+the mask, geometry and DICOM facts read, with the pointer of the path string that names each.
+Extraction only: the rules judge (RB009 for LFS pointers, RB301 for masks that cannot be read).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from rb_lint.core.context import Context
+from rb_lint.formats import maskpaths, walk
+from rb_lint.formats.dicom import is_dicom_item, is_dicom_segmentation
+from rb_lint.io.document import Document
+from rb_lint.io.loading import file_type, is_lfs_pointer
+from rb_lint.models.kinds import TASK_KINDS
+
+NIFTI_SUFFIXES = (".nii", ".nii.gz")
+NAME_MAX = 255  # bytes in a file or folder name on common file systems (ext4, APFS, NTFS: 255)
+LFS_POINTER_MAX = 1024  # a Git LFS pointer is smaller (`is_lfs_pointer` decides from these bytes)
+
+
+class FileState(Enum):
+    REGULAR = "regular"  # a regular file (maybe a Git LFS pointer: `lfs_pointer_file` tells)
+    MISSING = "missing"  # nothing there (or a dangling symlink)
+    DIRECTORY = "directory"
+    SPECIAL = "special"  # a FIFO, device or socket: never opened
+    LOOP = "loop"  # a symlink loop
+    NAME_TOO_LONG = "name-too-long"  # a component over the filesystem's limit (ENAMETOOLONG)
+    NO_PERMISSION = "no-permission"  # exists, but cannot be read
+    ERROR = "error"  # another error of the filesystem (`detail` is its text)
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    path: Path
+    state: FileState
+    size: int = 0
+    detail: str = ""  # SPECIAL: what it is ("a FIFO (named pipe)"); ERROR: the system's text
+
+    @property
+    def regular(self) -> bool:
+        """A regular file that may be read."""
+        return self.state is FileState.REGULAR
+
+    @property
+    def present(self) -> bool:
+        """Something is at the path (a file, a directory, a FIFO...)."""
+        return self.state not in (FileState.MISSING, FileState.LOOP, FileState.NAME_TOO_LONG)
+
+
+@dataclass(frozen=True)
+class NamedFile:
+    """A local path string of a document that names a file rb-lint reads."""
+
+    pointer: str  # the JSON pointer of the path string
+    written: str  # the string as written
+    path: Path
+
+
+def local_file(ctx: Context, path: Path) -> LocalFile:
+    """What is at `path` (asked of the filesystem once per run and path; nothing is opened)."""
+    return ctx.memo(inspect_path, path)
+
+
+def lfs_pointer_file(ctx: Context, path: Path) -> bool:
+    """Whether `path` is a Git LFS pointer (once per run and path; only a regular file under
+    `LFS_POINTER_MAX` bytes is opened, and only when a rule needs to know)."""
+    found = local_file(ctx, path)
+    return found.regular and found.size < LFS_POINTER_MAX and ctx.memo(_starts_as_pointer, path)
+
+
+def content_here(ctx: Context, path: Path) -> bool:
+    """A regular file whose content is here: not a Git LFS pointer (what the scanners may read)."""
+    return local_file(ctx, path).regular and not lfs_pointer_file(ctx, path)
+
+
+def content_elsewhere(ctx: Context, path: Path) -> bool:
+    """Nothing readable is at `path`, or only a Git LFS pointer: the file is not local."""
+    return not local_file(ctx, path).present or lfs_pointer_file(ctx, path)
+
+
+def _starts_as_pointer(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return is_lfs_pointer(handle.read(LFS_POINTER_MAX))
+    except OSError:
+        return False
+
+
+def inspect_path(path: Path) -> LocalFile:
+    """What is at `path`, symlinks followed, from `os.stat` alone; never raises."""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        return _failed(path, error)
+    if stat.S_ISDIR(info.st_mode):
+        return LocalFile(path, FileState.DIRECTORY)
+    if not stat.S_ISREG(info.st_mode):
+        return LocalFile(path, FileState.SPECIAL, detail=file_type(info.st_mode))
+    if not os.access(path, os.R_OK):
+        return LocalFile(path, FileState.NO_PERMISSION, info.st_size)
+    return LocalFile(path, FileState.REGULAR, info.st_size)
+
+
+def _failed(path: Path, error: OSError) -> LocalFile:
+    states = {
+        errno.ENOENT: FileState.MISSING,
+        errno.ENOTDIR: FileState.MISSING,
+        errno.ELOOP: FileState.LOOP,
+        errno.ENAMETOOLONG: FileState.NAME_TOO_LONG,
+        errno.EACCES: FileState.NO_PERMISSION,
+        errno.EPERM: FileState.NO_PERMISSION,
+    }
+    state = states.get(error.errno or 0, FileState.ERROR)
+    if state is FileState.MISSING and any(len(os.fsencode(part)) > NAME_MAX for part in path.parts):
+        state = FileState.NAME_TOO_LONG  # a folder on the way is missing, but the name could never exist
+    return LocalFile(path, state, detail=error.strerror or str(error))
+
+
+def read_files(doc: Document, ctx: Context) -> list[NamedFile]:
+    """The local files of the document that rb-lint reads, in document order (once per document):
+    NIfTI and `.dcm` segmentations, the image of a series whose `items` is one NIfTI file, and the
+    items of a DICOM series."""
+    return doc.memo(_read_files, doc, ctx.root)
+
+
+def _read_files(doc: Document, root: Path) -> list[NamedFile]:
+    if doc.kind not in TASK_KINDS:
+        return []
+    found = []
+    for pointer, series in walk.all_series(doc):
+        items = series.get("items")
+        names = walk.as_list(items)
+        nifti_image = len(names) == 1 and isinstance(names[0], str) and _nifti(names[0])
+        dicom = bool(names) and all(isinstance(n, str) and is_dicom_item(n) for n in names)
+        if nifti_image or dicom:
+            found += _named(doc, root, pointer, "items", items, lambda _written: True)
+        found += _named(
+            doc,
+            root,
+            pointer,
+            "segmentations",
+            series.get("segmentations"),
+            lambda written: _nifti(written) or is_dicom_segmentation(written),
+        )
+    return found
+
+
+def _named(
+    doc: Document, root: Path, pointer: str, key: str, raw: object, wanted: Callable[[str], bool]
+) -> list[NamedFile]:
+    found = []
+    for index, written in enumerate(walk.as_list(raw)):
+        if not isinstance(written, str) or not written or not wanted(written):
+            continue
+        where, path, _escapes = maskpaths.resolve(doc, written, root)
+        if where == maskpaths.LOCAL and path is not None:
+            found.append(NamedFile(walk.element_pointer(pointer, key, raw, index), written, path))
+    return found
+
+
+def _nifti(written: str) -> bool:
+    return written.lower().endswith(NIFTI_SUFFIXES)
