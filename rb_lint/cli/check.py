@@ -306,7 +306,7 @@ def _lint_stdin(
     """The document on standard input, linted as the file `name` would be (`-` when unnamed): its
     path is relative to the working directory, config excludes and per-file ignores apply to it,
     and relative mask paths resolve against its folder."""
-    raw = click.get_binary_stream("stdin").read()
+    raw = sys.stdin.buffer.read()
     display = display_path(Path(name)) if name is not None else "-"
     excluded = name is not None and is_excluded(Path(name), loaded.root, loaded.exclude_patterns)
     if extend_select:  # lint_documents takes no extend_select: fold it in as build_filter would
