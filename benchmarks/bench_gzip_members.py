@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+from benchlib import uptime
 
 from rb_lint.nifti import header
 from rb_lint.nifti.scan import ScanResult, scan_file
@@ -71,13 +71,6 @@ def best(path: Path, library: str, repeat: int) -> tuple[float, ScanResult]:
         times.append(time.perf_counter() - started)
     assert result is not None
     return min(times), result
-
-
-def uptime() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "(uptime unavailable)"
 
 
 def main() -> int:

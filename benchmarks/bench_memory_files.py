@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_json import make_task  # the same realistic tasks as the JSON benchmark
+from benchlib import uptime
 
 WORK = Path(__file__).resolve().parent / "_work"
 
@@ -67,13 +68,6 @@ def measure(paths: list[Path]) -> dict[str, float]:
     )
     result: dict[str, float] = json.loads(out.stdout)
     return result
-
-
-def uptime() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "(uptime unavailable)"
 
 
 def main() -> None:

@@ -614,3 +614,125 @@ def test_zlib_fallback_reads_what_isal_reads(tmp_path: Path) -> None:
     results = [scan_file(mask, library=library).to_dict() for library in LIBRARIES]
     assert all(r == results[0] for r in results)
     assert zlib.crc32(b"") == 0  # the stdlib module the fallback uses is importable
+
+
+# -- many small masks (issue 17) ----------------------------------------------------------------
+
+
+def _labelled(shape: tuple[int, int, int], seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    array = np.zeros(shape, np.uint8)
+    array[2:5, 3:9, :] = rng.choice(np.array([1, 2, 4], np.uint8), size=(3, 6, shape[2]))
+    return array
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize("chunk_size", [64, 1000, 4096])
+def test_chunks_are_whole_and_aligned_whatever_the_members(
+    tmp_path: Path, library: str, chunk_size: int
+) -> None:
+    raw = write_nifti(tmp_path / "m.nii", _labelled((16, 16, 40), 1)).read_bytes()
+    joined = gzip.compress(raw[:777]) + gzip.compress(raw[777:5000]) + gzip.compress(raw[5000:])
+    for data in (gzip.compress(raw), joined):
+        pieces = [bytes(c) for c in chunks(io.BytesIO(data), True, chunk_size, library=library)]
+        assert b"".join(pieces) == raw
+        assert all(len(p) == chunk_size for p in pieces[:-1]) and 0 < len(pieces[-1]) <= chunk_size
+
+
+@pytest.mark.parametrize("damage", ["crc", "truncated"])
+def test_damage_found_after_whole_chunks_were_delivered_is_exact(tmp_path: Path, damage: str) -> None:
+    """ISA-L's reader decompresses into the reused buffer; when it fails late in the file, the
+    exact path takes over after the chunks already given and says what the zlib path says."""
+    array = _labelled((64, 64, 64), 2)
+    path = save(tmp_path / "m.nii.gz", array)
+    data = bytearray(path.read_bytes())
+    if damage == "crc":
+        data[-6] ^= 0xFF
+    else:
+        del data[-4:]
+    path.write_bytes(bytes(data))
+    results = [scan_file(path, library=library, chunk_size=4096) for library in LIBRARIES]
+    for result in results:
+        assert [p.kind for p in result.problems] == [CORRUPT] and result.values is not None
+        assert result.values.present == expected_present(array)
+    assert len({r.problems[0].message.split(" (")[0] for r in results}) == 1  # the library's own words differ
+
+
+def test_scanning_bytes_already_read_gives_what_reading_the_file_gives(tmp_path: Path) -> None:
+    from rb_lint.nifti.scan import read_small
+
+    for name in ("m.nii.gz", "m.nii"):
+        path = write_nifti(tmp_path / name, _labelled((20, 20, 30), 3))
+        small = read_small(path, 1 << 20)
+        assert small is not None and small[0] == path.read_bytes() and small[1].st_size == len(small[0])
+        assert scan_file(path, content=small[0]).to_dict() == scan_file(path).to_dict()
+        assert read_small(path, 10) is None  # larger than the limit: streamed from disk
+
+
+def test_small_files_are_read_once_and_keyed_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rb_lint.nifti import batch
+    from rb_lint.nifti.cache import bytes_digest
+
+    mask = save(tmp_path / "m.nii.gz", _labelled((10, 10, 10), 4))
+    assert bytes_digest(mask.read_bytes()) == file_digest(mask)  # old cache entries still hit
+
+    def no_rehash(*_args: object) -> str:
+        raise AssertionError("a small gzip file was read again to hash it")
+
+    monkeypatch.setattr(batch, "content_digest", no_rehash)
+    cache_dir = tmp_path / "cache"
+    first = scan_masks([mask], BatchSettings(cache_dir=cache_dir))[mask]
+    assert MaskCache(cache_dir).load(file_digest(mask), str(mask)) is not None
+    assert first.values is not None and first.values.present == [0, 1, 2, 4]
+
+
+def test_a_memo_that_could_never_be_trusted_is_not_written(tmp_path: Path) -> None:
+    fresh = save(tmp_path / "fresh.nii.gz", np.ones((4, 4, 4), np.uint8))
+    old = save(tmp_path / "old.nii.gz", np.full((4, 4, 4), 2, np.uint8))
+    os.utime(old, ns=(10**18, 10**18))
+    cache_dir = tmp_path / "cache"
+    scan_masks([fresh, old], BatchSettings(cache_dir=cache_dir))
+    assert len(list(cache_dir.rglob("*.rbscan"))) == 2  # both results are kept by content
+    assert len(list(cache_dir.rglob("*.rbstat"))) == 1  # only the old file's memo can ever hold
+    assert MaskCache(cache_dir).lookup(old) is not None and MaskCache(cache_dir).lookup(fresh) is None
+    assert not list(cache_dir.rglob("*.part"))
+
+
+def test_pool_tasks_group_small_files_and_keep_every_file_once() -> None:
+    from rb_lint.nifti.batch import TASK_BYTES, TASK_FILES, _tasks
+
+    order = [Path(f"big{k}") for k in range(3)] + [Path(f"small{k}") for k in range(1000)]
+    sizes = {path: (TASK_BYTES if path.name.startswith("big") else 50_000) for path in order}
+    tasks = _tasks(order, sizes, jobs=2)
+    assert [path for task in tasks for path in task] == order
+    assert tasks[:3] == [[order[0]], [order[1]], [order[2]]]  # large files alone
+    assert all(len(task) <= TASK_FILES for task in tasks) and len(tasks) < len(order) // 10
+
+
+def test_pool_keeps_few_tasks_in_flight_and_gives_in_process_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No quadratic bookkeeping: the parent waits on at most `IN_FLIGHT` tasks per worker."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from rb_lint.nifti import batch
+
+    outstanding, most = set(), [0]
+
+    class Counting(ProcessPoolExecutor):
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            future = super().submit(*args, **kwargs)
+            outstanding.add(future)
+            most[0] = max(most[0], len(outstanding))
+            future.add_done_callback(outstanding.discard)
+            return future
+
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", Counting)
+    monkeypatch.setattr(batch, "TASK_FILES", 3)
+    masks = [save(tmp_path / f"m{k}.nii.gz", _labelled((6, 10, 4), k)) for k in range(40)]
+    pooled = scan_masks(masks, BatchSettings(jobs=2, force_parallel=True))
+    inline = scan_masks(masks, BatchSettings(jobs=1))
+    assert 0 < most[0] <= 2 * batch.IN_FLIGHT
+    assert {p: r.to_dict() for p, r in pooled.items()} == {p: r.to_dict() for p, r in inline.items()}

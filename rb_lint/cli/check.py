@@ -1,4 +1,8 @@
-"""`rb-lint check`: lint paths and report. Exit 0 clean, 1 findings, 2 usage/internal, 130 Ctrl-C."""
+"""`rb-lint check`: lint paths and report. Exit 0 clean, 1 findings, 2 usage/internal, 130 Ctrl-C.
+
+The options need only static names (kinds, formats), so `rb-lint --help` and the other commands do
+not import the API, pydantic or numpy; the functions import what they use when the command runs.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,18 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from rb_lint.api import lint, lint_documents
 from rb_lint.cli.common import EXIT_CLEAN, EXIT_ERROR, KindChoice, fail, guarded, warn
-from rb_lint.cli.staged import staged_removals
-from rb_lint.core.config import ConfigError, LoadedConfig, cache_directory, load_config, relative_posix
-from rb_lint.core.context import Context, Options
-from rb_lint.core.engine import Report, build_filter
-from rb_lint.core.findings import Severity
-from rb_lint.core.globs import literal
-from rb_lint.io import baseline as baselines
-from rb_lint.io.discovery import display_path, is_excluded, is_mask_path
-from rb_lint.models.kinds import KIND_ALIASES, KINDS
-from rb_lint.reporters import REPORTERS, RenderOptions, github
-from rb_lint.reporters.text import terminal_safe
-from rb_lint.rules import ALL_RULES
+from rb_lint.models.kind_names import KIND_ALIASES, KINDS
+from rb_lint.reporters import FORMATS
+
+if TYPE_CHECKING:
+    from rb_lint.core.config import LoadedConfig
+    from rb_lint.core.context import Options
+    from rb_lint.core.engine import Report
 
 LEVELS = ["error", "warning", "info"]
 
@@ -41,7 +40,7 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(sorted(REPORTERS)),
+    type=click.Choice(sorted(FORMATS)),
     default=None,
     help="Output format [default: text; github when GITHUB_ACTIONS=true and the report goes to stdout].",
 )
@@ -134,10 +133,17 @@ def check(
 ) -> None:
     """Lint PATHS (files, or directories walked for *.json; default: .; `-`: one document read from
     standard input, named by --stdin-filename)."""
+    from rb_lint.api import lint
+    from rb_lint.core.config import ConfigError, load_config
+    from rb_lint.core.context import Options
+    from rb_lint.core.findings import Severity
+    from rb_lint.reporters import RenderOptions, reporter
+    from rb_lint.reporters.text import terminal_safe
+
     if update_baseline and baseline is None:
         raise ConfigError("--update-baseline needs --baseline FILE")
     from_stdin = _reads_stdin(paths, stdin_filename)
-    removed = staged_removals() if staged_deletions else []
+    removed = _staged_removals() if staged_deletions else []
     targets = list(paths) or ([] if staged_deletions else [Path(".")])
     if from_stdin:
         targets = [Path(stdin_filename or "-")]
@@ -188,7 +194,7 @@ def check(
     level = Severity.parse(fail_on or loaded.config.fail_on)
     output_format = output_format or _default_format(output)
     colored = _use_color(color, output, output_format)
-    rendered = REPORTERS[output_format](
+    rendered = reporter(output_format)(
         report,
         RenderOptions(
             color=colored,
@@ -196,7 +202,7 @@ def check(
             quiet=quiet,
             fail_on=level,
             suppressed=suppressed,
-            fingerprint_base=baselines.fingerprint_base(baseline) if baseline is not None else None,
+            fingerprint_base=_fingerprint_base(baseline) if baseline is not None else None,
         ),
     )
     # JSON may hold lone surrogates ("\ud800"): print them escaped rather than fail to encode.
@@ -211,6 +217,18 @@ def check(
     _append_step_summary(report, suppressed)
     code = report.exit_code(level)
     sys.exit(EXIT_ERROR if code == EXIT_ERROR else (EXIT_CLEAN if exit_zero else code))
+
+
+def _staged_removals() -> list[Path]:
+    from rb_lint.cli.staged import staged_removals  # runs git: only with --staged-deletions
+
+    return staged_removals()
+
+
+def _fingerprint_base(baseline: Path) -> Path:
+    from rb_lint.io import baseline as baselines
+
+    return baselines.fingerprint_base(baseline)
 
 
 def _write_output(path: Path, text: str) -> None:
@@ -252,6 +270,8 @@ def _default_format(output: Path | None) -> str:
 
 def _apply_baseline(report: Report, path: Path, update: bool, quiet: bool) -> tuple[Report, int]:
     """The findings not in the baseline, and how many it suppressed."""
+    from rb_lint.io import baseline as baselines
+
     if update:
         count = baselines.write(report, path)
         if not quiet:
@@ -271,6 +291,9 @@ def _baseline_exclude(baseline: Path, root: Path) -> str:
     """An exclude pattern for the baseline file wherever it is, so it is never linted as a document:
     anchored at the root when it is inside; a file outside the root is matched by its absolute
     path, which only an unanchored pattern reaches (`**/abs/path`)."""
+    from rb_lint.core.config import relative_posix
+    from rb_lint.core.globs import literal
+
     relative = relative_posix(baseline, root)
     return ("**" if relative.startswith("/") else "/") + literal(relative)
 
@@ -279,11 +302,15 @@ def _nothing_checked(report: Report, targets: list[Path]) -> bool:
     """Paths were given (or defaulted) and no document came of them: worth a warning, as ruff's
     "No Python files found". Not for masks (the mask hook: no document uses them is no problem),
     nor for runs without paths (`--staged-deletions` alone)."""
+    from rb_lint.io.discovery import is_mask_path
+
     return bool(targets) and not report.files and not any(is_mask_path(t) for t in targets)
 
 
 def _reads_stdin(paths: tuple[Path, ...], stdin_filename: str | None) -> bool:
     """`-` (or `--stdin-filename` without paths) lints one document read from standard input."""
+    from rb_lint.core.config import ConfigError
+
     dash = any(str(p) == "-" for p in paths)
     if dash and len(paths) > 1:
         raise ConfigError("`-` (standard input) cannot be combined with other paths")
@@ -306,6 +333,9 @@ def _lint_stdin(
     """The document on standard input, linted as the file `name` would be (`-` when unnamed): its
     path is relative to the working directory, config excludes and per-file ignores apply to it,
     and relative mask paths resolve against its folder."""
+    from rb_lint.api import lint_documents
+    from rb_lint.io.discovery import display_path, is_excluded
+
     raw = sys.stdin.buffer.read()
     display = display_path(Path(name)) if name is not None else "-"
     excluded = name is not None and is_excluded(Path(name), loaded.root, loaded.exclude_patterns)
@@ -331,6 +361,12 @@ def _show_settings(
     fail_on: str | None,
 ) -> None:
     """What a run with these options would use, resolved (`--show-settings`), one `key: value` a line."""
+    from rb_lint.core.config import cache_directory
+    from rb_lint.core.context import Context
+    from rb_lint.core.engine import build_filter
+    from rb_lint.reporters.text import terminal_safe
+    from rb_lint.rules import ALL_RULES
+
     rule_filter = build_filter(Context(loaded, [], options), ALL_RULES, select, ignore, extend_select)
     rules = rule_filter.selected_rules()
     if options.taxonomy is not None:
@@ -357,6 +393,8 @@ def _append_step_summary(report: Report, suppressed: int = 0) -> None:
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not summary_path:
         return
+    from rb_lint.reporters import github
+
     try:
         with open(summary_path, "a", encoding="utf-8") as handle:
             handle.write(github.step_summary(report, suppressed))

@@ -9,8 +9,6 @@ from typing import Any, NoReturn
 
 import click
 
-from rb_lint.core.config import ConfigError
-
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command ended by Ctrl-C
 
@@ -44,6 +42,8 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     """Usage and config problems, and any bug, end as one line on stderr and exit code 2."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from rb_lint.core.config import ConfigError  # pydantic: when a command runs, not at start-up
+
         try:
             return command(*args, **kwargs)
         except ConfigError as error:

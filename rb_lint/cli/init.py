@@ -7,15 +7,16 @@ from pathlib import Path
 import click
 
 from rb_lint.cli.common import fail, guarded
-from rb_lint.starter import CONFIG_NAME, precommit_snippet, starter_config, survey
 
 
 @click.command()
-@click.option("--force", is_flag=True, help=f"Replace an existing {CONFIG_NAME}.")
+@click.option("--force", is_flag=True, help="Replace an existing rb-lint.toml.")  # starter.CONFIG_NAME
 @guarded
 def init(force: bool) -> None:
     """Write a starter rb-lint.toml in the current folder (taxonomy, excludes) and print the
     pre-commit configuration and the next steps."""
+    from rb_lint.starter import CONFIG_NAME, precommit_snippet, starter_config, survey  # config: pydantic
+
     target = Path(CONFIG_NAME)
     if target.exists() and not force:
         fail(f"{CONFIG_NAME} already exists: edit it, or replace it with `rb-lint init --force`")

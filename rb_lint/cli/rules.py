@@ -5,15 +5,16 @@ from __future__ import annotations
 import click
 
 from rb_lint.cli.common import KindChoice, fail
-from rb_lint.core.suggest import closest_name
-from rb_lint.models.kinds import KIND_ALIASES
-from rb_lint.models.schemas import SCHEMAS, render
-from rb_lint.rules import ALL_RULES, find_rule
+from rb_lint.models.kind_names import KIND_ALIASES, KINDS
+
+# The rules and the schemas (pydantic models) are imported by the commands that use them, when they run.
 
 
 @click.command("rules")
 def list_rules() -> None:
     """List every rule: code, name, default severity and summary."""
+    from rb_lint.rules import ALL_RULES
+
     for rule in ALL_RULES:
         click.echo(f"{rule.code}  {rule.name:<36} {rule.severity!s:<8} {rule.summary}")
 
@@ -22,6 +23,8 @@ def list_rules() -> None:
 @click.argument("code")
 def show_rule(code: str) -> None:
     """Print the documentation of one rule (by code or name)."""
+    from rb_lint.rules import find_rule
+
     rule = find_rule(code)
     if rule is None:
         hint = _did_you_mean(code)
@@ -33,6 +36,9 @@ def show_rule(code: str) -> None:
 def _did_you_mean(word: str) -> str:
     """`did you mean `RB201` (duplicate-task-name)?` for the nearest code or name; the rules a
     prefix (`RB20`) stands for; or nothing."""
+    from rb_lint.core.suggest import closest_name
+    from rb_lint.rules import ALL_RULES
+
     word = word.strip()
     if word[:2].upper() == "RB" and word[2:].isdigit():
         below = [r.code for r in ALL_RULES if r.code.startswith(word.upper())]
@@ -47,7 +53,9 @@ def _did_you_mean(word: str) -> str:
 
 
 @click.command("schema")
-@click.argument("kind", metavar="KIND", type=KindChoice(sorted(SCHEMAS), KIND_ALIASES))
+@click.argument("kind", metavar="KIND", type=KindChoice(sorted(KINDS), KIND_ALIASES))
 def show_schema(kind: str) -> None:
     """Print the JSON Schema of a document KIND, generated from rb-lint's models."""
+    from rb_lint.models.schemas import SCHEMAS, render
+
     click.echo(render(SCHEMAS[kind]), nl=False)

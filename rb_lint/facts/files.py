@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -23,6 +24,7 @@ from rb_lint.core.context import Context
 from rb_lint.formats import maskpaths, walk
 from rb_lint.formats.dicom import is_dicom_item, is_dicom_segmentation
 from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import collector_paused
 from rb_lint.io.loading import file_type, is_lfs_pointer
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -42,7 +44,7 @@ class FileState(Enum):
     ERROR = "error"  # another error of the filesystem (`detail` is its text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per local path of the run, kept for the whole run
 class LocalFile:
     path: Path
     state: FileState
@@ -60,7 +62,7 @@ class LocalFile:
         return self.state not in (FileState.MISSING, FileState.LOOP, FileState.NAME_TOO_LONG)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NamedFile:
     """A local path string of a document that names a file rb-lint reads."""
 
@@ -114,19 +116,28 @@ def inspect_path(path: Path) -> LocalFile:
     return LocalFile(path, FileState.REGULAR, info.st_size)
 
 
+_STATES = {
+    errno.ENOENT: FileState.MISSING,
+    errno.ENOTDIR: FileState.MISSING,
+    errno.ELOOP: FileState.LOOP,
+    errno.ENAMETOOLONG: FileState.NAME_TOO_LONG,
+    errno.EACCES: FileState.NO_PERMISSION,
+    errno.EPERM: FileState.NO_PERMISSION,
+}
+
+
 def _failed(path: Path, error: OSError) -> LocalFile:
-    states = {
-        errno.ENOENT: FileState.MISSING,
-        errno.ENOTDIR: FileState.MISSING,
-        errno.ELOOP: FileState.LOOP,
-        errno.ENAMETOOLONG: FileState.NAME_TOO_LONG,
-        errno.EACCES: FileState.NO_PERMISSION,
-        errno.EPERM: FileState.NO_PERMISSION,
-    }
-    state = states.get(error.errno or 0, FileState.ERROR)
-    if state is FileState.MISSING and any(len(os.fsencode(part)) > NAME_MAX for part in path.parts):
+    state = _STATES.get(error.errno or 0, FileState.ERROR)
+    if state is FileState.MISSING and _has_long_name(path):
         state = FileState.NAME_TOO_LONG  # a folder on the way is missing, but the name could never exist
-    return LocalFile(path, state, detail=error.strerror or str(error))
+    # The system's text is shared: 100,000 missing masks say the same "No such file or directory".
+    return LocalFile(path, state, detail=sys.intern(error.strerror or str(error)))
+
+
+def _has_long_name(path: Path) -> bool:
+    """Whether a component of the path is longer than a file or folder name can be."""
+    # A character is 4 bytes at most: only a name of over NAME_MAX // 4 characters is encoded.
+    return any(len(part) > NAME_MAX // 4 and len(os.fsencode(part)) > NAME_MAX for part in path.parts)
 
 
 def read_files(doc: Document, ctx: Context) -> list[NamedFile]:
@@ -139,22 +150,31 @@ def read_files(doc: Document, ctx: Context) -> list[NamedFile]:
 def _read_files(doc: Document, root: Path) -> list[NamedFile]:
     if doc.kind not in TASK_KINDS:
         return []
+    every_series = walk.all_series(doc)
+    with collector_paused():  # objects per local path, no cycles (see `collector_paused`)
+        return _files_of(doc, root, every_series)
+
+
+def _files_of(doc: Document, root: Path, every_series: list[tuple[str, walk.Series]]) -> list[NamedFile]:
     found = []
-    for pointer, series in walk.all_series(doc):
+    is_remote = maskpaths.is_remote
+    for pointer, series in every_series:
         items = series.get("items")
-        names = walk.as_list(items)
-        nifti_image = len(names) == 1 and isinstance(names[0], str) and _nifti(names[0])
-        dicom = bool(names) and all(isinstance(n, str) and is_dicom_item(n) for n in names)
-        if nifti_image or dicom:
-            found += _named(doc, root, pointer, "items", items, lambda _written: True)
-        found += _named(
-            doc,
-            root,
-            pointer,
-            "segmentations",
-            series.get("segmentations"),
-            lambda written: _nifti(written) or is_dicom_segmentation(written),
-        )
+        if not (isinstance(items, str) and is_remote(items)):  # a remote file is read by nobody
+            names = walk.as_list(items)
+            nifti_image = len(names) == 1 and isinstance(names[0], str) and _nifti(names[0])
+            if nifti_image or (bool(names) and all(isinstance(n, str) and is_dicom_item(n) for n in names)):
+                found += _named(doc, root, pointer, "items", items, lambda _written: True)
+        segmentations = series.get("segmentations")
+        if segmentations is not None and not (isinstance(segmentations, str) and is_remote(segmentations)):
+            found += _named(
+                doc,
+                root,
+                pointer,
+                "segmentations",
+                segmentations,
+                lambda written: _nifti(written) or is_dicom_segmentation(written),
+            )
     return found
 
 
@@ -163,8 +183,8 @@ def _named(
 ) -> list[NamedFile]:
     found = []
     for index, written in enumerate(walk.as_list(raw)):
-        if not isinstance(written, str) or not written or not wanted(written):
-            continue
+        if not isinstance(written, str) or not written or maskpaths.is_remote(written) or not wanted(written):
+            continue  # a remote file is read by nobody: its local facts are not resolved
         where, path, _escapes = maskpaths.resolve(doc, written, root)
         if where == maskpaths.LOCAL and path is not None:
             found.append(NamedFile(walk.element_pointer(pointer, key, raw, index), written, path))

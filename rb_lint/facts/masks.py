@@ -18,14 +18,14 @@ from rb_lint.core.context import Context
 from rb_lint.formats import maskpaths, walk
 from rb_lint.formats.maskpaths import MaskRef
 from rb_lint.io.document import Document
-from rb_lint.io.jsonpos import join_pointer, split_pointer
+from rb_lint.io.jsonpos import collector_paused, join_pointer, split_pointer
 from rb_lint.models.common import instance_id
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 MAX_LISTED = 12
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntryMask:
     """One path of a segmentMap entry's `mask`: the string, or one string of a list `mask`."""
 
@@ -39,7 +39,7 @@ class EntryMask:
         return "mask" if self.index is None else f"mask/{self.index}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InstanceEntry:
     """One segmentMap entry whose key is an instance id."""
 
@@ -133,6 +133,12 @@ def document_masks(doc: Document, ctx: Context) -> DocumentMasks:
 
 
 def _document_masks(doc: Document, root: Path) -> DocumentMasks:
+    walk.all_series(doc)
+    with collector_paused():  # objects per series and path, no cycles (see `collector_paused`)
+        return _sorted_masks(doc, root)
+
+
+def _sorted_masks(doc: Document, root: Path) -> DocumentMasks:
     by_series: dict[str, list[MaskRef]] = defaultdict(list)
     for ref in maskpaths.segmentation_refs(doc, root):
         by_series[ref.series_pointer].append(ref)
@@ -141,17 +147,19 @@ def _document_masks(doc: Document, root: Path) -> DocumentMasks:
         for pointer, series in walk.all_series(doc)
         if pointer in by_series or walk.segment_map(series)
     ]
+    # Most segmentMaps map ids to category strings: only those with object entries are looked into.
+    with_objects = [
+        (s, objects)
+        for s in every
+        if (objects := [entry for entry in s.segment_map.values() if isinstance(entry, dict)])
+    ]
     return DocumentMasks(
         series=every,
         local=[s for s in every if any(r.where == maskpaths.LOCAL for r in s.refs)],
         binary=[s for s in every if s.binary],
-        with_masks=[s for s in every if _has_entry_key(s, "mask")],
-        with_groups=[s for s in every if _has_entry_key(s, "overlappingGroups")],
+        with_masks=[s for s, objects in with_objects if any("mask" in entry for entry in objects)],
+        with_groups=[s for s, objects in with_objects if any("overlappingGroups" in e for e in objects)],
     )
-
-
-def _has_entry_key(series: SeriesMasks, key: str) -> bool:
-    return any(isinstance(entry, dict) and key in entry for entry in series.segment_map.values())
 
 
 def listed(values: Sequence[object], limit: int = MAX_LISTED) -> str:

@@ -26,7 +26,7 @@ LOCAL = "local"
 REMOTE = "remote"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a list of 500,000 tasks has a million of these
 class MaskRef:
     """One path string in a series' `segmentations` (or a segmentMap entry's `mask`)."""
 
@@ -41,7 +41,7 @@ class MaskRef:
 
 
 def is_remote(written: str) -> bool:
-    return bool(_REMOTE.match(written)) and not written.lower().startswith("file://")
+    return _REMOTE.match(written) is not None and written[:7].lower() != "file://"
 
 
 def resolve(doc: Document, written: str, root: Path) -> tuple[str, Path | None, bool]:
@@ -53,22 +53,55 @@ def resolve(doc: Document, written: str, root: Path) -> tuple[str, Path | None, 
 def locate(doc: Document, written: str, root: Path) -> tuple[str, Path | None, bool, Path | None]:
     """`resolve`, and the real path (every symbolic link resolved) of a local file."""
     if is_remote(written):
-        return REMOTE, None, False, None
-    text = written[len("file://") :] if written.lower().startswith("file://") else written
-    candidate = Path(text)
-    joined = candidate if candidate.is_absolute() else doc.directory / candidate
+        return REMOTE, None, False, None  # nothing is asked of the file system
+    found = doc.memo(_located, doc, written, root)
+    return LOCAL, found.path, found.escapes_root, found.real
+
+
+@dataclass(frozen=True, slots=True)
+class _Located:
+    path: Path
+    escapes_root: bool
+    real: Path
+
+
+def _located(doc: Document, written: str, root: Path) -> _Located:
+    """Where a local path string leads, once per document and string (a list names the same mask
+    in several places; `read_files` and `segmentation_refs` ask for the same strings). String
+    operations only: a `Path` is made once, for the result."""
+    base = doc.memo(_base, doc, root)
+    text = written[len("file://") :] if written[: len("file://")].lower() == "file://" else written
+    joined = text if os.path.isabs(text) else os.path.join(base.folder, text)
     lexical = _normalise(joined)
-    real = _real_file(doc, str(joined))
+    real = _real_file(doc, joined)
     if real is None:  # not a path the OS can open (a NUL byte): judged as written
         real = lexical
     # Normalising `a/link/../b` to `a/b` is wrong when `link` is a symbolic link: the OS opens
     # `b` next to the link's target. Keep the readable form only when it names the same file.
     path = lexical
-    if ".." in joined.parts and _real(doc, lexical) != real:
+    if _climbs(joined) and _real(doc, lexical) != real:
         path = real
-    real_root = _real(doc, str(root)) or _normalise(root)
-    escapes = not _is_within(real, real_root)
-    return LOCAL, Path(path), escapes, Path(real)
+    shown = Path(path)
+    return _Located(shown, not _is_within(real, base.real_root), shown if real == path else Path(real))
+
+
+@dataclass(frozen=True, slots=True)
+class _Base:
+    folder: str  # the document's directory, absolute: relative paths are joined to it
+    real_root: str  # the linted root, every symbolic link resolved
+
+
+def _base(doc: Document, root: Path) -> _Base:
+    return _Base(os.path.abspath(doc.directory), _real(doc, str(root)) or _normalise(root))
+
+
+def _climbs(path: str) -> bool:
+    """Whether a path has a `..` component."""
+    if ".." not in path:
+        return False
+    if os.altsep:
+        path = path.replace(os.altsep, os.sep)
+    return ".." in path.split(os.sep)
 
 
 def _normalise(path: Path | str) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rb_lint.io.document import Document
-from rb_lint.io.jsonpos import join_pointer
+from rb_lint.io.jsonpos import collector_paused, join_pointer
 
 Task = dict[str, Any]
 Series = dict[str, Any]
@@ -27,7 +27,8 @@ def tasks(doc: Document) -> list[tuple[str, Task]]:
 
 def _tasks(doc: Document) -> list[tuple[str, Task]]:
     data = doc.data if isinstance(doc.data, list) else []
-    return [(f"/{index}", task) for index, task in enumerate(data) if isinstance(task, dict)]
+    with collector_paused():  # a pointer and a pair per task, no cycles (see `collector_paused`)
+        return [(f"/{index}", task) for index, task in enumerate(data) if isinstance(task, dict)]
 
 
 def owners(task: Task) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
@@ -71,11 +72,13 @@ def series_sets(doc: Document) -> list[tuple[str, Task, str, list[tuple[str, Ser
 
 
 def _series_sets(doc: Document) -> list[tuple[str, Task, str, list[tuple[str, Series]]]]:
-    return [
-        (task_pointer, task, owner, group)
-        for task_pointer, task in tasks(doc)
-        for owner, group in series_groups(task_pointer, task)
-    ]
+    every_task = tasks(doc)
+    with collector_paused():  # objects per series, no cycles
+        return [
+            (task_pointer, task, owner, group)
+            for task_pointer, task in every_task
+            for owner, group in series_groups(task_pointer, task)
+        ]
 
 
 def all_series(doc: Document) -> list[tuple[str, Series]]:

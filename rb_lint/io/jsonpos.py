@@ -13,7 +13,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -100,9 +100,13 @@ class _Anomalies:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Parsing allocates millions of objects and no cycles: a cyclic GC pass there only costs time
-    (about half of json.loads on large files). Afterwards the tree is frozen out of later passes."""
+    (about half of json.loads on large files). Afterwards the tree is frozen out of later passes.
+
+    Facts that make an object per task or per path of a large document (no cycles either) use it
+    too: otherwise each full pass scans them again, while they live, however many there are. Frozen
+    objects are still freed when the document is released (their counts drop to zero)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -116,7 +120,7 @@ def _collector_paused() -> Iterator[None]:
 def parse_json(text: str) -> ParsedJSON | SyntaxProblem:
     anomalies = _Anomalies()
     try:
-        with _collector_paused():
+        with collector_paused():
             try:
                 data = json.loads(text, object_pairs_hook=anomalies.pairs, parse_constant=anomalies.constant)
             except json.JSONDecodeError:
@@ -160,7 +164,7 @@ def parse_json_array_stream(chunks: Iterable[str]) -> ParsedJSON | None:
     decoder = json.JSONDecoder(object_pairs_hook=anomalies.pairs, parse_constant=anomalies.constant)
     scan = decoder.scan_once  # type: ignore[attr-defined]
     try:
-        with _collector_paused():
+        with collector_paused():
             data = _stream_elements(iter(chunks), scan)
     except (_NeedsWholeText, RecursionError):
         return None
@@ -300,10 +304,6 @@ def _trailing_comma(text: str, pos: int) -> int | None:
     return back if back >= 0 and text[back] == "," else None
 
 
-class _AllFound(Exception):
-    pass
-
-
 class Locator:
     """Character offsets of JSON pointers in a document's text, found in one pass per batch."""
 
@@ -317,108 +317,111 @@ class Locator:
             node = trie
             for token in split_pointer(pointer):
                 node = node.setdefault(token, {})
-        walk = _Walk(self.text, wanted)
-        start = walk.skip_whitespace(0)
+        found: dict[tuple[str, Part], int] = {}
+        start = _skip_whitespace(self.text, 0)
         if not trie:  # only the root: no need to scan past its start
             return {("", "value"): start} if ("", "value") in wanted else {}
-        try:
-            walk.value(start, "", trie)
-        except _AllFound:
-            pass
-        except (IndexError, ValueError, StopIteration):
-            pass  # the text is not valid JSON past this point: keep what was found
-        return walk.found
+        # Invalid JSON past some point ends the walk: what was found so far is kept.
+        with suppress(IndexError, ValueError, StopIteration):
+            _walk(self.text, start, wanted, trie, found)
+        return found
 
 
-class _Frame:
-    """An open container on a requested path, while the locator is inside it."""
-
-    __slots__ = ("index", "is_object", "pointer", "trie")
-
-    def __init__(self, is_object: bool, pointer: str, trie: dict[str, Any]) -> None:
-        self.is_object = is_object
-        self.pointer = pointer
-        self.trie = trie
-        self.index = -1  # of the member or element being read; -1 before the first
+def _skip_whitespace(text: str, pos: int) -> int:
+    match = _WHITESPACE.match(text, pos)
+    return match.end() if match else pos
 
 
-class _Walk:
+def _walk(
+    text: str,
+    pos: int,
+    wanted: set[tuple[str, Part]],
+    trie: dict[str, Any],
+    found: dict[tuple[str, Part], int],
+) -> None:
     """One pass of the locator: descend only into containers on a requested path; skip every
-    other value with the C scanner. Open containers are kept on an explicit stack, so the depth
-    of the JSON costs no Python recursion."""
-
-    def __init__(self, text: str, wanted: set[tuple[str, Part]]) -> None:
-        self.text = text
-        self.wanted = wanted
-        self.found: dict[tuple[str, Part], int] = {}
-
-    def skip_whitespace(self, pos: int) -> int:
-        match = _WHITESPACE.match(self.text, pos)
-        return match.end() if match else pos
-
-    def skip_value(self, pos: int) -> int:
-        try:
-            return int(_scan_value(self.text, pos)[1])
-        except (StopIteration, ValueError):
-            return pos + 1
-
-    def value(self, pos: int, pointer: str, trie: dict[str, Any]) -> int:
-        """Note the offsets wanted at or below `pointer` (its value starts at `pos`); return its end."""
-        stack: list[_Frame] = []
-        pos = self._enter(pos, pointer, trie, stack)
-        while stack:
-            pos = self._step(pos, stack)
-        return pos
-
-    def _enter(self, pos: int, pointer: str, trie: dict[str, Any], stack: list[_Frame]) -> int:
-        """Start the value at `pos`: open a frame for a container on a requested path (return the
-        position after its opener), or skip the value (return its end)."""
-        if (pointer, "value") in self.wanted:
-            self.found[(pointer, "value")] = pos
-        opener = self.text[pos]
-        if trie and opener in "{[":
-            stack.append(_Frame(opener == "{", pointer, trie))
-            return pos + 1
-        return self.skip_value(pos)
-
-    def _step(self, pos: int, stack: list[_Frame]) -> int:
-        """Read the next member or element of the innermost open container, or close it."""
-        text, frame = self.text, stack[-1]
-        pos = self.skip_whitespace(pos)
-        closer = "}" if frame.is_object else "]"
-        if frame.index >= 0:
+    other value with the C scanner. Open containers are kept on an explicit stack (of frames
+    `[is_object, pointer, trie node, index of the member being read or -1]`), so the depth of the
+    JSON costs no Python recursion. One loop with local names: a list of 500,000 tasks with
+    100,000 reported paths takes a few hundred thousand steps."""
+    space = _WHITESPACE.match
+    scan, scan_string = _scan_value, _scan_string
+    blank = " \t\n\r"
+    total = len(wanted)
+    # Objects some of whose keys (not values) are asked for: only there is every member's pointer made.
+    key_parents = {pointer[: pointer.rfind("/")] for pointer, part in wanted if part != "value" and pointer}
+    if ("", "value") in wanted:
+        found[("", "value")] = pos
+    opener = text[pos]
+    if opener not in "{[":
+        return
+    stack: list[list[Any]] = [[opener == "{", "", trie, -1]]
+    pos += 1
+    while stack:
+        frame = stack[-1]
+        is_object, pointer, node, index = frame
+        if text[pos] in blank:
+            pos = space(text, pos).end()  # type: ignore[union-attr]
+        closer = "}" if is_object else "]"
+        if index >= 0:
             # Top-level elements are complete here (later duplicate keys cannot follow), so a big
             # file need not be scanned past the last element anything was asked of.
-            if not frame.pointer and len(stack) == 1 and len(self.found) == len(self.wanted):
-                raise _AllFound
+            if not pointer and len(stack) == 1 and len(found) == total:
+                return
             if text[pos] == closer:
                 stack.pop()
-                return pos + 1
-            pos = self.skip_whitespace(pos + 1)  # past ','
+                pos += 1
+                continue
+            pos = space(text, pos + 1).end()  # type: ignore[union-attr]  # past ','
         elif text[pos] == closer:
             stack.pop()
-            return pos + 1
-        frame.index += 1
-        if frame.is_object:
-            return self._member(pos, frame, stack)
-        token = str(frame.index)
-        if token in frame.trie:
-            return self._enter(pos, f"{frame.pointer}/{frame.index}", frame.trie[token], stack)
-        return self.skip_value(pos)
-
-    def _member(self, pos: int, frame: _Frame, stack: list[_Frame]) -> int:
-        text, wanted, found = self.text, self.wanted, self.found
-        key_start = pos
-        key, pos = _scan_string(text, pos + 1)
-        child = join_pointer(frame.pointer, key)
-        if (child, "first-key") in wanted and (child, "first-key") not in found:
-            found[(child, "first-key")] = key_start
-        if (child, "key") in wanted:
-            found[(child, "key")] = key_start  # a later duplicate wins, as in json.loads
-        pos = self.skip_whitespace(self.skip_whitespace(pos) + 1)  # past ':'
-        if key in frame.trie:
-            return self._enter(pos, child, frame.trie[key], stack)
-        return self.skip_value(pos)
+            pos += 1
+            continue
+        index += 1
+        frame[3] = index
+        if is_object:
+            key_start = pos
+            key, pos = scan_string(text, pos + 1)
+            child_node = node.get(key)
+            if child_node is None and pointer not in key_parents:
+                pos = space(text, space(text, pos).end() + 1).end()  # type: ignore[union-attr]  # past ':'
+                try:
+                    pos = scan(text, pos)[1]
+                except (StopIteration, ValueError):
+                    pos += 1
+                continue
+            child = join_pointer(pointer, key)
+            if (child, "first-key") in wanted and (child, "first-key") not in found:
+                found[(child, "first-key")] = key_start
+            if (child, "key") in wanted:
+                found[(child, "key")] = key_start  # a later duplicate wins, as in json.loads
+            pos = space(text, space(text, pos).end() + 1).end()  # type: ignore[union-attr]  # past ':'
+        else:
+            child_node = node.get(str(index))
+            if child_node is None:
+                try:
+                    pos = scan(text, pos)[1]
+                except (StopIteration, ValueError):
+                    pos += 1
+                continue
+            child = f"{pointer}/{index}"
+        if child_node is None:
+            try:
+                pos = scan(text, pos)[1]
+            except (StopIteration, ValueError):
+                pos += 1
+            continue
+        if (child, "value") in wanted:
+            found[(child, "value")] = pos
+        opener = text[pos]
+        if child_node and opener in "{[":
+            stack.append([opener == "{", child, child_node, -1])
+            pos += 1
+        else:
+            try:
+                pos = scan(text, pos)[1]
+            except (StopIteration, ValueError):
+                pos += 1
 
 
 class LineIndex:

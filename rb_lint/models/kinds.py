@@ -4,18 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from rb_lint.models.kind_names import (
+    DATAGYM,
+    ITEMS_LIST,
+    KIND_ALIASES,
+    KINDS,
+    TASK_KINDS,
+    TASKS_EXPORT,
+    TAXONOMY,
+    UNKNOWN,
+)
 from rb_lint.models.tasks import ConsensusTask, ExportTask, UploadTask
 from rb_lint.models.taxonomy import Taxonomy
 
-ITEMS_LIST = "items-list"
-TASKS_EXPORT = "tasks-export"
-TAXONOMY = "taxonomy"
-DATAGYM = "datagym"
-UNKNOWN = "unknown"
-KINDS = (ITEMS_LIST, TASKS_EXPORT, TAXONOMY, DATAGYM)
-# Old spellings still accepted (`rb-lint schema tasks` named the tasks-export schema): hidden and deprecated.
-KIND_ALIASES = {"tasks": TASKS_EXPORT}
-TASK_KINDS = (ITEMS_LIST, TASKS_EXPORT)
+# The kind names are defined (without pydantic) in kind_names, for the command line; used here as before.
+__all__ = [
+    "DATAGYM",
+    "EXPORT_ONLY_KEYS",
+    "ITEMS_LIST",
+    "KINDS",
+    "KIND_ALIASES",
+    "TASKS_EXPORT",
+    "TASK_KEYS",
+    "TASK_KINDS",
+    "TAXONOMY",
+    "TAXONOMY_KEYS",
+    "UNKNOWN",
+    "is_consensus_task",
+]
 
 # Keys the platform writes on export and never needs on upload.
 EXPORT_ONLY_KEYS = frozenset(ExportTask.model_fields) | frozenset(ConsensusTask.model_fields)

@@ -3,8 +3,11 @@
 Each distinct file is scanned at most once per run. Files whose result the cache holds (and
 that are unchanged on disk) are answered without being opened. The rest are scanned in worker
 processes, largest first; each worker hashes its file, looks the hash up, and only decompresses
-on a miss, then stores the result. Small batches run in-process, because starting workers costs
-more than scanning a few small files, unless the number of jobs was asked for explicitly.
+on a miss, then stores the result. A small file is read once (hashed and scanned from memory).
+Small files go to the pool in tasks of several files, and only a few tasks per worker are
+submitted at a time, so the pool's bookkeeping grows with the number of tasks, not its square.
+Small batches run in-process, because starting workers costs more than scanning a few small
+files, unless the number of jobs was asked for explicitly.
 
 Workers die with the run: on Linux the kernel kills them when their parent dies (even by
 `kill -9`), elsewhere a watchdog thread in each worker notices it has been orphaned. SIGTERM
@@ -34,8 +37,9 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from rb_lint.nifti import header
-from rb_lint.nifti.cache import MaskCache, content_digest
-from rb_lint.nifti.scan import DEFAULT_MAX_BYTES, ScanResult, scan_file
+from rb_lint.nifti.cache import MaskCache, bytes_digest, content_digest
+from rb_lint.nifti.scan import DEFAULT_MAX_BYTES, ScanResult, read_small, scan_file
+from rb_lint.nifti.stream import GZIP_MAGIC
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
@@ -43,6 +47,11 @@ if TYPE_CHECKING:
 PARALLEL_MIN_BYTES = 32 << 20  # below this much to scan, workers cost more than they save
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 WATCHDOG_SECONDS = 0.5
+SMALL_FILE_BYTES = 4 << 20  # files up to this size are read whole, hashed and scanned from memory
+TASK_BYTES = 8 << 20  # a pool task holds one file of this size or more, or small files up to it
+TASK_FILES = 32  # ...and at most this many
+TASKS_PER_JOB = 8  # ...and at most 1/8 of a worker's share of the bytes
+IN_FLIGHT = 2  # tasks submitted per worker at a time
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,36 @@ def open_cache(settings: BatchSettings, stream: TextIO | None = None) -> MaskCac
 def scan_job(path: str, max_bytes: int, cache: MaskCache | None) -> ScanResult:
     """One file, in a worker: hash, look up, scan on a miss, store. Never raises for bad files.
     Hashing costs far less than scanning (a gzip file is hashed, not decompressed; of an
-    uncompressed one only what the scan reads is hashed), so a hit skips the scan."""
+    uncompressed one only what the scan reads is hashed), so a hit skips the scan. A small file
+    is read once: its bytes are hashed and scanned from memory."""
+    started = time.time_ns()
+    small = read_small(path, SMALL_FILE_BYTES)
+    if small is None or (cache is not None and not small[0].startswith(GZIP_MAGIC)):
+        return _scan_on_disk(path, max_bytes, cache)
+    content, stat = small
+    if cache is None:
+        return scan_file(path, max_bytes, content=content)
+    digest = bytes_digest(content)
+    cached = cache.load(digest, path)
+    if cached is not None:
+        cache.remember(path, stat, digest, started)
+        return cached
+    result = scan_file(path, max_bytes, content=content)  # the very bytes hashed
+    if result.cacheable:
+        cache.store(digest, result)
+        cache.remember(path, stat, digest, started)
+    return result
+
+
+def scan_jobs(paths: list[str], max_bytes: int, cache: MaskCache | None) -> list[ScanResult]:
+    """Several files in one task (small files: one task per file would cost more in the pool's
+    bookkeeping than the scan). `cache` None in a worker: the one it was started with."""
+    cache = cache if cache is not None else _WORKER_CACHE
+    return [scan_job(path, max_bytes, cache) for path in paths]
+
+
+def _scan_on_disk(path: str, max_bytes: int, cache: MaskCache | None) -> ScanResult:
+    """A large or uncompressed file: streamed from disk, hashed by `content_digest`."""
     if cache is None:
         return scan_file(path, max_bytes)
     started = time.time_ns()
@@ -188,26 +226,31 @@ def _in_pool(
     sizes: dict[Path, int],
     results: dict[Path, ScanResult],
 ) -> None:
+    """Tasks of one large file or of several small ones (`_tasks`), at most `IN_FLIGHT` per
+    worker submitted at a time: waiting looks at those few futures only, so the bookkeeping is
+    proportional to the number of tasks, and the workers never run dry."""
     context = _context()
     forking = context.get_start_method() == "fork"
     if forking:
         header.preload()  # imported once here rather than in every worker
         gc.freeze()  # forked workers must not copy the parent's heap by collecting garbage in it
     pool = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_worker_started, initargs=(os.getpid(),)
+        max_workers=jobs, mp_context=context, initializer=_worker_started, initargs=(os.getpid(), cache)
     )
     finished = False
     try:
-        futures: dict[Future[ScanResult], Path] = {
-            pool.submit(scan_job, str(path), max_bytes, cache): path for path in order
-        }
-        waiting = set(futures)
-        while waiting:
-            done, waiting = wait(waiting, timeout=0.25, return_when=FIRST_COMPLETED)
+        tasks = iter(_tasks(order, sizes, jobs))
+        running: dict[Future[list[ScanResult]], list[Path]] = {}
+        while True:
+            while len(running) < jobs * IN_FLIGHT and (task := next(tasks, None)) is not None:
+                running[pool.submit(scan_jobs, [str(path) for path in task], max_bytes, None)] = task
+            if not running:
+                break
+            done, _ = wait(running, timeout=0.25, return_when=FIRST_COMPLETED)
             for future in done:
-                path = futures[future]
-                results[path] = future.result()
-                progress.advance(sizes[path])
+                for path, result in zip(running.pop(future), future.result(), strict=True):
+                    results[path] = result
+                    progress.advance(sizes[path])
             progress.refresh()
         finished = True
     except BrokenProcessPool:
@@ -220,6 +263,25 @@ def _in_pool(
             gc.unfreeze()
 
 
+def _tasks(order: list[Path], sizes: dict[Path, int], jobs: int) -> list[list[Path]]:
+    """`order` (largest first) cut into tasks: a file of `TASK_BYTES` or more alone, smaller ones
+    grouped up to `TASK_BYTES` and `TASK_FILES`, and no task over 1/`TASKS_PER_JOB` of a
+    worker's share (so that the last tasks end together)."""
+    limit = max(1, min(TASK_BYTES, sum(sizes[path] for path in order) // (jobs * TASKS_PER_JOB)))
+    tasks: list[list[Path]] = []
+    task: list[Path] = []
+    held = 0
+    for path in order:
+        task.append(path)
+        held += sizes[path]
+        if held >= limit or len(task) >= TASK_FILES:
+            tasks.append(task)
+            task, held = [], 0
+    if task:
+        tasks.append(task)
+    return tasks
+
+
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     processes = list((getattr(pool, "_processes", None) or {}).values())
     for process in processes:
@@ -230,9 +292,15 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             process.join(timeout=5)
 
 
-def _worker_started(parent: int) -> None:
+_WORKER_CACHE: MaskCache | None = None  # the run's cache, in a worker
+
+
+def _worker_started(parent: int, cache: MaskCache | None = None) -> None:
     """Pool initializer: the worker dies with its parent, and leaves Ctrl-C to the parent (which
-    stops the workers itself) rather than printing a traceback of its own."""
+    stops the workers itself) rather than printing a traceback of its own. It keeps the run's
+    cache (given once, not with every task)."""
+    global _WORKER_CACHE
+    _WORKER_CACHE = cache
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
     if not _die_with_parent():

@@ -15,7 +15,7 @@ import io
 import logging
 import math
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import import_module
 from typing import Any
 
@@ -117,9 +117,13 @@ class Header:
         return padded[0], padded[1], padded[2]
 
     def to_dict(self) -> dict[str, object]:
-        data = asdict(self)
+        """The fields as JSON values (field by field: `dataclasses.asdict` deep-copies, which
+        cost more than the rest of a cache entry)."""
+        data = {name: getattr(self, name) for name in _FIELDS}
         data.update(
             shape=list(self.shape),
+            affine=[list(row) for row in self.affine],
+            extension_codes=list(self.extension_codes),
             scl_slope=_json_float(self.scl_slope),
             scl_inter=_json_float(self.scl_inter),
         )
@@ -148,6 +152,9 @@ class Header:
             intent_code=_int(data["intent_code"]),
             extension_codes=[_int(c) for c in _list(data["extension_codes"])],
         )
+
+
+_FIELDS = tuple(f.name for f in fields(Header))
 
 
 def _json_float(value: float) -> float | str:

@@ -9,6 +9,7 @@ nothing here raises for a bad file.
 from __future__ import annotations
 
 import errno
+import io
 import itertools
 import os
 import stat
@@ -30,6 +31,7 @@ from rb_lint.nifti.values import ByteBuffer, ValueCollector, Values
 
 DEFAULT_MAX_BYTES = 4 * 1024**3
 EXTENSION_LIMIT = 1 << 20  # extensions are parsed (for CIFTI) up to this offset
+HEAD_COPY = 4096  # bytes of the first chunk copied to parse the header (more when vox_offset is beyond)
 
 # Problem kinds (the mask rules map each to a rule).
 UNREADABLE = "unreadable"
@@ -108,13 +110,15 @@ def scan_file(
     hasher: Hasher | None = None,
     chunk_size: int = CHUNK_SIZE,
     library: str = BACKEND,
+    content: bytes | None = None,
 ) -> ScanResult:
     """Scan a mask. `hasher`, when given, is fed every byte of an uncompressed file (so a cache
-    key costs no second read); compressed files are hashed by the caller."""
+    key costs no second read); compressed files are hashed by the caller. `content`, when given,
+    is the file's bytes, already read (`read_small`): the file is not opened again."""
     result = ScanResult(str(path))
     try:
-        with _open_regular(path) as handle:
-            result.size = os.fstat(handle.fileno()).st_size
+        with _open_regular(path) if content is None else io.BytesIO(content) as handle:
+            result.size = os.fstat(handle.fileno()).st_size if content is None else len(content)
             result.gzip = handle.read(len(GZIP_MAGIC)) == GZIP_MAGIC
             handle.seek(0)
             _check_name(result)
@@ -127,6 +131,25 @@ def scan_file(
     except OSError as error:
         result.problems.append(Problem(UNREADABLE, f"reading it failed: {error.strerror or error}"))
     return result
+
+
+def read_small(path: str | Path, limit: int) -> tuple[bytes, os.stat_result] | None:
+    """The bytes of a regular file of at most `limit` bytes, with its status as read (checked
+    unchanged by the read); None for anything else (a larger file, not a regular file, an
+    error: `scan_file` opens it itself and says what is wrong)."""
+    try:
+        with _open_regular(path) as handle:
+            before = os.fstat(handle.fileno())
+            if before.st_size > limit:
+                return None
+            data = handle.read(limit + 1)
+            after = os.fstat(handle.fileno())
+    except OSError:
+        return None
+    fields = ("st_size", "st_mtime_ns", "st_ctime_ns")
+    if len(data) != before.st_size or any(getattr(before, f) != getattr(after, f) for f in fields):
+        return None  # changing as it is read: the slow path will see what it sees
+    return data, before
 
 
 def _open_regular(path: str | Path) -> FileIO:
@@ -178,9 +201,8 @@ def _check_name(result: ScanResult) -> None:
 
 
 def _scan_stream(result: ScanResult, stream: Iterator[ByteBuffer], max_bytes: int, header_only: bool) -> None:
-    head = bytearray()
     try:
-        header = _read_header(stream, head)
+        header, stream = _read_header(stream)
     except NotNifti as error:
         result.problems.append(Problem(NOT_NIFTI, str(error)))
         return
@@ -215,24 +237,37 @@ def _scan_stream(result: ScanResult, stream: Iterator[ByteBuffer], max_bytes: in
             )
         )
         return
-    _collect(result, header, itertools.chain([bytes(head)], stream))
+    _collect(result, header, stream)
 
 
-def _read_header(stream: Iterator[ByteBuffer], head: bytearray) -> Header:
-    """Parse the header from the first chunks; `head` keeps every byte read so far."""
+def _read_header(stream: Iterator[ByteBuffer]) -> tuple[Header, Iterator[ByteBuffer]]:
+    """Parse the header from the first chunks (up to vox_offset, at most `EXTENSION_LIMIT`
+    bytes); also returns the whole stream again, from its first byte. The first chunk, when it
+    holds the header and its extensions (the usual case), is neither copied nor kept: it is
+    handed on before the next chunk is read (a chunk may be a view of a reused buffer)."""
+    first = next(stream, b"")
+    if len(first) >= NIFTI2_SIZE:
+        # The parse reads the block up to vox_offset only: a short copy covers the usual header.
+        header = parse_header(bytes(memoryview(first)[:HEAD_COPY]))
+        wanted = min(header.vox_offset, EXTENSION_LIMIT)
+        if HEAD_COPY < wanted <= len(first):
+            header = parse_header(bytes(memoryview(first)[:wanted]))
+        if len(first) >= wanted:
+            return header, itertools.chain([first], stream)
+    head = bytearray(first)  # a header over several chunks: copied (rare)
     for chunk in stream:
         head += chunk
         if len(head) >= NIFTI2_SIZE:
             break
-    header = parse_header(bytes(head))
+    header = parse_header(bytes(head[:EXTENSION_LIMIT]))
     wanted = min(header.vox_offset, EXTENSION_LIMIT)
     if len(head) < wanted:
         for chunk in stream:
             head += chunk
             if len(head) >= wanted:
                 break
-        header = parse_header(bytes(head))
-    return header
+        header = parse_header(bytes(head[:EXTENSION_LIMIT]))
+    return header, itertools.chain([head], stream)
 
 
 def _is_cifti(header: Header) -> bool:

@@ -5,8 +5,9 @@ installed, else with the standard library's zlib. Truncation and bad checksums r
 `CorruptStream`. Concatenated gzip members are followed, as Python's gzip module (and so
 nibabel) does; bytes after the last member that do not start another member are ignored, as
 nibabel never reads them. However many members a file has, the cost stays proportional to its
-size: with ISA-L the members after the first are read by its gzip reader in C, and the Python
-path never copies the input or the output per member (`_pieces`).
+size: with ISA-L every member is read by its gzip reader in C, straight into one reused buffer
+(`_in_buffer`; any error sends the file to the exact path), and the Python path never copies
+the input or the output per member (`_pieces`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _READER: Any = getattr(_backend, "_GzipReader", None)  # ISA-L's multi-member gz
 
 GZIP_MAGIC = b"\x1f\x8b"
 GZIP_WBITS = 31  # gzip container, 32 KiB window
-CHUNK_SIZE = 1 << 20  # decompressed bytes per chunk
+CHUNK_SIZE = 1 << 19  # decompressed bytes per chunk, into one reused buffer (half a core's L2 cache)
 READ_SIZE = 1 << 18  # compressed bytes per read
 WINDOW = 64  # compressed bytes first given to a member's decompressor (then 4 times more each call)
 _NOT_NUL = re.compile(rb"[^\x00]")
@@ -41,11 +42,17 @@ class CorruptStream(Exception):
 
 
 class Source(Protocol):
-    """A binary file opened without buffering (`open(path, "rb", buffering=0)`)."""
+    """A binary file opened without buffering (`open(path, "rb", buffering=0)`), or `io.BytesIO`."""
 
     def read(self, size: int = -1, /) -> bytes: ...
 
     def readinto(self, buffer: Any, /) -> int | None: ...
+
+    def seekable(self) -> bool: ...
+
+    def tell(self) -> int: ...
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
 
 
 class Hasher(Protocol):
@@ -84,37 +91,92 @@ def _raw(handle: Source, chunk_size: int, hasher: Hasher | None) -> Iterator[mem
         yield view[:count]
 
 
-def _gunzip(handle: Source, chunk_size: int, library: str) -> Iterator[bytes]:
-    """Chunks of exactly `chunk_size` bytes (the last one shorter): when the input runs out in
-    the middle of a chunk, the rest of it is asked for with the next input, so that every chunk
-    starts 8-byte aligned in the data and the value collector never has to copy."""
-    partial = bytearray()  # the start of a chunk whose input ran out
+def _gunzip(handle: Source, chunk_size: int, library: str) -> Iterator[bytes | memoryview]:
+    """Chunks of exactly `chunk_size` bytes (the last one shorter), so that every chunk starts
+    8-byte aligned in the data and the value collector never has to copy. With ISA-L and a
+    seekable file, its gzip reader decompresses every member in C straight into one reused
+    buffer (`_in_buffer`: no allocation per chunk); otherwise `_pieces`, realigned."""
     try:
-        for piece in _pieces(handle, chunk_size, library, handover=library == "isal"):
-            if not partial and len(piece) == chunk_size:
-                yield piece
-                continue
-            while piece:  # pieces are at most `chunk_size` long: this loops at most twice
-                taken = chunk_size - len(partial)
-                partial += piece[:taken]
-                piece = piece[taken:]
-                if len(partial) == chunk_size:
-                    yield bytes(partial)
-                    partial.clear()
-        if partial:
-            yield bytes(partial)
+        if library == "isal" and _READER is not None and _seekable(handle):
+            yield from _in_buffer(handle, chunk_size, library)
+        else:
+            yield from _realigned(_pieces(handle, chunk_size, library), chunk_size)
     except _ERRORS as error:
         raise CorruptStream(_describe(error)) from None
 
 
-def _pieces(handle: Source, limit: int, library: str, handover: bool) -> Iterator[bytes]:
+def _in_buffer(handle: Source, chunk_size: int, library: str) -> Iterator[bytes | memoryview]:
+    """The whole stream by ISA-L's `_GzipReader`, chunk after chunk into the same buffer (each
+    yielded view is valid until the next chunk is asked for). The reader cannot tell trailing
+    bytes that nibabel never reads from a truncated member, and says nothing precise about
+    damage: on any error the file is read again from where it started by the exact path
+    (`_pieces`), skipping what was delivered already (a whole number of chunks)."""
+    offset = handle.tell()
+    buffer = bytearray(chunk_size)
+    view = memoryview(buffer)
+    delivered = 0
+    try:
+        reader = _READER(handle, READ_SIZE)
+        while True:
+            filled = 0
+            while filled < chunk_size:
+                count = reader.readinto(view[filled:])
+                if not count:
+                    break
+                filled += count
+            if filled:
+                yield view[:filled]
+                delivered += filled
+            if filled < chunk_size:
+                return
+    except Exception:  # EOFError, gzip.BadGzipFile, isal's error: decided by the exact path
+        pass
+    handle.seek(offset)
+    exact = _pieces(handle, chunk_size, library)
+    yield from _realigned(_skipped(exact, delivered), chunk_size)
+
+
+def _skipped(pieces: Iterator[bytes], count: int) -> Iterator[bytes]:
+    """`pieces` without their first `count` bytes."""
+    for piece in pieces:
+        if count >= len(piece):
+            count -= len(piece)
+            continue
+        yield piece[count:]
+        count = 0
+
+
+def _realigned(pieces: Iterator[bytes], chunk_size: int) -> Iterator[bytes | memoryview]:
+    """Pieces of at most `chunk_size` bytes regrouped into chunks of exactly `chunk_size` (the
+    last one shorter): when a piece ends in the middle of a chunk, the rest of the chunk is
+    taken from the next piece, in one reused buffer."""
+    buffer = bytearray(chunk_size)
+    view = memoryview(buffer)
+    filled = 0
+    for piece in pieces:
+        if not filled and len(piece) == chunk_size:
+            yield piece
+            continue
+        start = 0
+        while start < len(piece):  # pieces are at most `chunk_size` long: this loops at most twice
+            taken = min(chunk_size - filled, len(piece) - start)
+            view[filled : filled + taken] = piece[start : start + taken]
+            filled, start = filled + taken, start + taken
+            if filled == chunk_size:
+                yield view
+                filled = 0
+    if filled:
+        yield view[:filled]
+
+
+def _pieces(handle: Source, limit: int, library: str) -> Iterator[bytes]:
     """The decompressed data in pieces of at most `limit` bytes, member after member.
 
     The cost is proportional to the file's size however many gzip members it has (a file of a
     million one-byte members is no pathology to nibabel): the input is never copied per member
     (a member's decompressor is given a window of it that starts at `WINDOW` bytes and grows, so
-    what it hands back as `unused_data` stays small). With `handover`, the members after the
-    first are read by ISA-L's gzip reader, which follows members in C (`_in_c`)."""
+    what it hands back as `unused_data` stays small). This is the exact path: with ISA-L and a
+    seekable file, the members are read by its gzip reader in C first (`_in_buffer`)."""
     engine: Any = decompressor(library)
     buffer, position = b"", 0  # compressed input read; from `position` on, not yet decompressed
     window, members = WINDOW, 1
@@ -133,9 +195,6 @@ def _pieces(handle: Source, limit: int, library: str, handover: bool) -> Iterato
                 buffer, position = buffer[position:] + handle.read(READ_SIZE), 0
             if not buffer.startswith(GZIP_MAGIC, position):
                 return  # trailing bytes that nibabel never reads
-            if handover and _READER is not None and _seekable(handle):
-                yield from _in_c(handle, buffer[position:], limit, library)
-                return
             engine, window, members = decompressor(library), WINDOW, members + 1
         piece = memoryview(buffer)[position : position + window]
         out = engine.decompress(piece, limit)
@@ -155,53 +214,6 @@ def _pieces(handle: Source, limit: int, library: str, handover: bool) -> Iterato
                 "compressed data does (an interrupted copy or download?)"
             )
         yield out
-
-
-def _in_c(handle: Any, start: bytes, limit: int, library: str) -> Iterator[bytes]:
-    """The members from the second on, read by ISA-L's `_GzipReader` (no Python per member).
-    It cannot tell trailing bytes that nibabel never reads from a truncated member, so on any
-    error the members are read again from the same place by `_pieces` (exact, and slower),
-    skipping what was delivered already."""
-    offset = handle.tell() - len(start)
-    delivered = 0
-    try:
-        reader = _READER(_Prefixed(start, handle), READ_SIZE)
-        while out := reader.read(limit):
-            delivered += len(out)
-            yield out
-        return
-    except Exception:  # EOFError, gzip.BadGzipFile, isal's error: decided by the exact path
-        pass
-    handle.seek(offset)
-    for piece in _pieces(handle, limit, library, handover=False):
-        if delivered >= len(piece):
-            delivered -= len(piece)
-            continue
-        yield piece[delivered:]
-        delivered = 0
-
-
-class _Prefixed:
-    """`start`, then the rest of `handle`, as a file whose `readinto` ISA-L's reader calls."""
-
-    def __init__(self, start: bytes, handle: Any) -> None:
-        self.start, self.handle = memoryview(start), handle
-
-    def readinto(self, buffer: Any) -> int:
-        if self.start:
-            count = min(len(self.start), len(buffer))
-            memoryview(buffer).cast("B")[:count] = self.start[:count]
-            self.start = self.start[count:]
-            return count
-        return int(self.handle.readinto(buffer) or 0)
-
-    def read(self, size: int = -1) -> bytes:
-        if self.start:
-            count = len(self.start) if size < 0 else min(size, len(self.start))
-            out = bytes(self.start[:count])
-            self.start = self.start[count:]
-            return out
-        return bytes(self.handle.read(size))
 
 
 def _seekable(handle: Any) -> bool:

@@ -150,6 +150,9 @@ class ValueCollector:
     def _words(self, words: npt.NDArray[np.uint64]) -> None:
         """Add the voxels of the first word and of every word that differs from the one before."""
         count = len(words)
+        if not (words[0] or words[-1]) and not np.count_nonzero(words):  # background: one read pass
+            self._patterns(words[:1].view(self.pattern)[:1])
+            return
         if len(self._mask) < count:
             self._mask = np.empty(count, dtype=bool)
         starts = self._mask[:count]

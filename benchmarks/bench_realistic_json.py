@@ -1,0 +1,167 @@
+"""Benchmark: lint a realistic items list WITH segmentations, beside `json.load` of the same file.
+
+The generated list (compact JSON, ~266 bytes a task, as in issue 17: 500,000 tasks ~ 133 MB) has
+tasks of one to three series; every series has `items`, `segmentations` and a `segmentMap`. About
+a third of the segmentations are local paths (`masks/<task>/<series>.nii.gz`, relative to the
+JSON file, in ~100 folders), the rest `s3://` URLs; a few local masks exist (small real NIfTI
+files), the others do not (RB301). Every rule runs.
+
+Prints wall time and peak RSS (`resource.getrusage(...).ru_maxrss`) of `json.load` and of rb-lint,
+each in a fresh subprocess (interleaved; the best of `--repeat` runs counts), the ratios and
+`uptime` (the machine is shared). Targets: rb-lint <= 3x json.load's time; rb-lint's peak RSS <=
+json.load's own peak.
+
+    python benchmarks/bench_realistic_json.py [--tasks 60000] [--repeat 2] [--keep]
+    python benchmarks/bench_realistic_json.py --tasks 500000        # issue 17's size
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from benchlib import uptime
+
+WORK = Path(__file__).resolve().parent / "_work" / "realistic"
+CATEGORIES = ["Liver", "Spleen", "Kidney", "Edema", "Necrosis"]
+MODALITIES = ("t1", "t2", "fl")
+FOLDERS = 100  # local masks live in masks/<folder>/...
+EXISTING_EVERY = 997  # one local mask in this many exists on disk
+
+
+def make_task(index: int, rng: random.Random, existing: list[tuple[str, int, int]]) -> dict[str, object]:
+    name = f"p{index:06d}"
+    series = []
+    next_id = 1  # instance ids are unique across a task's series
+    for s in range(rng.choice((1, 2, 2, 3))):
+        modality = MODALITIES[s]
+        count = rng.randint(1, 2)
+        if rng.random() < 0.35:
+            segmentation = f"masks/{index % FOLDERS:03d}/{name}-{modality}.nii.gz"
+            if index % EXISTING_EVERY == 0:
+                existing.append((segmentation, next_id, count))
+        else:
+            segmentation = f"s3://lab/seg/{name}/{modality}.nii.gz"
+        series.append(
+            {
+                "name": modality,
+                "items": f"s3://lab/img/{name}/{modality}.nii.gz",
+                "segmentations": segmentation,
+                "segmentMap": {str(k): rng.choice(CATEGORIES) for k in range(next_id, next_id + count)},
+            }
+        )
+        next_id += count
+    return {"name": name, "series": series}
+
+
+def generate(folder: Path, count: int) -> Path:
+    """The list, and the few local masks that exist (uint8 4x4x4: 0 and the ids of its map)."""
+    rng = random.Random(17)
+    existing: list[tuple[str, int, int]] = []
+    path = folder / "items.json"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("[")
+        for index in range(count):
+            if index:
+                out.write(",\n")
+            out.write(json.dumps(make_task(index, rng, existing), separators=(",", ":")))
+        out.write("]\n")
+    for written, first, count in existing:
+        write_mask(folder / written, first, count)
+    return path
+
+
+def write_mask(path: Path, first: int, count: int) -> None:
+    import nibabel as nib
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = np.zeros((4, 4, 4), dtype=np.uint8)
+    for label in range(first, first + count):  # every id of its segmentMap, nothing else
+        data[label % 4, 1:3, 1:3] = label
+    image = nib.Nifti1Image(data, np.eye(4))  # type: ignore[no-untyped-call]
+    image.header.set_data_dtype(np.uint8)  # type: ignore[no-untyped-call]
+    raw = image.to_bytes()
+    path.write_bytes(gzip.compress(raw, compresslevel=6))
+
+
+MEASURE = textwrap.dedent("""
+    import json, resource, sys, time
+    path, mode = sys.argv[1], sys.argv[2]
+    start = time.perf_counter()
+    if mode == "json.load":
+        with open(path, encoding="utf-8") as handle:
+            json.load(handle)
+        findings = 0
+    else:
+        from rb_lint import lint
+        from rb_lint.core.context import Options
+        report = lint([path], config={}, options=Options(use_cache=False))
+        findings = len(report.findings)
+        assert not report.errors, report.errors
+    elapsed = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": elapsed, "peak_bytes": peak_kib * 1024, "findings": findings}))
+""")
+
+
+def measure(path: Path, mode: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path), mode],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=path.parent,
+        timeout=3600,
+    )
+    result: dict[str, float] = json.loads(out.stdout)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    # 60,000 tasks are ~18 MB: over the streaming threshold (16 MB), as issue 17's 133 MB list is.
+    parser.add_argument("--tasks", type=int, default=60_000)
+    parser.add_argument("--repeat", type=int, default=2, help="interleaved runs; the best counts")
+    parser.add_argument("--keep", action="store_true", help="keep the generated folder")
+    args = parser.parse_args()
+    folder = WORK / f"tasks-{args.tasks}"
+    path = folder / "items.json"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        print(f"generating {path} ...", flush=True)
+        generate(folder, args.tasks)
+    size = path.stat().st_size
+    print(f"uptime before: {uptime()}")
+    runs = [(measure(path, "json.load"), measure(path, "rb-lint")) for _ in range(args.repeat)]
+    baseline = min((b for b, _ in runs), key=lambda m: m["seconds"])
+    linted = min((r for _, r in runs), key=lambda m: m["seconds"])
+    base_peak = min(b["peak_bytes"] for b, _ in runs)
+    lint_peak = min(r["peak_bytes"] for _, r in runs)
+    print(f"file: {size / 1e6:.1f} MB, {args.tasks} tasks; best of {args.repeat} interleaved runs")
+    print(f"json.load : {baseline['seconds']:7.2f} s   peak RSS {base_peak / 1e6:7.1f} MB")
+    print(
+        f"rb-lint   : {linted['seconds']:7.2f} s   peak RSS {lint_peak / 1e6:7.1f} MB"
+        f"   ({int(linted['findings'])} findings)"
+    )
+    time_ratio = linted["seconds"] / baseline["seconds"]
+    rss_ratio = lint_peak / base_peak
+    print(f"time rb-lint / json.load     : {time_ratio:.2f}x  (target <= 3.0x) {_verdict(time_ratio <= 3)}")
+    print(f"peak RSS rb-lint / json.load : {rss_ratio:.2f}x  (target <= 1.0x) {_verdict(rss_ratio <= 1)}")
+    print(f"uptime after: {uptime()}")
+    if not args.keep:
+        path.unlink()
+
+
+def _verdict(met: bool) -> str:
+    return "OK" if met else "MISSED"
+
+
+if __name__ == "__main__":
+    main()

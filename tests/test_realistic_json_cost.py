@@ -1,0 +1,131 @@
+"""Issue 17 (realistic JSON): what a large items list with segmentations does NOT cost.
+
+Remote paths are never resolved on disk, a local path string is resolved once per document
+however many facts ask, the locator finds the same offsets in one loop, and the facts frozen out
+of the cyclic collector are still freed when the document is released.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import weakref
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import codes, write
+
+from rb_lint import lint
+from rb_lint.core.memo import Memo
+from rb_lint.facts import masks
+from rb_lint.formats import maskpaths
+from rb_lint.io.jsonpos import Locator
+from rb_lint.io.loading import read_document
+
+
+def _items(remote: int, local: int) -> list[dict[str, Any]]:
+    tasks = []
+    for index in range(remote + local):
+        where = f"s3://lab/seg/{index}.nii.gz" if index < remote else f"masks/{index}.nii.gz"
+        tasks.append(
+            {
+                "name": f"p{index}",
+                "series": [
+                    {
+                        "items": f"s3://lab/img/{index}.nii.gz",
+                        "segmentations": where,
+                        "segmentMap": {"1": "A"},
+                    }
+                ],
+            }
+        )
+    return tasks
+
+
+def test_remote_masks_ask_nothing_of_the_file_system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "items.json", _items(remote=30, local=0))
+    asked: list[str] = []
+    real_islink, real_stat = os.path.islink, os.stat
+
+    def islink(path: Any) -> bool:
+        asked.append(str(path))
+        return real_islink(path)
+
+    def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        asked.append(str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os.path, "islink", islink)
+    monkeypatch.setattr(os, "stat", stat)
+    report = lint([tmp_path / "items.json"], config={})
+    assert not report.errors
+    assert codes(report).count("RB303") == 1
+    assert not [p for p in asked if "lab/" in p or "s3:" in p]  # only the JSON file itself is asked of
+
+
+def test_a_local_path_string_is_resolved_once_per_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = _items(remote=0, local=3)
+    items.append(json.loads(json.dumps(items[0])))  # the same mask named twice
+    items[-1]["name"] = "again"
+    write(tmp_path / "items.json", items)
+    resolved: list[str] = []
+    original = maskpaths._located
+
+    def counting(doc: Any, written: str, root: Path) -> Any:
+        resolved.append(written)
+        return original(doc, written, root)
+
+    monkeypatch.setattr(maskpaths, "_located", counting)
+    report = lint([tmp_path / "items.json"], config={})
+    assert not report.errors
+    assert codes(report).count("RB301") == 4
+    assert sorted(resolved) == sorted(set(resolved)) and len(resolved) == 3
+
+
+def test_resolution_matches_pathlib_for_odd_spellings(tmp_path: Path) -> None:
+    (tmp_path / "masks").mkdir()
+    (tmp_path / "masks" / "a.nii.gz").write_bytes(b"x")
+    doc = read_document(write(tmp_path / "items.json", []), "items.json")
+    for written in (
+        "masks/a.nii.gz",
+        "./masks//a.nii.gz",
+        "masks/../masks/a.nii.gz",
+        "file://masks/a.nii.gz",
+    ):
+        where, path, escapes, real = maskpaths.locate(doc, written, tmp_path)
+        assert (where, path, escapes) == ("local", tmp_path / "masks" / "a.nii.gz", False), written
+        assert real == Path(os.path.realpath(tmp_path / "masks" / "a.nii.gz"))
+    assert maskpaths.locate(doc, "../outside.nii.gz", tmp_path)[2] is True
+
+
+def test_locator_finds_keys_values_and_first_keys_in_one_pass() -> None:
+    text = '[{"a": 1, "b": {"c": [10, 20]}, "a": 2}, {"x": "y"}]'
+    found = Locator(text).offsets(
+        [("/0/a", "value"), ("/0/a", "key"), ("/0/a", "first-key"), ("/0/b/c/1", "value"), ("/1/x", "value")]
+    )
+    assert found == {
+        ("/0/a", "value"): text.index("2}"),  # a later duplicate wins, as in json.loads
+        ("/0/a", "key"): text.rindex('"a"'),
+        ("/0/a", "first-key"): text.index('"a"'),
+        ("/0/b/c/1", "value"): text.index("20"),
+        ("/1/x", "value"): text.index('"y"'),
+    }
+
+
+def test_frozen_mask_facts_are_freed_when_the_document_is_released(tmp_path: Path) -> None:
+    doc = read_document(write(tmp_path / "items.json", _items(remote=5, local=5)), "items.json")
+
+    class _Ctx:
+        root = tmp_path
+        memo = Memo()
+
+    found = masks.document_masks(doc, _Ctx())  # type: ignore[arg-type]
+    watched = weakref.ref(found.series[0])
+    del found
+    doc.release()
+    gc.collect()
+    assert watched() is None
