@@ -210,20 +210,7 @@ def test_pathological_pointer_patterns_match_in_bounded_time(pattern: str) -> No
         "/0/" + "a" * 300 + "c/x",
         "/" + "/".join(["aaaa"] * 100) + "/b",
     ]
-    script = (
-        "import json, sys\n"
-        "from rb_lint.core.globs import pointer_glob\n"
-        "glob = pointer_glob(sys.argv[1])\n"
-        "print(json.dumps([glob.matches(p) for p in json.loads(sys.argv[2])]))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script, pattern, json.dumps(pointers)],
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
-    assert result.returncode == 0, result.stderr
-    assert len(json.loads(result.stdout)) == len(pointers)
+    assert len(_match_in_subprocess("pointer_glob(sys.argv[1])", pattern, pointers)) == len(pointers)
 
 
 def test_pathological_pointer_ignores_in_a_real_run(tmp_path: Path) -> None:
@@ -375,20 +362,7 @@ def test_pathological_file_patterns_match_in_bounded_time(pattern: str) -> None:
     """Promise 8 for `exclude` and `per-file-ignores`: pathspec's Python-regex translation of
     `*a*a*…*b` backtracks exponentially; with re2 (pathspec[re2]) matching is linear."""
     paths = ["a" * 30 + ".json", "/".join(["a"] * 200) + "/c.json", "a" * 300]
-    script = (
-        "import json, sys\n"
-        "from rb_lint.core.globs import path_globs\n"
-        "globs = path_globs((sys.argv[1],))\n"
-        "print(json.dumps([globs.matches(p) for p in json.loads(sys.argv[2])]))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script, pattern, json.dumps(paths)],
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
-    assert result.returncode == 0, result.stderr
-    assert len(json.loads(result.stdout)) == len(paths)
+    assert len(_match_in_subprocess("path_globs((sys.argv[1],))", pattern, paths)) == len(paths)
 
 
 def test_undecodable_file_names_match_file_patterns() -> None:
@@ -397,3 +371,23 @@ def test_undecodable_file_names_match_file_patterns() -> None:
     assert globs.matches("a\udcff.json")
     assert globs.matches("x/\udcffb/c.json")
     assert not globs.matches("keep/\udcff.json")
+
+
+def _match_in_subprocess(compile_expression: str, pattern: str, subjects: list[str]) -> list[bool]:
+    """Compile `pattern` with the rb_lint.core.globs expression and match every subject, in a
+    subprocess with a timeout, so a backtracking regression fails instead of hanging the suite."""
+    script = (
+        "import json, sys\n"
+        "from rb_lint.core.globs import path_globs, pointer_glob\n"
+        f"compiled = {compile_expression}\n"
+        "print(json.dumps([compiled.matches(s) for s in json.loads(sys.argv[2])]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, pattern, json.dumps(subjects)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert result.returncode == 0, result.stderr
+    matched: list[bool] = json.loads(result.stdout)
+    return matched
