@@ -14,11 +14,13 @@ and prints, per file, seconds and peak RSS of
       sizes, in a plain loop)
 each in a fresh subprocess (timings exclude interpreter start-up and imports; RSS is the whole
 process, imports included), then 1 vs 2 workers over a dataset of these files plus eight more
-organ masks, and a cold vs cached re-run. Targets: (a)/(b) >= 30x (median), (b) >= 35 % of (c)'s
-throughput, peak RSS <= 64 MB per worker on the 470 MB mask, >= 1.8x from 1 to 2 workers,
-cached re-run >= 50x faster than cold.
+organ masks, and a cold vs cached re-run. Targets: (a)/(b) >= 30x (median), (b) >= 60 % of
+(c)'s throughput on one core (issue 17; CPU time, wall-clock time beside it), peak RSS <= 64 MB
+per worker on the 470 MB mask, >= 1.8x from 1 to 2 workers, cached re-run >= 50x faster than cold.
 
-    python benchmarks/bench_masks.py [--skip-naive] [--regenerate]
+`uptime` is printed before and after (figures from a shared machine are noisy).
+
+    python benchmarks/bench_masks.py [--skip-naive] [--regenerate] [--rounds 5] [--only NAME ...]
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from benchlib import uptime
 
 WORK = Path(__file__).resolve().parent / "_work" / "masks"
 DATASET_EXTRA = 8  # more organ masks for the 1 vs 2 workers run (datasets hold many masks)
@@ -46,14 +49,25 @@ start, cpu = time.perf_counter(), time.process_time()
 values = np.unique(nib.load(PATH).get_fdata())
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 """
-SCAN = """
+PRELOAD = """
+from rb_lint.nifti import header, stream
+import rb_lint.nifti.collector
+header.preload()  # imported on first use since issue 17: not timed, as imports never were
+stream.decompressor()
+"""
+SCAN = (
+    PRELOAD
+    + """
 from rb_lint.nifti import scan_file
 start, cpu = time.perf_counter(), time.process_time()
 result = scan_file(PATH)
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 assert result.complete and not result.problems, result.problems
 """
-RAW = """
+)
+RAW = (
+    PRELOAD
+    + """
 from rb_lint.nifti.stream import CHUNK_SIZE, READ_SIZE, decompressor
 start, cpu = time.perf_counter(), time.process_time()
 engine = decompressor()
@@ -64,7 +78,11 @@ with open(PATH, "rb", buffering=0) as handle:
             data = engine.unconsumed_tail
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 """
-BATCH = """
+)
+BATCH = (
+    PRELOAD
+    + """
+import concurrent.futures.process
 from rb_lint.nifti.batch import BatchSettings, scan_masks
 from pathlib import Path
 settings = BatchSettings(jobs=JOBS, force_parallel=True,
@@ -75,6 +93,7 @@ results = scan_masks(paths, settings)
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 assert len(results) == len(paths) and all(r.complete for r in results.values())
 """
+)
 # Peak RSS from VmHWM: ru_maxrss survives exec on Linux, so it would report the parent's size.
 HARNESS = """
 import json, resource, sys, time
@@ -182,15 +201,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--skip-naive", action="store_true", help="skip (a), the slow baseline")
     parser.add_argument("--regenerate", action="store_true", help="rewrite the mask files")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="interleaved rounds (best of)")
+    parser.add_argument("--only", nargs="*", help="per-file figures for these masks only")
+    parser.add_argument("--skip-batch", action="store_true", help="skip the workers and cache runs")
     args = parser.parse_args()
+    rounds = args.rounds
 
     from rb_lint.nifti.stream import BACKEND
 
     files = generate(args.regenerate)
-    bench = {name: path for name, path in files.items() if name in GENERATORS}
+    bench = {name: path for name, path in files.items() if name in (args.only or GENERATORS)}
+    print(f"uptime before: {uptime()}")
     time.sleep(2.1)  # the cache trusts a file's mtime only once it is 2 s older than its hash
     print(
-        f"\ngzip backend: {BACKEND}; best of {ROUNDS} interleaved runs ((a): 1 run). c/b compares "
+        f"\ngzip backend: {BACKEND}; best of {rounds} interleaved runs ((a): 1 run). c/b compares "
         "CPU time (both are single-threaded; CPU time is robust to other load on a shared "
         "machine), c/b wall the wall-clock time.\n"
     )
@@ -206,7 +230,7 @@ def main() -> None:
     for name, path in bench.items():
         raw_mb = _raw_size(path) / 1e6
         naive = None if args.skip_naive else measure(NAIVE, PATH=str(path))
-        scan, raw = best_of(ROUNDS, (SCAN, {"PATH": str(path)}), (RAW, {"PATH": str(path)}))
+        scan, raw = best_of(rounds, (SCAN, {"PATH": str(path)}), (RAW, {"PATH": str(path)}))
         fractions.append(raw["cpu"] / scan["cpu"])
         wall_fractions.append(raw["seconds"] / scan["seconds"])
         naive_text, ratio_text = "-".rjust(17), "-".rjust(5)
@@ -223,36 +247,40 @@ def main() -> None:
             f"{wall_fractions[-1]:>6.0%}"
         )
 
-    dataset = [str(p) for p in files.values()]
-    one, two = best_of(
-        ROUNDS,
-        (BATCH, {"PATHS": dataset, "JOBS": 1, "CACHE": None}),
-        (BATCH, {"PATHS": dataset, "JOBS": 2, "CACHE": None}),
+    median_fraction = statistics.median(fractions)
+    print(
+        f"\n(b) throughput as a share of (c)'s (the floor: streaming decompression, one core): median "
+        f"{median_fraction:.0%}, lowest {min(fractions):.0%} (wall-clock: median "
+        f"{statistics.median(wall_fractions):.0%}) (target >= 60 %: {verdict(median_fraction >= 0.6)})"
     )
-    cache_dir = WORK / "cache"
-    colds = []
-    for _round in range(ROUNDS):  # cold: an empty cache every time
-        shutil.rmtree(cache_dir, ignore_errors=True)
-        colds.append(measure(BATCH, PATHS=dataset, JOBS=1, CACHE=str(cache_dir)))
-    cold = min(colds, key=lambda r: r["seconds"])
-    (warm,) = best_of(ROUNDS, (BATCH, {"PATHS": dataset, "JOBS": 1, "CACHE": str(cache_dir)}))
-
-    print()
     if speedups:
         median = statistics.median(speedups)
         print(
             f"(a)/(b) speed-up, median over the set: {median:.0f}x (target >= 30x: {verdict(median >= 30)})"
         )
-    median_fraction = statistics.median(fractions)
-    print(
-        f"(b) throughput as a share of (c)'s: median {median_fraction:.0%}, lowest "
-        f"{min(fractions):.0%} (wall-clock: median {statistics.median(wall_fractions):.0%}) "
-        f"(target >= 35 %: {verdict(median_fraction >= 0.35)})"
+    if big_rss:
+        print(
+            f"peak RSS of one scan of the 470 MB mask (a worker's whole process): {big_rss:.0f} MB "
+            f"(target <= 64 MB: {verdict(big_rss <= 64)})"
+        )
+    if args.skip_batch:
+        print(f"uptime after: {uptime()}")
+        return
+    dataset = [str(p) for p in files.values()]
+    one, two = best_of(
+        rounds,
+        (BATCH, {"PATHS": dataset, "JOBS": 1, "CACHE": None}),
+        (BATCH, {"PATHS": dataset, "JOBS": 2, "CACHE": None}),
     )
-    print(
-        f"peak RSS of one scan of the 470 MB mask (a worker's whole process): {big_rss:.0f} MB "
-        f"(target <= 64 MB: {verdict(big_rss <= 64)})"
-    )
+    cache_dir = WORK / "cache"
+    colds = []
+    for _round in range(rounds):  # cold: an empty cache every time
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        colds.append(measure(BATCH, PATHS=dataset, JOBS=1, CACHE=str(cache_dir)))
+    cold = min(colds, key=lambda r: r["seconds"])
+    (warm,) = best_of(rounds, (BATCH, {"PATHS": dataset, "JOBS": 1, "CACHE": str(cache_dir)}))
+
+    print()
     workers = one["seconds"] / two["seconds"]
     print(
         f"{len(dataset)} masks, 1 worker {one['seconds']:.2f} s, 2 workers "
@@ -263,6 +291,7 @@ def main() -> None:
         f"cold run with cache {cold['seconds']:.2f} s, cached re-run {warm['seconds'] * 1e3:.1f} "
         f"ms: {cached:.0f}x (target >= 50x: {verdict(cached >= 50)})"
     )
+    print(f"uptime after: {uptime()}")
 
 
 def _raw_size(path: Path) -> int:

@@ -60,6 +60,8 @@ def lint(
         found.mask_files + gone, loaded, kind, {resolved(p) for p in found.json_files}
     )
     options = options or Options()
+    if gone:  # the masks whose deletion is staged were local: their documents are direct-upload lists
+        options = _with_removed(options, gone)
     _read_taxonomies_first(documents, loaded, options)
     return _run(documents, loaded, options, select, ignore, extend_select)
 
@@ -175,6 +177,15 @@ def _check_kind(kind: str | None) -> None:
         raise ConfigError(f"unknown kind `{kind}`: use one of {', '.join(KINDS)}")
 
 
+def _with_removed(options: Options, gone: list[Path]) -> Options:
+    """The options, with the removed files as the mask resolution spells local paths."""
+    import dataclasses
+    import os
+
+    removed = {Path(os.path.normpath(os.path.abspath(path))) for path in gone}
+    return dataclasses.replace(options, removed=options.removed | removed)
+
+
 def _run(
     documents: list[Document],
     loaded: LoadedConfig,
@@ -183,6 +194,13 @@ def _run(
     ignore: Iterable[str],
     extend_select: Iterable[str],
 ) -> Report:
+    from rb_lint.facts import remote  # remote storage: its facts and the run's `Stores`
+
     ctx = Context(loaded, documents, options)
     rule_filter = build_filter(ctx, ALL_RULES, select, ignore, extend_select)
-    return run(documents, ctx, rule_filter)
+    remote.storage_map(ctx)  # a storage URL of an unsupported scheme: exit 2 before anything is read
+    report = run(documents, ctx, rule_filter)
+    unusable = remote.unusable_storage(ctx)
+    if unusable is not None:  # every request denied, or no credentials: no finding would mean anything
+        raise ConfigError(unusable)
+    return report

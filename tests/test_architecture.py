@@ -26,6 +26,7 @@ LAYERS = [
     "rb_lint.models",
     "rb_lint.io",
     "rb_lint.nifti",
+    "rb_lint.storage",
     "rb_lint.formats",
     "rb_lint.facts",
     "rb_lint.rules",

@@ -166,14 +166,17 @@ def test_an_in_place_edit_that_restores_size_and_mtime_is_seen(tmp_path: Path) -
 
 
 def claim_clean(cache_dir: Path) -> int:
-    """Edit every stored scan result to claim the mask holds only mapped values."""
-    entries = list(cache_dir.rglob("*.rbscan"))
-    for entry in entries:
+    """Edit every stored scan result (a content entry's, or a stat memo's: a result is stored
+    in one of them) to claim the mask holds only mapped values."""
+    edited = 0
+    for entry in [*cache_dir.rglob("*.rbscan"), *cache_dir.rglob("*.rbstat")]:
         mac, _, payload = entry.read_text().partition("\n")
         data = json.loads(payload)
-        data["result"]["values"]["present"] = [0, 1]
-        entry.write_text(mac + "\n" + json.dumps(data, separators=(",", ":")))
-    return len(entries)
+        if "result" in data:
+            data["result"]["values"]["present"] = [0, 1]
+            entry.write_text(mac + "\n" + json.dumps(data, separators=(",", ":")))
+            edited += 1
+    return edited
 
 
 def test_an_edited_entry_is_not_trusted(tmp_path: Path) -> None:
@@ -199,7 +202,7 @@ def test_a_committed_cache_is_not_trusted_in_a_clone(tmp_path: Path, keep_key: b
     git("commit", "-q", "-m", "data with a cache", cwd=origin)
     git("clone", "-q", str(origin), str(tmp_path / "clone"), cwd=tmp_path)
     clone = tmp_path / "clone"
-    assert any((clone / ".rb_lint_cache").rglob("*.rbscan"))  # the edited entry came along
+    assert any((clone / ".rb_lint_cache").rglob("*.rb*"))  # the edited entry came along
     done = run_cli(["items.json"], clone)
     assert done.returncode == 0, done.stderr
     assert "RB305" in done.stdout and "holds value 3" in done.stdout  # the real finding

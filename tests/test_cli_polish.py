@@ -78,6 +78,7 @@ def test_stdin_name_decides_config_matching_and_excludes(repo: Path) -> None:
 def test_stdin_name_resolves_relative_mask_paths(repo: Path) -> None:
     (repo / "sub").mkdir()
     (repo / "sub" / "seg.nii.gz").write_bytes(b"not checked: only RB301 runs")
+    (repo / "ct.nii.gz").write_bytes(b"image")  # items.json's item is here: a direct-upload list
     text = json.dumps([task("p1", segmentations="seg.nii.gz", segmentMap={"1": "Liver"})])
     beside = check("-", "--stdin-filename", "sub/items.json", "--select", "RB301", stdin=text)
     assert beside.exit_code == 0, beside.output

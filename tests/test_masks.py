@@ -192,6 +192,7 @@ def test_rb301_directory(tmp_path, lint_series):
 
 def test_rb301_paths_are_relative_to_the_json_file(tmp_path, lint_files):
     save(tmp_path / "study" / "seg.nii.gz", cube({(1, 1, 1): 1}))
+    (tmp_path / "ct.nii.gz").write_bytes(b"image")  # elsewhere.json's item is here: a direct-upload list
     doc = series_doc(segmentations="seg.nii.gz", segmentMap={"1": "Liver"})
     report = lint_files({"study/items.json": doc, "elsewhere.json": doc}, select=["RB301"], config={})
     assert [f.path for f in report.findings] == ["elsewhere.json"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
 import struct
 import warnings
@@ -352,6 +353,60 @@ def test_values_match_np_unique_whatever_the_chunking(case: tuple[np.ndarray, li
         assert bool(values.non_integral) == bool((finite != np.rint(finite)).any())
 
 
+@st.composite
+def backgrounds_and_splits(draw: st.DrawFn) -> tuple[np.ndarray, list[int]]:
+    """Masks as they are: long stretches of zeros (whole blocks, blocks with a few labels in
+    them, at chunk ends or not) around runs and noise."""
+    array, _cuts = draw(arrays_and_splits())
+    pieces = [array]
+    for _ in range(draw(st.integers(1, 4))):
+        zeros = np.zeros(draw(st.integers(0, 300)), dtype=array.dtype)
+        if len(zeros) and draw(st.booleans()):
+            zeros[draw(st.integers(0, len(zeros) - 1))] = array[0] if len(array) else 7
+        pieces.insert(draw(st.integers(0, len(pieces))), zeros)
+    whole = np.concatenate(pieces)
+    cuts = sorted(draw(st.lists(st.integers(0, whole.nbytes), max_size=8)))
+    return whole, cuts
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(backgrounds_and_splits(), st.sampled_from([16, 64]), st.sampled_from([1, 2, 4]))
+def test_values_match_np_unique_when_background_is_skipped_in_blocks(
+    case: tuple[np.ndarray, list[int]], block: int, sub_block: int
+) -> None:
+    """The background skipping (`BLOCK`s compared with zeros at chunk ends, `SUB_BLOCK`s of
+    words picked out inside) with tiny blocks, so that every boundary case occurs."""
+    from rb_lint.nifti import collector
+
+    array, cuts = case
+    raw = array.tobytes()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(collector, "BLOCK", block)
+        patch.setattr(collector, "_ZEROS", bytearray(block))
+        patch.setattr(collector, "SUB_BLOCK", sub_block)
+        collector_ = collector.ValueCollector(array.dtype)
+        for start, end in zip([0, *cuts], [*cuts, len(raw)], strict=True):
+            collector_.feed(memoryview(raw)[start:end])
+        values = collector_.finish()
+    assert values.present == expected_present(array)
+
+
+def test_one_byte_labels_found_in_a_background_of_whole_blocks() -> None:
+    """A label hiding in one 4 KiB block of a long background, in chunks of every alignment."""
+    from rb_lint.nifti.collector import BLOCK, ValueCollector
+
+    volume = np.zeros(5 * BLOCK + 12345, np.uint8)
+    volume[3 * BLOCK + 4097] = 9
+    volume[-1] = 3
+    volume[17] = 200
+    for size in (BLOCK, BLOCK + 1, 3 * BLOCK - 5, 1 << 19, 4096, 999):
+        collector = ValueCollector("u1")
+        raw = memoryview(volume.tobytes())
+        for start in range(0, len(raw), size):
+            collector.feed(raw[start : start + size])
+        assert collector.finish().present == [0, 3, 9, 200], size
+
+
 @pytest.mark.parametrize("library", LIBRARIES)
 @pytest.mark.parametrize("kind", INTEGER_DTYPES + FLOAT_DTYPES)
 @pytest.mark.parametrize("order", ["<", ">"])
@@ -694,7 +749,7 @@ def test_a_memo_that_could_never_be_trusted_is_not_written(tmp_path: Path) -> No
     os.utime(old, ns=(10**18, 10**18))
     cache_dir = tmp_path / "cache"
     scan_masks([fresh, old], BatchSettings(cache_dir=cache_dir))
-    assert len(list(cache_dir.rglob("*.rbscan"))) == 2  # both results are kept by content
+    assert len(list(cache_dir.rglob("*.rbscan"))) == 1  # the fresh file's result, by content
     assert len(list(cache_dir.rglob("*.rbstat"))) == 1  # only the old file's memo can ever hold
     assert MaskCache(cache_dir).lookup(old) is not None and MaskCache(cache_dir).lookup(fresh) is None
     assert not list(cache_dir.rglob("*.part"))
@@ -716,6 +771,7 @@ def test_pool_keeps_few_tasks_in_flight_and_gives_in_process_results(
 ) -> None:
     """No quadratic bookkeeping: the parent waits on at most `IN_FLIGHT` tasks per worker."""
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import process as futures_process
 
     from rb_lint.nifti import batch
 
@@ -729,10 +785,250 @@ def test_pool_keeps_few_tasks_in_flight_and_gives_in_process_results(
             future.add_done_callback(outstanding.discard)
             return future
 
-    monkeypatch.setattr(batch, "ProcessPoolExecutor", Counting)
+    monkeypatch.setattr(futures_process, "ProcessPoolExecutor", Counting)
     monkeypatch.setattr(batch, "TASK_FILES", 3)
     masks = [save(tmp_path / f"m{k}.nii.gz", _labelled((6, 10, 4), k)) for k in range(40)]
     pooled = scan_masks(masks, BatchSettings(jobs=2, force_parallel=True))
     inline = scan_masks(masks, BatchSettings(jobs=1))
     assert 0 < most[0] <= 2 * batch.IN_FLIGHT
     assert {p: r.to_dict() for p, r in pooled.items()} == {p: r.to_dict() for p, r in inline.items()}
+
+
+# -- scanning an open stream (remote storage) ----------------------------------------------------
+
+
+class ForwardOnly:
+    """A network-like stream: `read(n)` only (no seek, no tell, no fileno), returning at most
+    `most` bytes per call; it raises `failure` once `fail_after` bytes have been read."""
+
+    def __init__(
+        self, data: bytes, most: int = 1 << 20, fail_after: int | None = None, failure: str = "reset"
+    ) -> None:
+        self.data, self.position, self.most = data, 0, most
+        self.fail_after, self.failure = fail_after, failure
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self.fail_after is not None and self.position >= self.fail_after:
+            raise OSError(self.failure)
+        size = len(self.data) if size < 0 else size
+        block = self.data[self.position : self.position + min(size, self.most)]
+        self.position += len(block)
+        return block
+
+
+class ForwardOnlyInto(ForwardOnly):
+    def readinto(self, buffer: Any, /) -> int:
+        block = self.read(len(buffer))
+        memoryview(buffer)[: len(block)] = block
+        return len(block)
+
+
+def _stream_cases(tmp_path: Path) -> list[Path]:
+    corpus = [CORPUS / name for name in sorted(p.name for p in CORPUS.glob("*.nii*"))]
+    made = [
+        write_nifti(tmp_path / "labels.nii.gz", _labelled((40, 30, 20), 1)),
+        write_nifti(tmp_path / "labels.nii", _labelled((40, 30, 20), 2)),
+        write_nifti(tmp_path / "wide.nii.gz", np.arange(-5, 3000, dtype=np.int32).reshape(5, 601, 1)),
+        write_nifti(tmp_path / "floats.nii", np.array([[[0.5, 2.0], [np.nan, 70000.0]]], np.float32)),
+        write_nifti(tmp_path / "misnamed.nii", _labelled((8, 10, 8), 3), compress=True),
+    ]
+    return corpus + made
+
+
+@pytest.mark.parametrize("kind", [ForwardOnly, ForwardOnlyInto])
+@pytest.mark.parametrize("most", [1 << 20, 1, 777])
+def test_a_stream_scans_as_the_file_does(tmp_path: Path, kind: type[ForwardOnly], most: int) -> None:
+    from rb_lint.nifti.scan import scan_stream
+
+    for path in _stream_cases(tmp_path):
+        if most == 1 and path.stat().st_size > 200_000:
+            continue  # byte by byte: small files only (time)
+        data = path.read_bytes()
+        expected = scan_file(path)
+        for size in (len(data), None):
+            result = scan_stream(str(path), kind(data, most=most), size, chunk_size=1 << 16)
+            assert result.path == str(path)
+            if size is None:  # the bytes read: all of a gzip file, what the scan needs of a raw one
+                assert 0 < result.size <= len(data) and (result.size == len(data) or not result.gzip)
+                result.size = len(data)
+            assert result.to_dict() == expected.to_dict(), path.name
+        header = scan_stream(str(path), kind(data, most=most), len(data), header_only=True)
+        assert header.to_dict() == read_header(path).to_dict()
+
+
+def test_a_stream_whose_size_is_unknown_reports_what_it_read(tmp_path: Path) -> None:
+    from rb_lint.nifti.scan import scan_stream
+
+    path = write_nifti(tmp_path / "m.nii.gz", _labelled((20, 20, 20), 5))
+    assert scan_stream("m.nii.gz", ForwardOnly(path.read_bytes()), None).size == path.stat().st_size
+
+
+@pytest.mark.parametrize("name", ["m.nii.gz", "m.nii"])
+@pytest.mark.parametrize("fail_after", [0, 1, 400, 20_000])
+def test_a_stream_failing_mid_read_is_unreadable_with_its_text(
+    tmp_path: Path, name: str, fail_after: int
+) -> None:
+    from rb_lint.nifti.scan import UNREADABLE, scan_stream
+
+    path = write_nifti(tmp_path / name, np.random.default_rng(0).integers(0, 9, (60, 60, 60), np.uint8))
+    stream = ForwardOnly(
+        path.read_bytes(), most=300, fail_after=fail_after, failure="connection reset by peer"
+    )
+    result = scan_stream(name, stream, path.stat().st_size)
+    assert [p.kind for p in result.problems] == [UNREADABLE] and not result.complete
+    assert result.problems[0].message == "reading it failed: connection reset by peer"
+    assert not result.cacheable
+
+
+def test_damaged_streams_give_the_problems_damaged_files_give(tmp_path: Path) -> None:
+    from rb_lint.nifti.scan import scan_stream
+
+    path = save(tmp_path / "m.nii.gz", np.arange(4000, dtype=np.int16).reshape(20, 20, 10))
+    good = path.read_bytes()
+    crc = bytearray(good)
+    crc[-6] ^= 0xFF
+    for index, damaged in enumerate((good[:-100], bytes(crc), b"not a nifti at all" * 40, b"", good[:100])):
+        copy = tmp_path / f"d{index}.nii.gz"
+        copy.write_bytes(damaged)
+        expected = scan_file(copy).to_dict()
+        assert scan_stream(str(copy), ForwardOnly(damaged, most=500), len(damaged)).to_dict() == expected
+        assert expected["problems"]
+
+
+def test_a_stream_handing_back_no_bytes_is_unreadable() -> None:
+    from rb_lint.nifti.scan import UNREADABLE, scan_stream
+
+    class NonBlocking:
+        def read(self, size: int = -1, /) -> None:
+            return None
+
+    result = scan_stream("m.nii.gz", cast(Any, NonBlocking()), None)
+    assert [p.kind for p in result.problems] == [UNREADABLE]
+
+
+# -- the cache: one write per scan ----------------------------------------------------------------
+
+
+def test_a_scan_costs_one_cache_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Creating a file is what a cache write costs: one per scanned mask, memo or content entry."""
+    from rb_lint.nifti import cache as cache_module
+
+    old = [save(tmp_path / f"old{k}.nii.gz", np.full((4, 4, 4), k, np.uint8)) for k in range(3)]
+    for path in old:
+        os.utime(path, ns=(10**18, 10**18))
+    fresh = [save(tmp_path / f"fresh{k}.nii", np.full((4, 4, 4), k + 5, np.uint8)) for k in range(2)]
+    cache_dir = tmp_path / "cache"
+    MaskCache(cache_dir).open()
+    written: list[Path] = []
+    real = cache_module._write_entry
+
+    def recording(target: Path, data: bytes) -> None:
+        written.append(target)
+        real(target, data)
+
+    monkeypatch.setattr(cache_module, "_write_entry", recording)
+    scan_masks(old + fresh, BatchSettings(cache_dir=cache_dir))
+    assert len(written) == 5
+    assert sorted(p.suffix for p in written) == [".rbscan"] * 2 + [".rbstat"] * 3
+    written.clear()
+    again = scan_masks(old, BatchSettings(cache_dir=cache_dir))  # from the memos: no write, no scan
+    assert written == [] and [again[p].values.present for p in old] == [[0], [1], [2]]  # type: ignore[union-attr]
+
+
+def test_a_touched_but_unchanged_file_is_not_scanned_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rb_lint.nifti import batch
+
+    mask = save(tmp_path / "m.nii.gz", _labelled((6, 10, 4), 1))
+    os.utime(mask, ns=(10**18, 10**18))
+    cache_dir = tmp_path / "cache"
+    first = scan_masks([mask], BatchSettings(cache_dir=cache_dir))[mask]
+    os.utime(mask, ns=(2 * 10**18, 2 * 10**18))  # touched: the memo no longer holds...
+    assert MaskCache(cache_dir).lookup(mask) is None
+
+    def no_scan(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("scanned although the memo holds the result for this content")
+
+    monkeypatch.setattr(batch, "scan_file", no_scan)  # ...but the content is the same
+    assert scan_masks([mask], BatchSettings(cache_dir=cache_dir))[mask].to_dict() == first.to_dict()
+    mask.write_bytes(save(tmp_path / "other.nii.gz", _labelled((6, 10, 4), 2)).read_bytes())
+    monkeypatch.undo()
+    assert scan_masks([mask], BatchSettings(cache_dir=cache_dir))[mask].to_dict() != first.to_dict()
+
+
+def test_a_memo_holding_a_result_is_signed(tmp_path: Path) -> None:
+    mask = save(tmp_path / "m.nii.gz", np.full((4, 4, 4), 3, np.uint8))
+    os.utime(mask, ns=(10**18, 10**18))
+    cache_dir = tmp_path / "cache"
+    scan_masks([mask], BatchSettings(cache_dir=cache_dir))
+    (memo,) = cache_dir.rglob("*.rbstat")
+    mac, _, payload = memo.read_text().partition("\n")
+    data = json.loads(payload)
+    assert data["result"]["values"]["present"] == [3]
+    data["result"]["values"]["present"] = [0]
+    memo.write_text(mac + "\n" + json.dumps(data, separators=(",", ":")))
+    assert MaskCache(cache_dir).lookup(mask) is None
+    assert scan_masks([mask], BatchSettings(cache_dir=cache_dir))[mask].values.present == [3]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_cache_writes_are_on_disk_when_the_scan_returns(tmp_path: Path, jobs: int) -> None:
+    """Entries are written by a thread while the scan goes on (in each worker too): all of them
+    are there when `scan_masks` returns, and none is left half-written."""
+    masks = [save(tmp_path / f"m{k}.nii.gz", _labelled((6, 10, 4), k)) for k in range(40)]
+    for path in masks[::2]:
+        os.utime(path, ns=(10**18, 10**18))
+    cache_dir = tmp_path / "cache"
+    first = scan_masks(masks, BatchSettings(cache_dir=cache_dir, jobs=jobs, force_parallel=True))
+    assert len(list(cache_dir.rglob("*.rbstat"))) == 20 and len(list(cache_dir.rglob("*.rbscan"))) == 20
+    assert not list(cache_dir.rglob("*.part"))
+    again = MaskCache(cache_dir)
+    for path in masks:
+        found = again.lookup(path) if path in masks[::2] else again.load(file_digest(path), str(path))
+        assert found is not None and found.to_dict() == first[path].to_dict()
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_headers_differing_only_in_their_description_are_parsed_once(version: int) -> None:
+    from rb_lint.nifti import header as header_module
+
+    array = np.zeros((3, 4, 5), np.uint8)
+    blocks = [
+        nifti_bytes(array, version=version, descrip=text, aux_file=text[:20]) for text in (b"a", b"b" * 79)
+    ]
+    other = nifti_bytes(array, version=version, affine=ROTATED, descrip=b"a")
+    header_module._PARSED.clear()
+    first = parse_header(blocks[0])
+    first.affine[0][0] = 99.0  # the caller's copy: the memo keeps its own
+    first.extension_codes.append(5)
+    assert len(header_module._PARSED) == 1
+    second = parse_header(blocks[1])
+    assert len(header_module._PARSED) == 1  # the same header but for free text: not parsed again
+    assert second == parse_header(blocks[0]) and second.affine[0][0] == 1.0 and second.extension_codes == []
+    rotated = parse_header(other)
+    assert len(header_module._PARSED) == 2
+    np.testing.assert_allclose(rotated.affine, ROTATED, atol=1e-5)
+    short = parse_header(blocks[0][: NIFTI1_SIZE if version == 1 else NIFTI2_SIZE])  # no extension flag
+    assert short.extension_codes == [] and len(header_module._PARSED) == 3
+
+
+@pytest.mark.parametrize("compressed", [True, False])
+def test_streams_in_use_together_never_share_a_chunk_buffer(tmp_path: Path, compressed: bool) -> None:
+    """Chunk buffers are used again by later streams, never by two streams at once (a scan
+    interleaved with another, in threads or generators)."""
+    raws = [nifti_bytes(np.full((40, 40, 40), k, np.uint8)) for k in (1, 2, 3)]
+    datas = [gzip.compress(raw, 1) if compressed else raw for raw in raws]
+    for _round in range(2):  # the second round takes buffers the first gave back
+        streams = [chunks(io.BytesIO(data), compressed, 4096) for data in datas]
+        got: list[bytearray] = [bytearray() for _ in datas]
+        for _step in range(10_000):  # bounded: a stream that stopped early fails, never hangs
+            for index, stream in list(enumerate(streams)):
+                chunk = next(stream, None)
+                if chunk is None:
+                    streams[index] = iter(())
+                    continue
+                got[index] += chunk
+            if all(len(g) == len(r) for g, r in zip(got, raws, strict=True)):
+                break
+        assert [bytes(g) for g in got] == raws

@@ -71,3 +71,25 @@ def write_nifti(path: Path, data: Any, *, compress: bool | None = None, **option
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(raw)
     return path
+
+
+HEAVY = ("numpy", "nibabel", "isal", "concurrent.futures", "multiprocessing")
+
+
+def test_importing_the_scanner_loads_nothing_heavy() -> None:
+    """The mask rules import the scanner; a lint that never scans a mask (a pre-commit hook on
+    an items list) must not pay for numpy, nibabel, ISA-L or the process pool."""
+    import subprocess
+    import sys
+
+    modules = ["rb_lint.nifti", "rb_lint.nifti.scan", "rb_lint.nifti.batch", "rb_lint.nifti.cache"]
+    modules += ["rb_lint.nifti.header", "rb_lint.nifti.stream", "rb_lint.nifti.values"]
+    code = (
+        f"import sys\nimport {', '.join(modules)}\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+        "from rb_lint.nifti import ValueCollector\n"  # still there, imported when asked for
+        "print('numpy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import rb_lint
 from rb_lint.starter import REPOSITORY, REV, precommit_snippet
 
 if sys.version_info >= (3, 11):
@@ -46,7 +47,7 @@ def _requirements(text: str) -> list[str]:
 
 def test_install_lines_name_the_repository_and_the_release_tag():
     project = _pyproject()["project"]
-    url, tag = project["urls"]["Homepage"], f"v{project['version']}"
+    url, tag = project["urls"]["Homepage"], f"v{rb_lint.__version__}"
     workflow = (README.parent / "hooks" / "github-actions-rb-lint.yml").read_text(encoding="utf-8")
     readme = README.read_text(encoding="utf-8")
     assert _requirements(readme) == _requirements(workflow) == [f"rb-lint @ git+{url}@{tag}"]

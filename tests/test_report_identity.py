@@ -103,6 +103,10 @@ def test_report_is_identical_to_the_recorded_one(name: str, tmp_path: Path) -> N
         )
 
 
+# Rules that fire only against a storage server; the test named proves each against a real one on loopback.
+NEEDS_A_SERVER = {"RB901": "tests/test_remote_check.py"}
+
+
 def test_the_generated_repository_triggers_every_rule() -> None:
     """Every rule `rb-lint rules` lists fires in the recorded generated repository: a new rule needs a
     case in `identity_repo.make_repository` (and regenerated expectations)."""
@@ -118,4 +122,4 @@ def test_the_generated_repository_triggers_every_rule() -> None:
     recorded = json.loads(expected_path("generated").read_text(encoding="utf-8"))
     fired = {f["code"] for run in recorded["runs"] for f in run["findings"]}
     assert len(codes) >= 100, listed.stdout
-    assert sorted(codes - fired) == []
+    assert sorted(codes - fired - NEEDS_A_SERVER.keys()) == []

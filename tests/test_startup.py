@@ -20,12 +20,17 @@ from rb_lint.models.schemas import SCHEMAS
 from rb_lint.reporters import FORMATS, REPORTERS, reporter
 from rb_lint.starter import CONFIG_NAME
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
 TIMEOUT = 120  # seconds: a loaded machine; nothing here should take more than a few
 
 # Imported by none of `import rb_lint.cli`, `rb-lint --version`, `rb-lint --help`.
 HEAVY_PACKAGES = ("numpy", "pydantic", "pydantic_core", "concurrent.futures", "multiprocessing", "isal")
 HEAVY_RB_LINT = ("rb_lint.models.", "rb_lint.api", "rb_lint.rules", "rb_lint.facts", "rb_lint.nifti")
-LIGHT_MODELS = {"rb_lint.models.kind_names"}  # plain strings, no pydantic
+LIGHT_MODELS = {"rb_lint.models.kind_names", "rb_lint.models.kinds"}  # plain constants, no pydantic
 
 
 def _heavy(modules: list[str]) -> list[str]:
@@ -160,15 +165,81 @@ def test_the_init_help_names_the_config_file_it_writes():
     assert isinstance(force, click.Option) and CONFIG_NAME in (force.help or "")
 
 
-def test_the_version_is_read_lazily_and_once():
-    code = (
-        "import sys\n"
-        "import rb_lint\n"
-        "assert 'version' not in vars(rb_lint) and '__version__' not in vars(rb_lint)\n"
-        "first = rb_lint.__version__\n"
-        "assert vars(rb_lint)['__version__'] == first\n"
-        "from rb_lint import __version__\n"
-        "assert __version__ == first and first != '0.0.0+unknown'\n"
+def test_the_version_is_a_constant_that_reads_no_metadata():
+    """`rb_lint.__version__` is the one place the version is written (pyproject.toml reads it from
+    there): importing the package or printing `--version` reads no installed metadata (~20 ms)."""
+    from importlib.metadata import version
+
+    import rb_lint
+
+    assert rb_lint.__version__ == version("rb-lint")
+    assert "importlib.metadata" not in _imported_by("import rb_lint\nassert '__version__' in vars(rb_lint)")
+    assert "importlib.metadata" not in _imported_by(_run_cli(["--version"]))
+
+
+def test_pyproject_takes_the_version_from_the_package():
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "rb_lint.__version__"}
+
+
+def test_the_keys_that_tell_kinds_apart_are_the_models_fields():
+    """`rb_lint.models.kinds` writes the key sets out (kind detection must not build the models);
+    they must stay what the models say."""
+    from rb_lint.models.tasks import ConsensusTask, ExportTask, UploadTask
+    from rb_lint.models.taxonomy import Taxonomy
+
+    upload, export, consensus = (set(m.model_fields) for m in (UploadTask, ExportTask, ConsensusTask))
+    assert (export | consensus) - upload == kinds.EXPORT_ONLY_KEYS
+    optional = {"classification", "metaData", "priority", "preAssign"}
+    assert optional < upload
+    assert (upload - optional) | {"items"} | kinds.EXPORT_ONLY_KEYS == kinds.TASK_KEYS
+    assert kinds.TAXONOMY_KEYS - {"categories"} <= set(Taxonomy.model_fields)
+    assert not kinds.TAXONOMY_KEYS & (upload | export | consensus)  # no task has a taxonomy key
+
+
+def test_reading_a_document_and_its_kind_imports_no_models():
+    imported = _imported_by(
+        "from rb_lint.io.loading import detect_kind, read_document\nimport rb_lint.formats.walk"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT)
-    assert run.returncode == 0, run.stderr
+    assert "rb_lint.io.loading" in imported
+    assert _heavy(imported) == []
+
+
+def test_checking_an_items_list_starts_no_mask_machinery(tmp_path: Path):
+    """An items list without local masks needs neither numpy nor the process pool: they load when a
+    mask is scanned."""
+    (tmp_path / "items.json").write_text(
+        json.dumps([{"name": "study-1", "series": [{"items": "s3://bucket/study-1/a.dcm"}]}]),
+        encoding="utf-8",
+    )
+    imported = _imported_by(_run_cli(["check", str(tmp_path / "items.json")]))
+    assert "rb_lint.rules" in imported  # the probe saw the check run
+    mask_machinery = ("numpy", "nibabel", "isal", "multiprocessing", "concurrent.futures.process")
+    assert [m for m in imported if m.split(".")[0] in mask_machinery or m in mask_machinery] == []
+
+
+def test_the_startup_benchmark_stops_at_a_failing_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A crash is not a start-up time: benchmarks/bench_startup.py ends with the command's error
+    instead of printing how fast it failed (exit 2 here; `check` may exit 1, with findings)."""
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "benchmarks" / "bench_startup.py"
+    spec = importlib.util.spec_from_file_location("bench_startup", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, bench)  # its dataclasses look their module up
+    spec.loader.exec_module(bench)
+    failing = [
+        sys.executable,
+        "-c",
+        "import sys; print('rb-lint: error: bad config', file=sys.stderr); sys.exit(2)",
+    ]
+    step = bench.Step("rb-lint check small.json", failing, (0, 1))
+    with pytest.raises(SystemExit, match=r"(?s)failed \(exit code 2, expected 0 or 1\).*bad config"):
+        bench._run(step, step.command, tmp_path, {})
+    findings = bench.Step("rb-lint check small.json", [sys.executable, "-c", "raise SystemExit(1)"], (0, 1))
+    assert bench._run(findings, findings.command, tmp_path, {}).returncode == 1
+    crash = bench.Step("rb-lint --version", [sys.executable, "-c", "raise SystemExit(1)"])
+    with pytest.raises(SystemExit, match=r"`rb-lint --version` failed \(exit code 1, expected 0\)"):
+        bench._run(crash, crash.command, tmp_path, {})

@@ -12,6 +12,7 @@ from importlib import import_module
 
 import click
 
+from rb_lint import __version__
 from rb_lint.models import FORMAT_SDK_VERSION
 
 # Command name -> (module of rb_lint.cli, the click command's name in it), in the order of `--help`.
@@ -43,8 +44,6 @@ class _LazyGroup(click.Group):
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from rb_lint import __version__  # reads the installed metadata: only for --version
-
     click.echo(f"rb-lint, version {__version__} (RedBrick format of redbrick-sdk {FORMAT_SDK_VERSION})")
     ctx.exit()
 

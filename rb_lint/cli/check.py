@@ -80,6 +80,18 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     help="Mask scan cache folder (overrides RB_LINT_CACHE_DIR and `cache-dir` in the config).",
 )
 @click.option(
+    "--storage",
+    metavar="URL",
+    help="Where items written as storage keys live (s3://bucket/prefix, gs://bucket, az://container, "
+    "https://host/path); overrides `default` in [tool.rb-lint.storage]. Allows network access.",
+)
+@click.option(
+    "--label-storage",
+    metavar="URL",
+    help="Where segmentations written as storage keys live [default: --storage]; overrides `labels`.",
+)
+@click.option("--remote", is_flag=True, help="Fetch and check full URLs (s3://, gs://, az://, https://) too.")
+@click.option(
     "--staged-deletions",
     is_flag=True,
     help="Also lint the documents that reference files whose deletion or rename is staged in git.",
@@ -130,6 +142,9 @@ def check(
     silent: bool = False,
     show_settings: bool = False,
     staged_deletions: bool = False,
+    storage: str | None = None,
+    label_storage: str | None = None,
+    remote: bool = False,
 ) -> None:
     """Lint PATHS (files, or directories walked for *.json; default: .; `-`: one document read from
     standard input, named by --stdin-filename)."""
@@ -159,6 +174,9 @@ def check(
         cache_dir=cache_dir,
         progress=sys.stderr.isatty() and not (quiet or silent),
         verbose=verbose,
+        storage=_storage_option("--storage", storage),
+        label_storage=_storage_option("--label-storage", label_storage),
+        remote=remote,
     )
     if show_settings:
         _show_settings(
@@ -217,6 +235,15 @@ def check(
     _append_step_summary(report, suppressed)
     code = report.exit_code(level)
     sys.exit(EXIT_ERROR if code == EXIT_ERROR else (EXIT_CLEAN if exit_zero else code))
+
+
+def _storage_option(name: str, value: str | None) -> str | None:
+    from rb_lint.core.config import ConfigError, storage_url_problem
+
+    problem = None if value is None else storage_url_problem(value)
+    if problem is not None:
+        raise ConfigError(f"{name}: {problem}")
+    return value
 
 
 def _staged_removals() -> list[Path]:
@@ -383,9 +410,41 @@ def _show_settings(
         f"fail-on: {fail_on or loaded.config.fail_on}",
         f"exclude: {', '.join(loaded.exclude_patterns) or 'none'}",
         f"cache dir: {cache}{'' if options.use_cache else ' (not used: --no-cache)'}",
+        *_storage_settings(loaded, options),
         f"enabled rules ({len(rules)}): {', '.join(r.code for r in rules) or 'none'}",
     ]
     click.echo("\n".join(terminal_safe(line) for line in lines))
+
+
+def _storage_settings(loaded: LoadedConfig, options: Options) -> list[str]:
+    """The storages a run would use (`--show-settings`): URLs only, never a credential."""
+    table = loaded.config.storage
+    default = options.storage or table.default
+    labels = options.label_storage or table.labels or default
+    network = bool(default or labels or table.by_id or options.remote or table.remote)
+    lines = [
+        f"storage: {default or 'none'}{' (--storage)' if options.storage else ''}",
+        f"label storage: {labels or 'none'}{' (--label-storage)' if options.label_storage else ''}",
+    ]
+    lines += [f"storage {key}: {prefix}" for key, prefix in sorted(table.by_id.items())]
+    lines.append(
+        f"network access: {'yes' if network else 'no (nothing mapped, no --remote)'}"
+        f"{'; full URLs fetched' if network else ''}"
+    )
+    if network:
+        lines.append(
+            f"storage requests: timeout {table.timeout:g} s, {table.retries} retries"
+            f"{', anonymous' if table.anonymous else ''}"
+            f"{f', endpoint {_shown_url(table.endpoint_url)}' if table.endpoint_url else ''}"
+        )
+    return lines
+
+
+def _shown_url(url: str) -> str:
+    """A URL without a `user:password@` part (never print a credential)."""
+    scheme, separator, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    return f"{scheme}{separator}{host.rpartition('@')[2]}{slash}{path}"
 
 
 def _append_step_summary(report: Report, suppressed: int = 0) -> None:

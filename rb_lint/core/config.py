@@ -12,13 +12,14 @@ else the current folder. Never the first path's own folder: `rb-lint check items
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from rb_lint.core.globs import GlobError, check_patterns, pointer_ignore
 from rb_lint.core.suggest import closest_name
@@ -97,6 +98,71 @@ class DataGymConfig(_Section):
     required_classes: list[str] = Field(default_factory=list)
 
 
+STORAGE_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_BY_ID = "storage ids"  # where the storage-id keys of the table are gathered (not a key to write)
+
+
+def storage_url_problem(value: str) -> str | None:
+    """Why `value` cannot be a storage prefix, or None (the scheme is checked when it is used)."""
+    if not _URL.match(value):
+        return f"`{value}` is not a storage URL (write s3://bucket/prefix, gs://bucket, az://container or https://host/path)"
+    return None
+
+
+class StorageConfig(_Section):
+    """`[tool.rb-lint.storage]`: where items and segmentations written as storage keys live.
+
+    `default` is the items' storage, `labels` the segmentations' (defaults to `default`), and any
+    storage id (the UUID an export's task carries in `storageId`) maps that task's items. Values are
+    URL prefixes a key joins as `prefix/key`. A mapping (or `remote = true`, which fetches full URLs)
+    is what allows network access; without one, nothing is fetched."""
+
+    default: str | None = None
+    labels: str | None = None
+    endpoint_url: str | None = None  # an S3-compatible endpoint (MinIO, Ceph)
+    anonymous: bool = False  # unsigned requests (public buckets)
+    timeout: float = Field(default=30.0, gt=0, le=3600)  # seconds per request
+    retries: int = Field(default=3, ge=0, le=20)  # after throttling, timeouts and resets
+    remote: bool = False  # fetch full URLs (s3://, gs://, az://, https://) even without a mapping
+    by_id: dict[str, str] = Field(default_factory=dict, alias=_BY_ID)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_ids(cls, data: Any) -> Any:
+        """Keys that are storage ids (UUIDs) map storages; the other keys are the table's own."""
+        if not isinstance(data, dict):
+            return data
+        table = {key: value for key, value in data.items() if key != _BY_ID}
+        ids = {key: table.pop(key) for key in list(table) if isinstance(key, str) and STORAGE_ID.match(key)}
+        for key, value in ids.items():
+            if not isinstance(value, str):
+                raise ValueError(f"storage id `{key}` must map to a URL prefix string")
+        table[_BY_ID] = {key.lower(): value for key, value in ids.items()}
+        return table
+
+    @field_validator("default", "labels", "endpoint_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        problem = None if value is None else storage_url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("by_id")
+    @classmethod
+    def _urls(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, prefix in value.items():
+            problem = storage_url_problem(prefix)
+            if problem is not None:
+                raise ValueError(f"storage id `{key}`: {problem}")
+        return value
+
+    @property
+    def label_storage(self) -> str | None:
+        return self.labels or self.default
+
+
 class Config(_Section):
     select: list[str] | None = None
     extend_select: list[str] = Field(default_factory=list)
@@ -111,6 +177,7 @@ class Config(_Section):
     masks: MasksConfig = Field(default_factory=MasksConfig)
     consensus: ConsensusConfig = Field(default_factory=ConsensusConfig)
     datagym: DataGymConfig = Field(default_factory=DataGymConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
 
 
 @dataclass
@@ -207,6 +274,9 @@ def parse_config(table: dict[str, Any], source: str = "config") -> Config:
             raise ConfigError(
                 f"{source}: unknown configuration key `{where}`{_key_hint(table, first['loc'])}"
             ) from None
+        if first["type"] == "value_error":  # our validators' own one-line message
+            where = ".".join(str(p) for p in first["loc"] if p != _BY_ID)
+            raise ConfigError(f"{source}: `{where}`: {first['ctx']['error']}") from None
         raise ConfigError(f"{source}: `{where}`: {first['msg']}") from None
     _check_globs(config, source)
     return config
@@ -224,7 +294,7 @@ def _key_hint(table: dict[str, Any], location: tuple[int | str, ...]) -> str:
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return ""
         model = annotation
-    known = [f.alias or name for name, f in model.model_fields.items()]
+    known = [f.alias or name for name, f in model.model_fields.items() if f.alias != _BY_ID]
     match = closest_name(str(location[-1]), known)
     return f" (did you mean `{match}`?)" if match is not None else ""
 

@@ -21,6 +21,12 @@ class Options:
     cache_dir: Path | None = None  # --cache-dir: wins over RB_LINT_CACHE_DIR and the config
     progress: bool = False
     verbose: bool = False  # internal errors carry their traceback
+    storage: str | None = None  # --storage URL: the items' storage (wins over the config's `default`)
+    label_storage: str | None = None  # --label-storage URL: the segmentations' (wins over `labels`)
+    remote: bool = False  # --remote: fetch full URLs even without a storage mapping
+    # Files whose deletion is staged (`lint(removed=...)`), absolute: they were local, so the
+    # documents naming them are direct-upload lists.
+    removed: frozenset[Path] = frozenset()
 
 
 @dataclass

@@ -1,10 +1,15 @@
-"""What is on disk for the masks the linted documents name: which files exist, and what they hold.
+"""What is on disk, or in remote storage, for the masks the linted documents name: which files
+exist, and what they hold.
 
 Every local NIfTI mask named by a linted document is scanned once per run, the first time one of
 that document's rules asks for a scan result (`rb_lint.nifti.batch`: cache, then a process pool, one
 batch per document, as documents are read one at a time); rules that need no result (a missing
 file, a path outside the root) never start the scan. Extraction only: the RB3xx
 rules judge the results. Images' headers and grids are in `rb_lint.facts.mask_grids`.
+
+Remote masks (a storage key or a URL, when network access was asked for: `rb_lint.facts.remote`)
+are streamed and scanned by the same scanner; their results are keyed by URL, so every content rule
+judges them as it judges a local file.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from rb_lint.core.config import cache_directory
 from rb_lint.core.context import Context
 from rb_lint.facts.files import content_here
 from rb_lint.facts.masks import NIFTI_SUFFIXES, SeriesMasks, document_masks
+from rb_lint.facts.remote import remote_scan, remote_scans, storage_map
 from rb_lint.formats import maskpaths
 from rb_lint.formats.maskpaths import MaskRef
 from rb_lint.io.document import Document
@@ -67,11 +73,15 @@ def _run_scans(ctx: Context) -> _RunScans:
     return _RunScans({})
 
 
-def mask_scans(doc: Document, ctx: Context) -> dict[Path, ScanResult]:
-    """Scan results of every local NIfTI mask the document names (computed once per document, the
-    first time one of its rules asks: documents are read one at a time, so the masks of each
-    are scanned in one batch, and a file scanned for an earlier document is not scanned again)."""
-    return doc.memo(_scan_document, doc, ctx)
+def mask_scans(doc: Document, ctx: Context) -> dict[Path | str, ScanResult]:
+    """Scan results of every NIfTI mask the document names, keyed by local path, or by URL for a
+    remote one (computed once per document, the first time one of its rules asks: documents are
+    read one at a time, so the masks of each are scanned in one batch, and a file scanned for an
+    earlier document is not scanned again)."""
+    found: dict[Path | str, ScanResult] = dict(doc.memo(_scan_document, doc, ctx).items())
+    if storage_map(ctx).network:
+        found.update(remote_scans(doc, ctx))
+    return found
 
 
 def _scan_document(doc: Document, ctx: Context) -> dict[Path, ScanResult]:
@@ -107,9 +117,11 @@ def _settings(ctx: Context) -> BatchSettings:
 def scan_result(ctx: Context, ref: MaskRef) -> ScanResult | None:
     """The scan result of the file a path string names; None when it is not scanned (remote, not
     NIfTI, missing). Asks for the run's scan only for a scannable path."""
-    if not scannable(ctx, ref) or ref.path is None:
-        return None
-    return mask_scans(ref.doc, ctx).get(ref.path)
+    if scannable(ctx, ref) and ref.path is not None:
+        return ref.doc.memo(_scan_document, ref.doc, ctx).get(ref.path)
+    if not storage_map(ctx).network:
+        return None  # nothing is fetched
+    return remote_scan(ref.doc, ctx, ref.pointer)
 
 
 def scanned_masks(ctx: Context, series: SeriesMasks) -> list[ScannedMask]:
@@ -132,7 +144,9 @@ def series_with_files(doc: Document, ctx: Context) -> list[SeriesMasks]:
 
 
 def _series_with_files(doc: Document, ctx: Context) -> list[SeriesMasks]:
-    return [s for s in document_masks(doc, ctx).local if scanned_masks(ctx, s)]
+    masks = document_masks(doc, ctx)
+    candidates = masks.series if storage_map(ctx).network else masks.local
+    return [s for s in candidates if scanned_masks(ctx, s)]
 
 
 def scanned_files(doc: Document, ctx: Context) -> Iterator[tuple[SeriesMasks, ScannedMask]]:

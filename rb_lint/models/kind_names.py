@@ -1,6 +1,6 @@
 """The names of the document kinds rb-lint knows: plain strings, no models, so that the command line
 can offer them (`--kind`, `rb-lint schema KIND`) without importing pydantic. `rb_lint.models.kinds`
-re-exports them beside the facts it takes from the models; a test checks them against the schemas."""
+re-exports them beside the keys that tell the kinds apart; a test checks them against the schemas."""
 
 from __future__ import annotations
 

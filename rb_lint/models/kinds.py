@@ -1,4 +1,10 @@
-"""The document kinds rb-lint knows and the top-level keys that tell them apart, taken from the models."""
+"""The document kinds rb-lint knows and the top-level keys that tell them apart.
+
+Plain constants, no pydantic: detecting a document's kind (`rb_lint.io.loading`) and every rule's
+`kinds=` need them, and neither should pay for building the models. The key sets are the models'
+fields, written out; tests/test_startup.py checks them against the models, so a model change that
+adds or removes a key fails there until the set here follows.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +20,7 @@ from rb_lint.models.kind_names import (
     TAXONOMY,
     UNKNOWN,
 )
-from rb_lint.models.tasks import ConsensusTask, ExportTask, UploadTask
-from rb_lint.models.taxonomy import Taxonomy
 
-# The kind names are defined (without pydantic) in kind_names, for the command line; used here as before.
 __all__ = [
     "DATAGYM",
     "EXPORT_ONLY_KEYS",
@@ -33,17 +36,34 @@ __all__ = [
     "is_consensus_task",
 ]
 
-# Keys the platform writes on export and never needs on upload.
-EXPORT_ONLY_KEYS = frozenset(ExportTask.model_fields) | frozenset(ConsensusTask.model_fields)
-EXPORT_ONLY_KEYS -= frozenset(UploadTask.model_fields)
-# `items` on a task (instead of its series) is a common mistake that still marks a task list.
-TASK_KEYS = frozenset(UploadTask.model_fields) - {"classification", "metaData", "priority", "preAssign"}
-TASK_KEYS |= {"items"} | EXPORT_ONLY_KEYS
-# Taxonomy V2 keys no task has, and V1's `categories` tree.
+# Keys the platform writes on export and never needs on upload: the fields of `ExportTask` and
+# `ConsensusTask` that `UploadTask` does not have.
+EXPORT_ONLY_KEYS = frozenset(
+    {
+        "consensus",
+        "consensusScore",
+        "consensusTasks",
+        "createdAt",
+        "createdBy",
+        "currentStageName",
+        "datapointClassification",
+        "labelsId",
+        "status",
+        "storageId",
+        "superTruth",
+        "taskId",
+        "updatedAt",
+        "updatedBy",
+        "updatedByUserId",
+    }
+)
+# The `UploadTask` fields that mark a task list (not the optional `classification`, `metaData`,
+# `priority`, `preAssign`), `items` on a task (instead of its series: a common mistake that still
+# marks a task list) and the export-only keys.
+TASK_KEYS = frozenset({"name", "series", "items"}) | EXPORT_ONLY_KEYS
+# Taxonomy V2 keys no task has (fields of the `Taxonomy` model), and V1's `categories` tree.
 TAXONOMY_KEYS = frozenset({"objectTypes", "studyClassify", "seriesClassify", "instanceClassify", "isNew"})
 TAXONOMY_KEYS |= {"categories"}
-if not TAXONOMY_KEYS - {"categories"} <= Taxonomy.model_fields.keys():  # pragma: no cover
-    raise RuntimeError("TAXONOMY_KEYS names a key the Taxonomy model does not have")
 
 
 def is_consensus_task(task: Any) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rb_lint.nifti.header import Header, NotNifti, parse_header
 from rb_lint.nifti.scan import (
     COMPRESSION,
@@ -17,7 +19,10 @@ from rb_lint.nifti.scan import (
     scan_file,
 )
 from rb_lint.nifti.stream import BACKEND
-from rb_lint.nifti.values import ValueCollector, Values
+from rb_lint.nifti.values import Values
+
+if TYPE_CHECKING:
+    from rb_lint.nifti.collector import ValueCollector
 
 __all__ = [
     "BACKEND",
@@ -38,3 +43,12 @@ __all__ = [
     "read_header",
     "scan_file",
 ]
+
+
+def __getattr__(name: str) -> type[ValueCollector]:
+    """`ValueCollector` is imported (with numpy) when asked for: `import rb_lint.nifti` loads no numpy."""
+    if name == "ValueCollector":
+        from rb_lint.nifti.collector import ValueCollector
+
+        return ValueCollector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

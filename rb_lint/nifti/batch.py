@@ -17,31 +17,27 @@ during the scan stops the workers, then ends the run as SIGTERM would (exit stat
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import gc
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
-
-import click
 
 from rb_lint.nifti import header
 from rb_lint.nifti.cache import MaskCache, bytes_digest, content_digest
 from rb_lint.nifti.scan import DEFAULT_MAX_BYTES, ScanResult, read_small, scan_file
 from rb_lint.nifti.stream import GZIP_MAGIC
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: a lint that scans no mask loads no process pool
+    from concurrent.futures import Future
+    from concurrent.futures.process import ProcessPoolExecutor
+    from multiprocessing.context import BaseContext
+
     from click._termui_impl import ProgressBar
 
 PARALLEL_MIN_BYTES = 32 << 20  # below this much to scan, workers cost more than they save
@@ -118,12 +114,10 @@ def scan_job(path: str, max_bytes: int, cache: MaskCache | None) -> ScanResult:
     digest = bytes_digest(content)
     cached = cache.load(digest, path)
     if cached is not None:
-        cache.remember(path, stat, digest, started)
+        cache.remember(path, stat, digest, started, cached)
         return cached
     result = scan_file(path, max_bytes, content=content)  # the very bytes hashed
-    if result.cacheable:
-        cache.store(digest, result)
-        cache.remember(path, stat, digest, started)
+    cache.record(path, stat, digest, started, result)  # one write
     return result
 
 
@@ -131,7 +125,13 @@ def scan_jobs(paths: list[str], max_bytes: int, cache: MaskCache | None) -> list
     """Several files in one task (small files: one task per file would cost more in the pool's
     bookkeeping than the scan). `cache` None in a worker: the one it was started with."""
     cache = cache if cache is not None else _WORKER_CACHE
-    return [scan_job(path, max_bytes, cache) for path in paths]
+    with _deferred(cache):
+        return [scan_job(path, max_bytes, cache) for path in paths]
+
+
+def _deferred(cache: MaskCache | None) -> contextlib.AbstractContextManager[None]:
+    """Cache writes made off the scanning thread, all done when the block ends."""
+    return cache.deferred() if cache is not None else contextlib.nullcontext()
 
 
 def _scan_on_disk(path: str, max_bytes: int, cache: MaskCache | None) -> ScanResult:
@@ -146,12 +146,11 @@ def _scan_on_disk(path: str, max_bytes: int, cache: MaskCache | None) -> ScanRes
         return scan_file(path, max_bytes)
     cached = cache.load(digest, path)
     if cached is not None:
-        cache.remember(path, stat, digest, started)
+        cache.remember(path, stat, digest, started, cached)
         return cached
     result = scan_file(path, max_bytes)
-    if result.cacheable and _unchanged(path, stat):  # not edited between the hash and the scan
-        cache.store(digest, result)
-        cache.remember(path, stat, digest, started)
+    if _unchanged(path, stat):  # not edited between the hash and the scan
+        cache.record(path, stat, digest, started, result)
     return result
 
 
@@ -177,10 +176,11 @@ def _scan_pending(
         try:
             if parallel:
                 _in_pool(order, settings.max_bytes, cache, jobs, progress, sizes, results)
-            for path in order:  # in-process: everything, or what a broken pool left over
-                if path not in results:
-                    results[path] = scan_job(str(path), settings.max_bytes, cache)
-                    progress.advance(sizes[path])
+            with _deferred(cache):  # after the pool: the workers are forked without a writer thread
+                for path in order:  # in-process: everything, or what a broken pool left over
+                    if path not in results:
+                        results[path] = scan_job(str(path), settings.max_bytes, cache)
+                        progress.advance(sizes[path])
         finally:
             progress.close()
     return results
@@ -229,12 +229,15 @@ def _in_pool(
     """Tasks of one large file or of several small ones (`_tasks`), at most `IN_FLIGHT` per
     worker submitted at a time: waiting looks at those few futures only, so the bookkeeping is
     proportional to the number of tasks, and the workers never run dry."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures import process as futures_process
+
     context = _context()
     forking = context.get_start_method() == "fork"
     if forking:
         header.preload()  # imported once here rather than in every worker
         gc.freeze()  # forked workers must not copy the parent's heap by collecting garbage in it
-    pool = ProcessPoolExecutor(
+    pool = futures_process.ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_worker_started, initargs=(os.getpid(), cache)
     )
     finished = False
@@ -253,7 +256,7 @@ def _in_pool(
                     progress.advance(sizes[path])
             progress.refresh()
         finished = True
-    except BrokenProcessPool:
+    except futures_process.BrokenProcessPool:
         finished = True  # a worker died (killed, out of memory): the caller scans the rest in-process
     finally:
         if not finished:  # interrupted (Ctrl-C, SIGTERM) or failed: do not wait for running scans
@@ -313,6 +316,9 @@ def _die_with_parent() -> bool:
     """Linux: the kernel sends SIGKILL to this process when its parent exits (PR_SET_PDEATHSIG)."""
     if not sys.platform.startswith("linux"):
         return False  # pragma: no cover - not Linux
+    import ctypes
+    import ctypes.util
+
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         return int(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)) == 0
@@ -332,6 +338,8 @@ def _context() -> BaseContext:
     is safe); the parsed documents they inherit are shared copy-on-write, and `gc.freeze()`
     keeps garbage collection from copying them. Elsewhere fork is unsafe (macOS) or missing
     (Windows): forkserver, or spawn."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if sys.platform.startswith("linux") and "fork" in methods:
         return multiprocessing.get_context("fork")
@@ -394,6 +402,8 @@ class Progress:
         bar.update(self.done_bytes - bar.pos)
 
     def _new_bar(self) -> ProgressBar[int]:
+        import click
+
         return click.progressbar(
             length=self.total,
             label=self.LABEL,

@@ -4,7 +4,12 @@ Layout under the cache directory (`.rb_lint_cache/` in the project root by defau
 
     CACHEDIR.TAG, .gitignore, key, key.stat
     masks/<rb-lint version>-f<format>/<digest[:2]>/<digest>.rbscan   result, keyed by content
-    masks/<rb-lint version>-f<format>/stat/<path hash>.rbstat         path + stat -> digest
+    masks/<rb-lint version>-f<format>/stat/<path hash>.rbstat         path + stat -> digest (+ result)
+
+A scan costs one write: the result goes into the path's stat memo (a re-run then reads one file
+per mask), or, when that memo could never be trusted (a file modified just before it was
+hashed) or there is no path (a remote object), into a content entry. Creating a file is what a
+write costs (0.3-0.5 ms on some file systems, a tenth of a small mask's scan).
 
 What the cache promises:
 
@@ -15,9 +20,11 @@ What the cache promises:
   key file's device, inode and ctime. A folder whose key file no longer matches its record was
   copied, restored or committed and cloned: it is foreign, neither read nor written. Every entry
   carries a keyed BLAKE2b MAC of its text under the secret, so an edited entry is ignored.
-- Results are keyed by content and rb-lint's version: a gzip file by all its bytes; an
-  uncompressed file by its size and the bytes its scan depends on (header, extensions and the
-  voxel bytes the header promises), so a sparse 4 GiB file holding 64 voxels hashes 416 bytes.
+- Results are keyed by content and rb-lint's version (a memo's result is used for its own path
+  only, when the digest matches: a file touched but unchanged is not scanned again): a gzip
+  file by all its bytes; an uncompressed file by its size and the bytes its scan depends on
+  (header, extensions and the voxel bytes the header promises), so a sparse 4 GiB file holding
+  64 voxels hashes 416 bytes.
   Judgements that depend on the file's NAME (`.nii` vs `.nii.gz`: RB313) are not stored; they
   are recomputed for the path that asks.
 - The stat memo only saves re-hashing a file whose size, mtime, ctime, inode and device are
@@ -38,13 +45,14 @@ import io
 import itertools
 import json
 import os
+import queue
 import re
 import secrets
 import struct
 import tempfile
+import threading
 import time
-from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from rb_lint.nifti.header import NIFTI2_SIZE, parse_header
@@ -68,6 +76,8 @@ CACHEDIR_TAG = (
 
 @functools.cache
 def rb_lint_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # not at import: it costs ~10 ms
+
     try:
         return version("rb-lint")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
@@ -157,6 +167,26 @@ class MaskCache:
         self.secret: bytes | None = None
         self.refused: str | None = None  # why the folder is not used
         self.opened = False
+        self._writer: _Writer | None = None  # within `deferred()`: writes go to a thread
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled for a worker without a writer thread (it makes its own)."""
+        return {**self.__dict__, "_writer": None}
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Writes made inside go to a thread that creates the files while the caller scans on
+        (creating a file waits on the file system more than it uses the processor); all are
+        on disk when the block ends."""
+        if self._writer is not None:
+            yield
+            return
+        self._writer = _Writer()
+        try:
+            yield
+        finally:
+            writer, self._writer = self._writer, None
+            writer.close()
 
     # -- the folder ------------------------------------------------------------------------------
     def open(self) -> str | None:
@@ -237,66 +267,94 @@ class MaskCache:
 
     # -- content-keyed results ---------------------------------------------------------------
     def load(self, digest: str, path: str) -> ScanResult | None:
+        """The result for this content: its content entry, or the one the path's memo holds
+        for the same digest (a file touched but unchanged)."""
         entry = self._read_signed(self._entry(digest))
-        if not isinstance(entry, dict) or entry.get("digest") != digest or entry.get("kind") != "scan":
-            return None
-        try:
-            stored = ScanResult.from_dict(path, entry["result"])
-        except (KeyError, TypeError, ValueError):
-            return None
-        named = ScanResult(path, gzip=stored.gzip)
-        _check_name(named)  # the name-dependent judgement (RB313), for this path
-        stored.problems = named.problems + [p for p in stored.problems if p.kind != COMPRESSION]
-        return stored
+        if isinstance(entry, dict) and entry.get("digest") == digest and entry.get("kind") == "scan":
+            found = _rebuild(path, entry.get("result"))
+            if found is not None:
+                return found
+        memo = self._memo_record(path)
+        if memo is not None and memo.get("digest") == digest and "result" in memo:
+            return _rebuild(path, memo["result"])
+        return None
 
     def store(self, digest: str, result: ScanResult) -> None:
         if result.cacheable:
-            data = result.to_dict()
-            data["problems"] = [[p.kind, p.message] for p in result.problems if p.kind != COMPRESSION]
+            data = _result_data(result)
             self._write_signed(self._entry(digest), {"kind": "scan", "digest": digest, "result": data})
+
+    def record(
+        self, path: str | Path, stat: os.stat_result, digest: str, hashed_ns: int, result: ScanResult
+    ) -> None:
+        """Keep a scan's result in ONE write: in the path's memo (which then answers `lookup`
+        with one read), or, when the memo could never be trusted (`remember`), by content."""
+        if result.cacheable and not self.remember(path, stat, digest, hashed_ns, result):
+            self.store(digest, result)
 
     # -- path -> digest memo -------------------------------------------------------------------
     def known_digest(self, path: str | Path) -> str | None:
         """The digest recorded for this path, if the file is unchanged since it was hashed."""
+        memo = self._trusted_memo(path)
+        return None if memo is None else str(memo["digest"])
+
+    def _memo_record(self, path: str | Path) -> dict[str, object] | None:
         memo = self._read_signed(self._memo(path))
-        if not isinstance(memo, dict) or memo.get("kind") != "stat":
+        if not isinstance(memo, dict) or memo.get("kind") != "stat" or memo.get("path") != _key(path):
+            return None
+        return memo if isinstance(memo.get("digest"), str) else None
+
+    def _trusted_memo(self, path: str | Path) -> dict[str, object] | None:
+        memo = self._memo_record(path)
+        if memo is None:
             return None
         try:
             stat = os.stat(path)
         except OSError:
             return None
         hashed = memo.get("hashed_ns")
-        digest = memo.get("digest")
-        unchanged = memo.get("path") == _key(path) and memo.get("stat") == _stat_fields(stat)
         if (
-            unchanged
+            memo.get("stat") == _stat_fields(stat)
             and isinstance(hashed, int)
-            and isinstance(digest, str)
             and stat.st_mtime_ns <= hashed - RACY_NS
         ):
-            return digest
+            return memo
         return None
 
-    def remember(self, path: str | Path, stat: os.stat_result, digest: str, hashed_ns: int) -> None:
-        """Record the digest for the path; not written when `known_digest` could never trust it
-        (the file was modified within `RACY_NS` of being hashed: it stays so until it changes)."""
+    def remember(
+        self,
+        path: str | Path,
+        stat: os.stat_result,
+        digest: str,
+        hashed_ns: int,
+        result: ScanResult | None = None,
+    ) -> bool:
+        """Record the digest for the path (and the scan's result, when given); not written when
+        `known_digest` could never trust it (the file was modified within `RACY_NS` of being
+        hashed: it stays so until it changes). Whether it was written."""
         if stat.st_mtime_ns > hashed_ns - RACY_NS:
-            return
-        self._write_signed(
-            self._memo(path),
-            {
-                "kind": "stat",
-                "path": _key(path),
-                "stat": _stat_fields(stat),
-                "digest": digest,
-                "hashed_ns": hashed_ns,
-            },
-        )
+            return False
+        memo: dict[str, object] = {
+            "kind": "stat",
+            "path": _key(path),
+            "stat": _stat_fields(stat),
+            "digest": digest,
+            "hashed_ns": hashed_ns,
+        }
+        if result is not None and result.cacheable:
+            memo["result"] = _result_data(result)
+        self._write_signed(self._memo(path), memo)
+        return True
 
     def lookup(self, path: str | Path) -> ScanResult | None:
-        """A cached result without reading the mask (stat memo, then the content entry)."""
-        digest = self.known_digest(path)
-        return None if digest is None else self.load(digest, str(path))
+        """A cached result without reading the mask: the stat memo (holding the result, or
+        the digest of the content entry that does)."""
+        memo = self._trusted_memo(path)
+        if memo is None:
+            return None
+        if "result" in memo:
+            return _rebuild(str(path), memo["result"])
+        return self.load(str(memo["digest"]), str(path))
 
     # -- files ---------------------------------------------------------------------------------
     def _entry(self, digest: str) -> Path:
@@ -325,8 +383,61 @@ class MaskCache:
         if not self.usable:
             return
         payload = json.dumps(data, separators=(",", ":")).encode("ascii")  # lone surrogates escaped
+        entry = self._mac(payload).encode("ascii") + b"\n" + payload
+        if self._writer is not None:
+            self._writer.put(target, entry)
+            return
         with contextlib.suppress(OSError):
-            _write_entry(target, self._mac(payload).encode("ascii") + b"\n" + payload)
+            _write_entry(target, entry)
+
+
+class _Writer:
+    """Entries written by one thread, in order; at most `PENDING` wait (then the caller does)."""
+
+    PENDING = 256
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[tuple[Path, bytes] | None] = queue.Queue(self.PENDING)
+        self.thread: threading.Thread | None = None
+
+    def put(self, target: Path, entry: bytes) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="rb-lint-cache-writer", daemon=True)
+            self.thread.start()
+        self.queue.put((target, entry))
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            with contextlib.suppress(OSError):
+                _write_entry(*item)
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+
+
+def _result_data(result: ScanResult) -> dict[str, object]:
+    """A result as stored: without the judgements that depend on the file's name (RB313)."""
+    data = result.to_dict()
+    data["problems"] = [[p.kind, p.message] for p in result.problems if p.kind != COMPRESSION]
+    return data
+
+
+def _rebuild(path: str, data: object) -> ScanResult | None:
+    """A stored result for `path`, with the name-dependent judgement made for this path; None
+    when malformed."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        stored = ScanResult.from_dict(path, data)
+    except (KeyError, TypeError, ValueError):
+        return None
+    named = ScanResult(path, gzip=stored.gzip)
+    _check_name(named)  # the name-dependent judgement (RB313), for this path
+    stored.problems = named.problems + [p for p in stored.problems if p.kind != COMPRESSION]
+    return stored
 
 
 class _Refused(Exception):

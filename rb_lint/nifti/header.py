@@ -10,16 +10,17 @@ first use (a lint without masks does not pay for it) and only ever sees bytes al
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import logging
 import math
+import struct
+import sys
 import warnings
 from dataclasses import dataclass, field, fields
 from importlib import import_module
 from typing import Any
-
-import numpy as np
 
 NIFTI1_SIZE = 348
 NIFTI2_SIZE = 540
@@ -197,6 +198,12 @@ def _nibabel() -> tuple[Any, Any, type[Exception]]:
     return nifti1.Nifti1Header, nifti2.Nifti2Header, import_module("nibabel.spatialimages").HeaderDataError
 
 
+@functools.cache
+def _numpy() -> Any:
+    """numpy, imported on first use (nibabel needs it anyway)."""
+    return import_module("numpy")
+
+
 def preload() -> None:
     """Import nibabel now, so that forked workers share it instead of each importing it."""
     _nibabel()
@@ -205,19 +212,56 @@ def preload() -> None:
 def parse_header(block: bytes) -> Header:
     """Parse a header (and its extension list, when `block` reaches that far) with nibabel.
     NotNifti for anything that is not a single-file NIfTI or that `nib.load` refuses or misreads;
-    no other exception escapes."""
+    no other exception escapes. Masks of one data set share their headers but for a
+    description: a header parsed before is not parsed again (`_memo_key`)."""
     size = header_size(block)
     if len(block) < size:
         raise NotNifti(f"it ends after {len(block)} bytes, inside its {size}-byte header")
     order = "<" if int.from_bytes(block[:4], "little") == size else ">"
+    key = _memo_key(block, size, order)
+    known = _PARSED.get(key) if key is not None else None
+    if known is not None:
+        return _copy(known)
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with warnings.catch_warnings(), _numpy().errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            return _parse(block, size, order)
+            parsed = _parse(block, size, order)
     except NotNifti:
         raise
     except Exception as error:  # whatever nibabel raises when it refuses a header
         raise NotNifti(f"nibabel (which the platform uses) refuses its header: {error}; {RESAVE}") from None
+    if key is not None:
+        if len(_PARSED) >= PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[key] = _copy(parsed)
+    return parsed
+
+
+# Headers parsed so far, keyed by the bytes the parse reads with the free-text fields blanked.
+PARSED_LIMIT = 256
+_PARSED: dict[bytes, Header] = {}
+# (vox_offset format and offset, free text: descrip and aux_file), per header size.
+_LAYOUT = {NIFTI1_SIZE: ("f", 108, 148, 252), NIFTI2_SIZE: ("q", 168, 240, 344)}
+
+
+def _memo_key(block: bytes, size: int, order: str) -> bytes | None:
+    """The bytes `_parse` reads (the header, then the extensions up to vox_offset, as far as the
+    block goes) with `descrip` and `aux_file` (free text no check or transform reads) blanked;
+    None when vox_offset is not a plain offset (the parse then says what is wrong)."""
+    kind, offset, text_start, text_end = _LAYOUT[size]
+    (vox_offset,) = struct.unpack_from(order + kind, block, offset)
+    if not (math.isfinite(vox_offset) and size + EXTENSION_FLAG_SIZE <= vox_offset <= MAX_OFFSET):
+        return None
+    end = min(len(block), int(vox_offset))
+    return b"%d:" % len(block[:end]) + block[:text_start] + block[text_end:end]
+
+
+def _copy(header: Header) -> Header:
+    """A copy whose lists are its own (`dataclasses.replace` costs ten times more)."""
+    copied = copy.copy(header)
+    copied.affine = [list(row) for row in header.affine]
+    copied.extension_codes = list(header.extension_codes)
+    return copied
 
 
 def _parse(block: bytes, size: int, order: str) -> Header:
@@ -315,7 +359,7 @@ def _fix_as_loaded(header: Any) -> None:
     codes); HeaderDataError for what nibabel refuses (a vox_offset inside the header, ...). The
     datatype is the scanner's business (an unknown or unscannable one is reported as such, after
     the header has been read), so the header is given a valid one."""
-    header.set_data_dtype(np.uint8)
+    header.set_data_dtype(_numpy().uint8)
     header.check_fix(logger=_QUIET)
 
 
@@ -329,7 +373,7 @@ def _extension_codes(
     if len(flag) < EXTENSION_FLAG_SIZE or flag[0] == 0:
         return []
     start, end = size + EXTENSION_FLAG_SIZE, min(vox_offset, len(block))
-    native = "<" if np.little_endian else ">"
+    native = "<" if sys.byteorder == "little" else ">"
     try:
         extensions = header.exts_klass.from_fileobj(
             io.BytesIO(block[start:end]), end - start, header.endianness != native

@@ -13,10 +13,11 @@ import io
 import itertools
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from io import FileIO
 from pathlib import Path
+from typing import Any, Protocol
 
 from rb_lint.nifti.header import (
     CIFTI_EXTENSION_CODE,
@@ -26,8 +27,8 @@ from rb_lint.nifti.header import (
     NotNifti,
     parse_header,
 )
-from rb_lint.nifti.stream import BACKEND, CHUNK_SIZE, GZIP_MAGIC, CorruptStream, Hasher, chunks
-from rb_lint.nifti.values import ByteBuffer, ValueCollector, Values
+from rb_lint.nifti.stream import BACKEND, CHUNK_SIZE, GZIP_MAGIC, CorruptStream, Hasher, Source, chunks
+from rb_lint.nifti.values import ByteBuffer, Values
 
 DEFAULT_MAX_BYTES = 4 * 1024**3
 EXTENSION_LIMIT = 1 << 20  # extensions are parsed (for CIFTI) up to this offset
@@ -121,16 +122,124 @@ def scan_file(
             result.size = os.fstat(handle.fileno()).st_size if content is None else len(content)
             result.gzip = handle.read(len(GZIP_MAGIC)) == GZIP_MAGIC
             handle.seek(0)
-            _check_name(result)
-            raw_hasher = None if result.gzip else hasher
-            stream = chunks(handle, result.gzip, chunk_size, raw_hasher, library)
-            _scan_stream(result, stream, max_bytes, header_only)
-            if raw_hasher is not None and result.cacheable:
-                for _rest in stream:  # the cache key covers every byte
-                    pass
+            _scan_handle(result, handle, max_bytes, header_only, hasher, chunk_size, library)
     except OSError as error:
-        result.problems.append(Problem(UNREADABLE, f"reading it failed: {error.strerror or error}"))
+        _unreadable(result, error)
     return result
+
+
+def scan_stream(
+    name: str,
+    handle: Readable,
+    size: int | None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    *,
+    header_only: bool = False,
+    chunk_size: int = CHUNK_SIZE,
+) -> ScanResult:
+    """`scan_file` of a mask read from an open binary handle that need not be seekable (a network
+    stream: only `read(n)` is used, or `readinto` when it has one). `name` is the mask's name
+    (its `.nii`/`.nii.gz` ending is judged as a path's is); `size` its size in bytes when known,
+    else the number of bytes read. The same memory bound and the same problems as `scan_file`:
+    an OSError raised by the handle becomes the UNREADABLE problem, with the error's text. The
+    handle is neither closed nor read past what the scan needs (a gzip stream to its end)."""
+    result = ScanResult(name)
+    source = _Prefixed(handle)
+    try:
+        result.gzip = source.peek(len(GZIP_MAGIC)) == GZIP_MAGIC
+        _scan_handle(result, source, max_bytes, header_only, None, chunk_size, BACKEND)
+    except OSError as error:
+        _unreadable(result, error)
+    result.size = size if size is not None else source.consumed
+    return result
+
+
+def _scan_handle(
+    result: ScanResult,
+    handle: Source,
+    max_bytes: int,
+    header_only: bool,
+    hasher: Hasher | None,
+    chunk_size: int,
+    library: str,
+) -> None:
+    """The scan of `scan_file` and `scan_stream`, from the first byte of `handle` (whose
+    compression `result.gzip` already says); OSError from the handle propagates."""
+    _check_name(result)
+    raw_hasher = None if result.gzip else hasher
+    stream = chunks(handle, result.gzip, chunk_size, raw_hasher, library)
+    _scan_stream(result, stream, max_bytes, header_only)
+    if raw_hasher is not None and result.cacheable:
+        for _rest in stream:  # the cache key covers every byte
+            pass
+
+
+def _unreadable(result: ScanResult, error: OSError) -> None:
+    result.problems.append(Problem(UNREADABLE, f"reading it failed: {error.strerror or error}"))
+
+
+class Readable(Protocol):
+    """What `scan_stream` needs of a handle: `read(n)`, returning b"" at the end."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class _Prefixed:
+    """A forward-only `Source` over a handle that may not seek: `peek` reads the first bytes
+    (looping over short reads) and serves them again before the rest; it counts what it read."""
+
+    def __init__(self, handle: Readable) -> None:
+        self.handle = handle
+        self.pending = b""
+        self.consumed = 0
+        readinto = getattr(handle, "readinto", None)
+        self._readinto: Callable[[Any], int | None] | None = readinto if callable(readinto) else None
+
+    def peek(self, count: int) -> bytes:
+        while len(self.pending) < count:
+            block = self._read(count - len(self.pending))
+            if not block:
+                break
+            self.pending += block
+        return self.pending[:count]
+
+    def _read(self, size: int) -> bytes:
+        block = self.handle.read(size)
+        if not isinstance(block, (bytes, bytearray)):
+            raise OSError(errno.EIO, f"the stream gave {type(block).__name__}, not bytes")
+        self.consumed += len(block)
+        return bytes(block)
+
+    def read(self, size: int = -1, /) -> bytes:
+        if size < 0:
+            raise ValueError("a bounded read only")
+        if not self.pending:
+            self.pending = self._read(size)
+        block, self.pending = self.pending[:size], self.pending[size:]  # a longer block than asked: kept
+        return block
+
+    def readinto(self, buffer: Any, /) -> int | None:
+        view = memoryview(buffer).cast("B")
+        if self.pending or self._readinto is None:
+            block = self.read(len(view))
+            view[: len(block)] = block
+            return len(block)
+        count = self._readinto(view)
+        if count is None:  # a non-blocking stream with nothing yet: not the end of the data
+            raise OSError(errno.EAGAIN, "the stream had no data ready (it is non-blocking)")
+        if not 0 <= count <= len(view):
+            raise OSError(errno.EIO, f"the stream's readinto returned {count!r}")
+        self.consumed += count
+        return count
+
+    def seekable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        raise io.UnsupportedOperation("not seekable")
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        raise io.UnsupportedOperation("not seekable")
 
 
 def read_small(path: str | Path, limit: int) -> tuple[bytes, os.stat_result] | None:
@@ -276,6 +385,8 @@ def _is_cifti(header: Header) -> bool:
 
 def _collect(result: ScanResult, header: Header, stream: Iterator[ByteBuffer]) -> None:
     """Feed the data bytes (from vox_offset, exactly nbytes) to a collector."""
+    from rb_lint.nifti.collector import ValueCollector  # numpy: only when a mask is read
+
     assert header.numpy_dtype is not None
     collector = ValueCollector(header.numpy_dtype)
     skip, remaining = header.vox_offset, header.nbytes

@@ -12,22 +12,34 @@ the input or the output per member (`_pieces`).
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import importlib.util
 import re
 import zlib
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any, Protocol
 
-_backend: ModuleType
-try:  # pragma: no cover - which branch runs depends on the installation
-    from isal import isal_zlib as _backend
+# ISA-L is imported on first use (`_library`): a lint that scans no mask does not load it.
+BACKEND = "isal" if importlib.util.find_spec("isal") is not None else "zlib"
 
-    BACKEND = "isal"
-except ImportError:  # pragma: no cover
-    _backend = zlib
-    BACKEND = "zlib"
-_ERRORS: tuple[type[Exception], ...] = (zlib.error, getattr(_backend, "error", zlib.error))
-_READER: Any = getattr(_backend, "_GzipReader", None)  # ISA-L's multi-member gzip reader, in C
+
+@functools.cache
+def _library() -> tuple[ModuleType, tuple[type[Exception], ...], Any]:
+    """The backend's zlib-like module, the errors it raises, and ISA-L's multi-member gzip
+    reader in C (None with zlib)."""
+    backend: ModuleType = zlib
+    if BACKEND == "isal":
+        try:
+            from isal import isal_zlib
+
+            backend = isal_zlib
+        except ImportError:  # pragma: no cover - found but broken: zlib does the same work
+            pass
+    errors = (zlib.error, getattr(backend, "error", zlib.error))
+    return backend, errors, getattr(backend, "_GzipReader", None)
+
 
 GZIP_MAGIC = b"\x1f\x8b"
 GZIP_WBITS = 31  # gzip container, 32 KiB window
@@ -35,6 +47,28 @@ CHUNK_SIZE = 1 << 19  # decompressed bytes per chunk, into one reused buffer (ha
 READ_SIZE = 1 << 18  # compressed bytes per read
 WINDOW = 64  # compressed bytes first given to a member's decompressor (then 4 times more each call)
 _NOT_NUL = re.compile(rb"[^\x00]")
+
+
+_SPARE: list[bytearray] = []  # chunk buffers of finished streams, used again (see `_buffer`)
+SPARE_LIMIT = 4
+
+
+@contextlib.contextmanager
+def _buffer(size: int) -> Iterator[bytearray]:
+    """A chunk buffer of `size` bytes, taken from those of finished streams when one fits. A
+    new 512 KiB buffer is fresh memory from the system: zeroing it and the page faults of its
+    first use cost as much as scanning a small mask's background. Given back when the stream
+    ends or is dropped; a stream in use elsewhere (another thread) keeps its own."""
+    buffer = next((b for b in _SPARE if len(b) == size), None)
+    if buffer is not None:
+        _SPARE.remove(buffer)  # list operations are atomic under the GIL; a lost race allocates
+    else:
+        buffer = bytearray(size)
+    try:
+        yield buffer
+    finally:
+        if len(_SPARE) < SPARE_LIMIT:
+            _SPARE.append(buffer)
 
 
 class CorruptStream(Exception):
@@ -61,7 +95,7 @@ class Hasher(Protocol):
 
 def decompressor(library: str = BACKEND) -> Any:
     """A gzip decompressor object of the chosen library (`isal` or `zlib`)."""
-    return (_backend if library == "isal" else zlib).decompressobj(GZIP_WBITS)
+    return (_library()[0] if library == "isal" else zlib).decompressobj(GZIP_WBITS)
 
 
 def chunks(
@@ -80,15 +114,15 @@ def chunks(
 
 
 def _raw(handle: Source, chunk_size: int, hasher: Hasher | None) -> Iterator[memoryview]:
-    buffer = bytearray(chunk_size)
-    view = memoryview(buffer)
-    while True:
-        count = handle.readinto(buffer)
-        if not count:
-            return
-        if hasher is not None:
-            hasher.update(view[:count])
-        yield view[:count]
+    with _buffer(chunk_size) as buffer:
+        view = memoryview(buffer)
+        while True:
+            count = handle.readinto(buffer)
+            if not count:
+                return
+            if hasher is not None:
+                hasher.update(view[:count])
+            yield view[:count]
 
 
 def _gunzip(handle: Source, chunk_size: int, library: str) -> Iterator[bytes | memoryview]:
@@ -96,12 +130,13 @@ def _gunzip(handle: Source, chunk_size: int, library: str) -> Iterator[bytes | m
     8-byte aligned in the data and the value collector never has to copy. With ISA-L and a
     seekable file, its gzip reader decompresses every member in C straight into one reused
     buffer (`_in_buffer`: no allocation per chunk); otherwise `_pieces`, realigned."""
+    _, errors, reader = _library()
     try:
-        if library == "isal" and _READER is not None and _seekable(handle):
+        if library == "isal" and reader is not None and _seekable(handle):
             yield from _in_buffer(handle, chunk_size, library)
         else:
             yield from _realigned(_pieces(handle, chunk_size, library), chunk_size)
-    except _ERRORS as error:
+    except errors as error:
         raise CorruptStream(_describe(error)) from None
 
 
@@ -112,25 +147,25 @@ def _in_buffer(handle: Source, chunk_size: int, library: str) -> Iterator[bytes 
     damage: on any error the file is read again from where it started by the exact path
     (`_pieces`), skipping what was delivered already (a whole number of chunks)."""
     offset = handle.tell()
-    buffer = bytearray(chunk_size)
-    view = memoryview(buffer)
     delivered = 0
-    try:
-        reader = _READER(handle, READ_SIZE)
-        while True:
-            filled = 0
-            while filled < chunk_size:
-                count = reader.readinto(view[filled:])
-                if not count:
-                    break
-                filled += count
-            if filled:
-                yield view[:filled]
-                delivered += filled
-            if filled < chunk_size:
-                return
-    except Exception:  # EOFError, gzip.BadGzipFile, isal's error: decided by the exact path
-        pass
+    with _buffer(chunk_size) as buffer:
+        view = memoryview(buffer)
+        try:
+            reader = _library()[2](handle, READ_SIZE)
+            while True:
+                filled = 0
+                while filled < chunk_size:
+                    count = reader.readinto(view[filled:])
+                    if not count:
+                        break
+                    filled += count
+                if filled:
+                    yield view[:filled]
+                    delivered += filled
+                if filled < chunk_size:
+                    return
+        except Exception:  # EOFError, gzip.BadGzipFile, isal's error: decided by the exact path
+            pass
     handle.seek(offset)
     exact = _pieces(handle, chunk_size, library)
     yield from _realigned(_skipped(exact, delivered), chunk_size)
@@ -150,23 +185,23 @@ def _realigned(pieces: Iterator[bytes], chunk_size: int) -> Iterator[bytes | mem
     """Pieces of at most `chunk_size` bytes regrouped into chunks of exactly `chunk_size` (the
     last one shorter): when a piece ends in the middle of a chunk, the rest of the chunk is
     taken from the next piece, in one reused buffer."""
-    buffer = bytearray(chunk_size)
-    view = memoryview(buffer)
-    filled = 0
-    for piece in pieces:
-        if not filled and len(piece) == chunk_size:
-            yield piece
-            continue
-        start = 0
-        while start < len(piece):  # pieces are at most `chunk_size` long: this loops at most twice
-            taken = min(chunk_size - filled, len(piece) - start)
-            view[filled : filled + taken] = piece[start : start + taken]
-            filled, start = filled + taken, start + taken
-            if filled == chunk_size:
-                yield view
-                filled = 0
-    if filled:
-        yield view[:filled]
+    with _buffer(chunk_size) as buffer:
+        view = memoryview(buffer)
+        filled = 0
+        for piece in pieces:
+            if not filled and len(piece) == chunk_size:
+                yield piece
+                continue
+            start = 0
+            while start < len(piece):  # pieces are at most `chunk_size` long: this loops at most twice
+                taken = min(chunk_size - filled, len(piece) - start)
+                view[filled : filled + taken] = piece[start : start + taken]
+                filled, start = filled + taken, start + taken
+                if filled == chunk_size:
+                    yield view
+                    filled = 0
+        if filled:
+            yield view[:filled]
 
 
 def _pieces(handle: Source, limit: int, library: str) -> Iterator[bytes]:

@@ -12,6 +12,7 @@ from rb_lint.rules import (
     masks,
     names,
     parsing,
+    storage,
     structure,
     taxonomy,
 )
@@ -27,6 +28,7 @@ FAMILIES = {
     "datagym": datagym.RULES,  # RB6xx
     "geometry": geometry.RULES,  # RB7xx
     "dicom": dicom.RULES,  # RB8xx
+    "storage": storage.RULES,  # RB9xx
 }
 
 ALL_RULES: list[Rule] = sorted((r for rules in FAMILIES.values() for r in rules), key=lambda r: r.code)

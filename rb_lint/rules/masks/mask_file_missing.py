@@ -9,7 +9,8 @@ from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
 from rb_lint.facts.files import FileState, LocalFile, local_file
 from rb_lint.facts.masks import document_masks
-from rb_lint.formats import maskpaths
+from rb_lint.facts.remote import Located, remote_object, segmentation_at
+from rb_lint.formats.locations import Place
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -23,11 +24,13 @@ from rb_lint.models.kinds import TASK_KINDS
 )
 def mask_file_missing(doc: Document, ctx: Context) -> Iterator[Hit]:
     """
-    What: A local path in `segmentations` names no readable file: nothing is there, or a directory,
+    What: A path in `segmentations` names no readable file: nothing is there, or a directory,
     a FIFO or device, a symlink loop, a name longer than the file system allows, or a file that
-    cannot be read. Paths are relative to the directory
-    of the JSON file that names them, as the RedBrick CLI reads them (for a tasks.json, the export
-    folder).
+    cannot be read; or a remote mask (a storage key joined to its mapped storage, or a URL) is not
+    in its storage. Paths are relative to the directory of the JSON file that names them, as the
+    RedBrick CLI reads them (for a tasks.json, the export folder). A relative path that is not
+    here is judged missing only when its location is known: a storage is mapped, or the document
+    is a direct-upload list (some of its files are here); otherwise RB303 notes it.
 
     Why: The SDK rejects the whole series (`Files do not exist`), so none of its annotations are
     uploaded; a path written relative to the dataset root instead of the JSON file is the usual
@@ -39,15 +42,29 @@ def mask_file_missing(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         {"items": "ct.nii.gz", "segmentations": "seg.nii.gz", "segmentMap": {"1": "Liver"}}
     """
-    for series in document_masks(doc, ctx).local:
+    for series in document_masks(doc, ctx).series:
         for ref in series.refs:
-            if ref.where != maskpaths.LOCAL or ref.path is None:
+            found = segmentation_at(doc, ctx, ref.pointer)
+            if found is None:
                 continue
-            problem = _problem(local_file(ctx, ref.path))
+            if found.location.place is Place.LOCAL and found.path is not None:
+                problem = _problem(local_file(ctx, found.path))
+            else:
+                problem = _remote_problem(doc, ctx, found)
             if problem:
                 yield Hit(
                     f"segmentation file `{ref.written}` {problem}", ref.pointer, key=series.key(ref.written)
                 )
+
+
+def _remote_problem(doc: Document, ctx: Context, found: Located) -> str | None:
+    """Not in its storage (a fault, when existence could not be told, is RB901's)."""
+    remote = remote_object(doc, ctx, found)
+    if remote is None or remote.exists or remote.problem is not None:
+        return None
+    if found.location.place is Place.STORAGE:
+        return f"is not in its storage (looked for `{remote.url}`)"
+    return "is not in its storage"
 
 
 def _problem(found: LocalFile) -> str | None:

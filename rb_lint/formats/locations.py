@@ -1,0 +1,154 @@
+"""Where the items and segmentations a document names live: a local file, an object in a mapped
+storage, a full URL, or unknown.
+
+RedBrick names remote data in three ways: with a storage integration, items are keys relative to the
+storage (`root/sub/f.dcm` in S3 or GCS, `container/path` in Azure); with public storage, full URLs;
+some teams write `s3://bucket/key` URLs themselves. A storage is the project's default or is named
+by its id (`storageId` on an exported task). The rules, as the RedBrick CLI's `--storage` /
+`--label-storage` pair:
+
+- a full URL is itself (fetched only when network access was asked for: a mapping or `remote`);
+- a path that exists locally (relative to its document) stays local, and so does one no storage
+  key looks like (absolute, `file://`, `./…`, `../…`);
+- otherwise an item joins the task's `storageId` mapping, else `default`; a segmentation joins the
+  task's `storageId` mapping, else `labels`, else `default` (`prefix/key`);
+- otherwise, in a direct-upload list (some of the document's paths are local: see
+  `rb_lint.facts.remote`), it is a local file that is missing; else its location is unknown and
+  it is not checked.
+
+Pure decisions: whether a path exists locally is the caller's fact (`rb_lint.facts.remote`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+
+from rb_lint.formats import maskpaths, walk
+from rb_lint.io.document import Document
+from rb_lint.models.kinds import TASK_KINDS
+from rb_lint.storage.urls import join_prefix, normalise, parse_url
+
+ITEM = "item"
+SEGMENTATION = "segmentation"
+
+
+class Place(Enum):
+    LOCAL = "local"  # a local file (it may be missing: a direct-upload list, or an absolute path)
+    STORAGE = "storage"  # a key joined to a mapped storage's prefix
+    URL = "url"  # a full URL, as written
+    UNKNOWN = "unknown"  # relative, not here, nothing mapped: not checked
+
+
+@dataclass(frozen=True)
+class StorageMap:
+    """The run's storages: URL prefixes for the default (items), labels and storage ids."""
+
+    default: str | None = None
+    labels: str | None = None  # None: the default's
+    by_id: tuple[tuple[str, str], ...] = ()  # (storage id, lower case; prefix)
+    remote: bool = False  # full URLs are fetched even without a mapping
+
+    @property
+    def mapped(self) -> bool:
+        return bool(self.default or self.labels or self.by_id)
+
+    @property
+    def network(self) -> bool:
+        """Network access was asked for: a mapping, or `remote`."""
+        return self.mapped or self.remote
+
+    def prefix(self, role: str, storage_id: str | None) -> str | None:
+        """The prefix a key of this role joins: the task's storage id first, then labels (for a
+        segmentation), then the default."""
+        if storage_id:
+            wanted = storage_id.lower()
+            for known, prefix in self.by_id:
+                if known == wanted:
+                    return prefix
+        if role == SEGMENTATION and self.labels:
+            return self.labels
+        return self.default
+
+
+@dataclass(frozen=True, slots=True)
+class PathString:
+    """One path string of an `items` or `segmentations` field."""
+
+    series_pointer: str
+    pointer: str
+    written: str
+    role: str  # ITEM or SEGMENTATION
+    storage_id: str | None  # the task's `storageId`, when an export names one
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    place: Place
+    url: str | None = None  # STORAGE and URL: the object's canonical URL (None: an unsupported scheme)
+    prefix: str | None = None  # STORAGE: the storage prefix the key joined
+
+
+def path_strings(doc: Document) -> list[PathString]:
+    """Every `items` and `segmentations` string of every series (consensus annotators' too), in
+    document order, with its task's `storageId` (once per document)."""
+    return doc.memo(_path_strings, doc)
+
+
+def _path_strings(doc: Document) -> list[PathString]:
+    if doc.kind not in TASK_KINDS:
+        return []
+    found: list[PathString] = []
+    for _task_pointer, task, _owner, group in walk.series_sets(doc):
+        raw_id = task.get("storageId")
+        storage_id = raw_id if isinstance(raw_id, str) and raw_id else None
+        for series_pointer, series in group:
+            found += _strings(series_pointer, series, "items", ITEM, storage_id)
+            found += _strings(series_pointer, series, "segmentations", SEGMENTATION, storage_id)
+    return found
+
+
+def _strings(
+    pointer: str, series: walk.Series, key: str, role: str, storage_id: str | None
+) -> Iterator[PathString]:
+    raw = series.get(key)
+    for index, written in enumerate(walk.as_list(raw)):
+        if isinstance(written, str) and written:
+            yield PathString(
+                pointer, walk.element_pointer(pointer, key, raw, index), written, role, storage_id
+            )
+
+
+def is_full_url(written: str) -> bool:
+    """A URL (`s3://`, `https://`, ...): not a local path, not a storage key."""
+    return maskpaths.is_remote(written)
+
+
+def is_local_form(written: str) -> bool:
+    """A path no storage key looks like: absolute, a `file://` URL, or one with a `.` or `..`
+    component (`./seg.nii.gz`, `../masks/seg.nii.gz`): a local file whatever is mapped."""
+    if written[:7].lower() == "file://" or os.path.isabs(written):
+        return True
+    return any(part in (".", "..") for part in written.replace("\\", "/").split("/"))
+
+
+def resolve(ref: PathString, here: bool, direct_upload: bool, storages: StorageMap) -> Location:
+    """Where a path string leads. `here`: something exists at its local path; `direct_upload`: the
+    document is a direct-upload list for this role (some of its paths exist locally)."""
+    if is_full_url(ref.written):
+        parsed = parse_url(ref.written)
+        return Location(Place.URL, normalise(ref.written) if parsed is not None and parsed.bucket else None)
+    if here or is_local_form(ref.written):
+        return Location(Place.LOCAL)
+    prefix = storages.prefix(ref.role, ref.storage_id)
+    if prefix is not None:
+        return Location(Place.STORAGE, join_prefix(prefix, ref.written.replace("\\", "/")), prefix)
+    return Location(Place.LOCAL) if direct_upload else Location(Place.UNKNOWN)
+
+
+def storage_of(url: str) -> str:
+    """The storage a URL is in, for messages and grouping: `s3://bucket`, `https://host`."""
+    parsed = parse_url(url)
+    return url if parsed is None else f"{parsed.scheme}://{parsed.bucket}"
