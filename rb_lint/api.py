@@ -11,6 +11,7 @@ from typing import Any
 from rb_lint.core.config import ConfigError, LoadedConfig, load_config, parse_config, project_root, resolved
 from rb_lint.core.context import Context, Options
 from rb_lint.core.engine import Report, build_filter, run
+from rb_lint.core.findings import Hit, LoadProblem
 from rb_lint.formats.maskpaths import entry_mask_refs, segmentation_refs
 from rb_lint.io.discovery import collect, display_path
 from rb_lint.io.document import Document
@@ -31,6 +32,7 @@ def lint(
     extend_select: Iterable[str] = (),
     options: Options | None = None,
     removed: Iterable[str | Path] = (),
+    display_root: Path | None = None,
 ) -> Report:
     """Lint files and directories (directories are walked for `*.json`).
 
@@ -48,18 +50,30 @@ def lint(
     `removed` are files deleted or renamed away (a staged deletion): the documents that reference
     them are linted too. Raises `ConfigError` for usage problems (a missing path, a bad config).
 
+    `display_root`: the folder the findings' paths (and every path shown) are relative to, instead
+    of the working directory (a multi-threaded server never changes its working directory).
+
+    `options.confine` (a service's safety): no file whose real path, every symbolic link resolved,
+    is outside the root is opened, read or scanned. A JSON file that leads out (a symbolic link) is
+    listed with one RB008 finding saying it was not read; a folder that leads out, or a taxonomy
+    file outside the root, is a `ConfigError`; masks and images outside are reported by RB302
+    and not read (`rb_lint.facts.files`).
+
     Documents are read one at a time, so memory is bounded by the largest file, not their sum.
     """
     gone = [Path(p) for p in removed]
     targets = [Path(p) for p in paths] or ([] if gone else [Path(".")])  # only the referencing ones
     loaded = _config(config, (targets or gone)[0])
     _check_kind(kind)
-    found = collect(targets, loaded.root, loaded.exclude_patterns)
-    documents = [pending_document(p, display_path(p), kind) for p in found.json_files]
-    documents += _documents_referencing(
-        found.mask_files + gone, loaded, kind, {resolved(p) for p in found.json_files}
-    )
     options = options or Options()
+    if options.confine:
+        _check_taxonomy_inside(loaded, options)
+    found = collect(targets, loaded.root, loaded.exclude_patterns, confine=options.confine)
+    documents = [pending_document(p, display_path(p, display_root), kind) for p in found.json_files]
+    documents += [_not_read(p, display_path(p, display_root), loaded.root) for p in found.outside]
+    documents += _documents_referencing(
+        found.mask_files + gone, loaded, kind, {resolved(p) for p in found.json_files}, options, display_root
+    )
     if gone:  # the masks whose deletion is staged were local: their documents are direct-upload lists
         options = _with_removed(options, gone)
     _read_taxonomies_first(documents, loaded, options)
@@ -99,13 +113,15 @@ def lint_documents(
     else:
         loaded = _config(config, base)
     _check_kind(kind)
+    options = options or Options()
+    if options.confine:
+        _check_taxonomy_inside(loaded, options)
     docs: list[Document] = []
     for name, content in documents.items():
         if isinstance(content, (list, dict)):
             content = json.dumps(content, indent=2)
         raw = content.encode("utf-8") if isinstance(content, str) else content
         docs.append(document_from_bytes(raw, base / name, name, kind))
-    options = options or Options()
     _read_taxonomies_first(docs, loaded, options)
     return _run(docs, loaded, options, select, ignore, ())
 
@@ -139,7 +155,12 @@ def _read_taxonomies_first(documents: list[Document], loaded: LoadedConfig, opti
 
 
 def _documents_referencing(
-    masks: list[Path], loaded: LoadedConfig, kind: str | None, already: set[Path]
+    masks: list[Path],
+    loaded: LoadedConfig,
+    kind: str | None,
+    already: set[Path],
+    options: Options,
+    display_root: Path | None,
 ) -> list[Document]:
     """The JSON documents whose segmentation paths name one of `masks`, so that a commit that
     changes only a mask re-checks the items lists using it (the mask pre-commit hook).
@@ -155,7 +176,7 @@ def _documents_referencing(
     names = {form.encode("utf-8", "surrogateescape") for form in forms}
     search = loaded.root
     found = []
-    for path in collect([search], loaded.root, loaded.exclude_patterns).json_files:
+    for path in collect([search], loaded.root, loaded.exclude_patterns, confine=options.confine).json_files:
         if resolved(path) in already:
             continue
         try:
@@ -164,12 +185,32 @@ def _documents_referencing(
             continue
         if not any(name in raw for name in names):
             continue
-        doc = document_from_bytes(raw, path, display_path(path), kind)
+        shown = display_path(path, display_root)
+        doc = document_from_bytes(raw, path, shown, kind)
         del raw
         refs = chain(segmentation_refs(doc, loaded.root), entry_mask_refs(doc, loaded.root))
         if any(ref.path is not None and resolved(ref.path) in wanted for ref in refs):
-            found.append(pending_document(path, display_path(path), kind))
+            found.append(pending_document(path, shown, kind))
     return found
+
+
+def _not_read(path: Path, shown: str, root: Path) -> Document:
+    """A JSON file of a confined run whose real path is outside the root (a symbolic link leading
+    out): listed, with one RB008 finding, and never opened."""
+    doc = Document(path, shown, "")
+    message = (
+        f"not read: its real path (symbolic links followed) is outside the linted root `{root}`, "
+        "and this run reads nothing outside it; replace the link by the file"
+    )
+    doc.load_problems.append(LoadProblem("RB008", Hit(message, offset=0)))
+    return doc
+
+
+def _check_taxonomy_inside(loaded: LoadedConfig, options: Options) -> None:
+    """A confined run reads no taxonomy file outside the root (`--taxonomy` or `taxonomy`)."""
+    explicit = options.taxonomy or (loaded.root / loaded.config.taxonomy if loaded.config.taxonomy else None)
+    if explicit is not None and not resolved(Path(explicit)).is_relative_to(resolved(loaded.root)):
+        raise ConfigError(f"the taxonomy `{explicit}` is outside the root: it is not read")
 
 
 def _check_kind(kind: str | None) -> None:

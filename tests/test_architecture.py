@@ -32,6 +32,7 @@ LAYERS = [
     "rb_lint.rules",
     "rb_lint.reporters",
     "rb_lint.api rb_lint.docs rb_lint.starter",
+    "rb_lint.service rb_lint.lsp",
     "rb_lint.cli rb_lint.__main__",
 ]
 

@@ -1,4 +1,4 @@
-"""The `rb-lint` command: check, init, rules, rule, schema. Exit 0 clean, 1 findings, 2 usage/internal.
+"""The `rb-lint` command: check, init, rules, rule, schema, serve, lsp. Exit 0 clean, 1 findings, 2 usage.
 
 A pre-commit hook pays the start-up on every commit: importing this package loads click and this
 file only. A command's module is imported when the command is looked up (`--help` lists them all:
@@ -22,6 +22,8 @@ COMMANDS = {
     "rules": ("rules", "list_rules"),
     "rule": ("rules", "show_rule"),
     "schema": ("rules", "show_schema"),
+    "serve": ("serve", "serve"),
+    "lsp": ("lsp", "lsp"),
 }
 
 

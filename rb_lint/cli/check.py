@@ -73,6 +73,17 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 )
 @click.option("--kind", type=KindChoice(KINDS, KIND_ALIASES), help="Lint every file as this kind.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for masks.")
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    help="Where masks are scanned: this machine's processes, or a Dask cluster [default: local].",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler address (tcp://host:8786) [default: a local cluster on 127.0.0.1]; "
+    "implies --executor dask.",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the mask scan cache.")
 @click.option(
     "--cache-dir",
@@ -116,6 +127,14 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 )
 @click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit without linting.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes to the files (their formatting is kept).")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply the unsafe fixes too.")
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print the fixes as a unified diff instead of writing them; exit 1 if there would be changes.",
+)
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied (with --fix) or available.")
 @guarded
 def check(
     paths: tuple[Path, ...],
@@ -145,6 +164,12 @@ def check(
     storage: str | None = None,
     label_storage: str | None = None,
     remote: bool = False,
+    executor: str | None = None,
+    scheduler: str | None = None,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    diff: bool = False,
+    show_fixes: bool = False,
 ) -> None:
     """Lint PATHS (files, or directories walked for *.json; default: .; `-`: one document read from
     standard input, named by --stdin-filename)."""
@@ -170,6 +195,8 @@ def check(
     options = Options(
         taxonomy=taxonomy,
         jobs=jobs,
+        executor=executor,
+        scheduler=scheduler,
         use_cache=not no_cache,
         cache_dir=cache_dir,
         progress=sys.stderr.isatty() and not (quiet or silent),
@@ -204,6 +231,30 @@ def check(
             options=options,
             removed=removed,
         )
+    fixing = None
+    if fix or diff:  # the fixes, applied until stable; then the report is of the fixed files
+        from rb_lint.cli import fixing as fixes
+
+        if from_stdin:
+            raise ConfigError("--fix and --diff change files: they do not read standard input")
+        relint = fixes.relinter(
+            loaded, kind, _codes(select) or None, _codes(ignore), _codes(extend_select), options
+        )
+        fixing = fixes.fix_in_memory(report, relint, unsafe_fixes)
+        if diff:
+            fixes.exit_after_diff(fixing, report)
+        fixes.write_all(fixing)
+        if fixing.changed:
+            report = lint(
+                targets,
+                config=loaded,
+                kind=kind,
+                select=_codes(select) or None,
+                ignore=_codes(ignore),
+                extend_select=_codes(extend_select),
+                options=options,
+                removed=removed,
+            )
     suppressed = 0
     if baseline is not None:
         report, suppressed = _apply_baseline(report, baseline, update_baseline, quiet or silent)
@@ -232,6 +283,10 @@ def check(
     for error in report.errors:  # may quote data (paths, pointers): made inert, tracebacks kept on lines
         lines = error.split("\n") if verbose else [error]
         click.echo("rb-lint: error: " + "\n".join(terminal_safe(line) for line in lines), err=True)
+    if fixing is not None or show_fixes:
+        from rb_lint.cli import fixing as fixes
+
+        fixes.print_summary(fixing, report, unsafe_fixes, show_fixes, quiet or silent)
     _append_step_summary(report, suppressed)
     code = report.exit_code(level)
     sys.exit(EXIT_ERROR if code == EXIT_ERROR else (EXIT_CLEAN if exit_zero else code))

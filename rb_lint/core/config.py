@@ -66,6 +66,25 @@ class MasksConfig(_Section):
     max_uncompressed_bytes: int = Field(default=4 * 1024**3, ge=1)
     # Worker processes (the `--jobs` option wins; default: the CPU cores available).
     jobs: int | None = Field(default=None, ge=1)
+    # Where masks are scanned: "local" (this machine's processes) or "dask" (a Dask cluster; the
+    # `--executor` option wins; default: local, or dask when a scheduler is given).
+    executor: Literal["local", "dask"] | None = None
+    # Never from a file (refused below): a Dask client unpickles what the scheduler sends back, so a
+    # committed address would let a commit run code where rb-lint runs (CI on pull requests). The
+    # address comes from `--scheduler`, RB_LINT_SCHEDULER or the API; without one, `dask` starts a
+    # LocalCluster of `jobs` processes on 127.0.0.1.
+    scheduler: str | None = None
+
+    @field_validator("scheduler")
+    @classmethod
+    def _no_scheduler_from_files(cls, value: str | None) -> str | None:
+        if value is not None:
+            raise ValueError(
+                "a Dask scheduler is not taken from a config file (a commit could point rb-lint at a "
+                "machine whose answers it unpickles): use --scheduler or RB_LINT_SCHEDULER"
+            )
+        return value
+
     # Where scan results are cached, relative to the project root (`--no-cache` disables it;
     # RB_LINT_CACHE_DIR, then --cache-dir, override it).
     cache_dir: str = ".rb_lint_cache"

@@ -5,10 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from rb_lint.core.config import Config, LoadedConfig
 from rb_lint.core.memo import Memo
 from rb_lint.core.target import Target
+
+
+class RunCancelled(BaseException):
+    """Raised by a `RunObserver` to stop a run (a cancelled or timed-out service job). A
+    BaseException, like KeyboardInterrupt, so no rule's error handling turns it into a finding."""
+
+
+class RunObserver(Protocol):
+    """Told of a run's progress (a service's job status); either call may raise `RunCancelled`."""
+
+    def document_done(self, nbytes: int) -> None:
+        """A document's rules ran; `nbytes` is its size."""
+
+    def mask_scanned(self, nbytes: int) -> None:
+        """A mask was scanned (or taken from the cache); `nbytes` is its size."""
 
 
 @dataclass
@@ -17,6 +33,8 @@ class Options:
 
     taxonomy: Path | None = None
     jobs: int | None = None
+    executor: str | None = None  # --executor: "local" or "dask" (wins over the config's masks.executor)
+    scheduler: str | None = None  # --scheduler: a Dask scheduler's address (implies the dask executor)
     use_cache: bool = True
     cache_dir: Path | None = None  # --cache-dir: wins over RB_LINT_CACHE_DIR and the config
     progress: bool = False
@@ -27,6 +45,9 @@ class Options:
     # Files whose deletion is staged (`lint(removed=...)`), absolute: they were local, so the
     # documents naming them are direct-upload lists.
     removed: frozenset[Path] = frozenset()
+    # A service's safety: no file whose real path is outside the root is opened, read or scanned.
+    confine: bool = False
+    observer: RunObserver | None = None  # progress, and the way to cancel a run
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -11,7 +12,9 @@ from pathlib import Path
 from rb_lint.core.config import ConfigError, Selection, check_codes, relative_posix
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Finding, Hit, Severity
+from rb_lint.core.fixes import Fix
 from rb_lint.core.globs import GlobError, PathGlobs, PointerIgnore, path_globs, pointer_ignore
+from rb_lint.core.memo import Memo
 from rb_lint.core.rule import Rule
 from rb_lint.core.target import Target
 
@@ -130,6 +133,8 @@ def run(documents: Sequence[Target], ctx: Context, rule_filter: RuleFilter) -> R
                     hits[id(doc)].extend(_run_guarded(rule, doc, ctx, doc.display_path, errors))
             _keep_needs(doc, project)
         doc.release()  # the parsed data is no longer needed; positions may re-read the text
+        if ctx.options.observer is not None:  # may raise RunCancelled: the run stops here
+            ctx.options.observer.document_done(_size_on_disk(doc.path, follow=not ctx.options.confine))
     for rule in project:
         for _rule, hit in _run_guarded(rule, documents, ctx, "project", errors):
             if hit.doc is None or id(hit.doc) not in by_id:
@@ -147,6 +152,14 @@ def run(documents: Sequence[Target], ctx: Context, rule_filter: RuleFilter) -> R
             doc.forget_text()  # a file's text is read again for its positions, then dropped
     findings.sort(key=Finding.sort_key)
     return Report(findings, [d.display_path for d in documents], rules, ctx.root, errors)
+
+
+def _size_on_disk(path: Path, follow: bool) -> int:
+    """A confined run never looks behind a link (its target may be outside the root)."""
+    try:
+        return (os.stat(path) if follow else os.lstat(path)).st_size
+    except (OSError, ValueError):  # in memory only, or a name the OS refuses
+        return 0
 
 
 def _keep_needs(doc: Target, project: list[Rule]) -> None:
@@ -204,6 +217,7 @@ def _findings(
     relative = relative_posix(doc.path, ctx.root)
     kept = [(r, h) for r, h in doc_hits if rule_filter.keeps(r.code, relative, h.pointer)]
     positions = doc.positions(h for _r, h in kept)
+    fix_memo = Memo()  # the text and spans the fixes of this document share; dropped with it
     findings = []
     for rule, hit in kept:
         if id(hit) not in positions:  # a rule reported a pointer that is not in the document
@@ -224,6 +238,22 @@ def _findings(
                 column,
                 hit.pointer,
                 hit.key if hit.key is not None else hit.pointer,
+                _resolved_fix(rule, hit, doc, fix_memo, errors),
             )
         )
     return findings
+
+
+def _resolved_fix(rule: Rule, hit: Hit, doc: Target, memo: Memo, errors: list[str]) -> Fix | None:
+    """The edits a hit's fix plan makes on this document's text; a plan that fails is the rule's
+    internal error (the finding stays, without a fix)."""
+    if hit.fix is None:
+        return None
+    try:
+        return hit.fix.resolve(doc, memo)
+    except Exception as error:
+        errors.append(
+            f"{doc.display_path}: the fix of rule {rule.code} ({rule.name}) at `{hit.pointer}` "
+            f"failed: {type(error).__name__}: {error}"
+        )
+        return None

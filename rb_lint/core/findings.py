@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from rb_lint.core.fixes import Fix, FixPlan
     from rb_lint.core.target import Target
 
 # Which part of the JSON at a pointer a position means (`rb_lint.io.jsonpos` has the same literal).
@@ -38,7 +39,8 @@ class Hit:
     object (``first-key`` for the first of repeated keys). ``key`` is a logical key (a task name,
     a file) that makes the finding's fingerprint survive reformatting; it defaults to the pointer.
     ``offset`` is an exact character offset for problems that have no pointer (syntax errors).
-    Project-wide rules set ``doc``.
+    Project-wide rules set ``doc``. ``fix`` offers edits that repair the problem (see
+    `rb_lint.core.fixes`); the engine resolves it into the finding's `Fix`.
     """
 
     message: str
@@ -47,6 +49,7 @@ class Hit:
     doc: Target | None = None
     key: str | None = None
     offset: int | None = None
+    fix: FixPlan | None = None
 
 
 @dataclass
@@ -68,6 +71,8 @@ class Finding:
     column: int
     pointer: str
     fingerprint_key: str = field(default="", compare=False)
+    # Edits that repair it, resolved against the file's text (never in reports but --show-fixes).
+    fix: Fix | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)

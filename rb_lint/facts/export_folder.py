@@ -72,8 +72,12 @@ class ExportFolder:
     entry_masks: set[tuple[str, str]] = field(default_factory=set)  # (series pointer, path)
     task_folders: dict[str, str] = field(default_factory=dict)  # folder -> pointer of the task name
 
-    def files(self) -> Iterator[Path]:
-        """Every file under segmentations/ (hidden files such as .DS_Store excluded), sorted."""
+    def files(self, within: Path | None = None) -> Iterator[Path]:
+        """Every file under segmentations/ (hidden files such as .DS_Store excluded), sorted.
+        `within` (a confined run's root): nothing is listed when segmentations/ leads outside it
+        (a symbolic link); os.walk never descends into links to folders below."""
+        if within is not None and not _real_within(self.root / SEGMENTATIONS, within):
+            return
         for current, dirs, names in os.walk(self.root / SEGMENTATIONS):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(names):
@@ -118,6 +122,11 @@ class Location:
         if place.is_annotator:
             return self.index is not None and 1 <= self.index <= place.annotators
         return self.series_part in place.stems
+
+
+def _real_within(path: Path, root: Path) -> bool:
+    real, real_root = os.path.realpath(path), os.path.realpath(root)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 def normalise(path: Path) -> Path:

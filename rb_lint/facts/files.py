@@ -2,10 +2,12 @@
 
 Each path is asked of the filesystem once per run (`local_file`, `os.stat` only), and never raises:
 a missing file, a directory, a FIFO or device (never opened: reading it could block or never end), a
-symlink loop, a name longer than the filesystem allows. `lfs_pointer_file` tells a Git LFS pointer (a
-checkout without `git lfs pull`: its content is unknown, as for a remote file), opening only small
-regular files, and only when asked. `read_files` lists, per document, which local files
-the mask, geometry and DICOM facts read, with the pointer of the path string that names each.
+symlink loop, a name longer than the filesystem allows; in a confined run (`Options.confine`), a
+path whose real path is outside the root is not even stat'ed (`FileState.OUTSIDE`).
+`lfs_pointer_file` tells a Git LFS pointer (a checkout without `git lfs pull`: its content is
+unknown, as for a remote file), opening only small regular files, and only when asked.
+`read_files` lists, per document, which local files the mask, geometry and DICOM facts read, with
+the pointer of the path string that names each.
 Extraction only: the rules judge (RB009 for LFS pointers, RB301 for masks that cannot be read).
 """
 
@@ -42,6 +44,9 @@ class FileState(Enum):
     NAME_TOO_LONG = "name-too-long"  # a component over the filesystem's limit (ENAMETOOLONG)
     NO_PERMISSION = "no-permission"  # exists, but cannot be read
     ERROR = "error"  # another error of the filesystem (`detail` is its text)
+    # A confined run (`Options.confine`): the real path is outside the root. Never looked at (its
+    # existence would tell a client about the server's files); counted as present, never read.
+    OUTSIDE = "outside-root"
 
 
 @dataclass(frozen=True, slots=True)  # one per local path of the run, kept for the whole run
@@ -72,8 +77,25 @@ class NamedFile:
 
 
 def local_file(ctx: Context, path: Path) -> LocalFile:
-    """What is at `path` (asked of the filesystem once per run and path; nothing is opened)."""
+    """What is at `path` (asked of the filesystem once per run and path; nothing is opened). In a
+    confined run, a path whose real path is outside the root is `OUTSIDE`, without a `stat`."""
+    if ctx.options.confine and outside_root(ctx, path):
+        return LocalFile(path, FileState.OUTSIDE)
     return ctx.memo(inspect_path, path)
+
+
+def outside_root(ctx: Context, path: Path) -> bool:
+    """Whether the real path of `path` (every symbolic link resolved) is outside the run's root
+    (once per run and path). Resolving reads links only; nothing is opened."""
+    return ctx.memo(_outside, path, ctx.root)
+
+
+def _outside(path: Path, root: Path) -> bool:
+    try:
+        real, real_root = os.path.realpath(path), os.path.realpath(root)
+    except (OSError, ValueError):  # a NUL byte: no file the OS could open
+        return False
+    return not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep))
 
 
 def lfs_pointer_file(ctx: Context, path: Path) -> bool:
@@ -89,8 +111,10 @@ def content_here(ctx: Context, path: Path) -> bool:
 
 
 def content_elsewhere(ctx: Context, path: Path) -> bool:
-    """Nothing readable is at `path`, or only a Git LFS pointer: the file is not local."""
-    return not local_file(ctx, path).present or lfs_pointer_file(ctx, path)
+    """Nothing readable is at `path`, or only a Git LFS pointer: the file is not local (nor is a
+    file a confined run may not read)."""
+    found = local_file(ctx, path)
+    return found.state is FileState.OUTSIDE or not found.present or lfs_pointer_file(ctx, path)
 
 
 def _starts_as_pointer(path: Path) -> bool:

@@ -2,10 +2,11 @@
 exist, and what they hold.
 
 Every local NIfTI mask named by a linted document is scanned once per run, the first time one of
-that document's rules asks for a scan result (`rb_lint.nifti.batch`: cache, then a process pool, one
-batch per document, as documents are read one at a time); rules that need no result (a missing
-file, a path outside the root) never start the scan. Extraction only: the RB3xx
-rules judge the results. Images' headers and grids are in `rb_lint.facts.mask_grids`.
+that document's rules asks for a scan result (`rb_lint.nifti.batch`: cache, then a process pool or
+a Dask cluster (`--executor dask`), one batch per document, as documents are read one at a time);
+rules that need no result (a missing file, a path outside the root) never start the scan.
+Extraction only: the RB3xx rules judge the results. Images' headers and grids are in
+`rb_lint.facts.mask_grids`.
 
 Remote masks (a storage key or a URL, when network access was asked for: `rb_lint.facts.remote`)
 are streamed and scanned by the same scanner; their results are keyed by URL, so every content rule
@@ -14,11 +15,12 @@ judges them as it judges a local file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rb_lint.core.config import cache_directory
+from rb_lint.core.config import ConfigError, cache_directory
 from rb_lint.core.context import Context
 from rb_lint.facts.files import content_here
 from rb_lint.facts.masks import NIFTI_SUFFIXES, SeriesMasks, document_masks
@@ -28,6 +30,7 @@ from rb_lint.formats.maskpaths import MaskRef
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 from rb_lint.nifti.batch import BatchSettings, default_jobs, scan_masks
+from rb_lint.nifti.executors import DASK, EXECUTORS, LOCAL, SCHEDULER_VARIABLE, ExecutorError, UnsharedFile
 from rb_lint.nifti.header import Header
 from rb_lint.nifti.scan import NOT_NIFTI, ScanResult
 
@@ -64,9 +67,12 @@ def scannable(ctx: Context, ref: MaskRef) -> bool:
 
 @dataclass
 class _RunScans:
-    """Every scan result of the run so far: a mask named by several documents is scanned once."""
+    """Every scan result of the run so far: a mask named by several documents is scanned once.
+    `failure`: why the executor cannot scan (said once; every later document fails the same way
+    at once rather than reaching for the cluster again)."""
 
     results: dict[Path, ScanResult]
+    failure: str | None = None
 
 
 def _run_scans(ctx: Context) -> _RunScans:
@@ -96,21 +102,53 @@ def _scan_document(doc: Document, ctx: Context) -> dict[Path, ScanResult]:
     run = ctx.memo(_run_scans, ctx)
     missing = [path for path in dict.fromkeys(paths) if path not in run.results]
     if missing:
-        run.results.update(scan_masks(missing, _settings(ctx)))
+        run.results.update(_scan(run, missing, ctx))
     return {path: run.results[path] for path in paths}
+
+
+def _scan(run: _RunScans, paths: list[Path], ctx: Context) -> dict[Path, ScanResult]:
+    """`scan_masks`; an executor that cannot scan (an unreachable Dask scheduler, workers that do
+    not see the files) is a usage problem: one line, exit code 2, not a finding per mask."""
+    if run.failure is not None:
+        raise ConfigError(run.failure)
+    try:
+        return scan_masks(paths, _settings(ctx))
+    except UnsharedFile as error:
+        run.failure = error.describe(_shown(error.path, ctx.root))
+    except ExecutorError as error:
+        run.failure = str(error)
+    raise ConfigError(run.failure)
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _settings(ctx: Context) -> BatchSettings:
     config = ctx.config.masks
     explicit = ctx.options.jobs or config.jobs
     cache_dir = cache_directory(ctx.loaded, ctx.options.cache_dir) if ctx.options.use_cache else None
+    if ctx.options.confine and config.executor:
+        # A service's request must not make the server start a cluster or send work (and unpickle
+        # what comes back) to an address of the requester's choosing.
+        raise ConfigError("`masks.executor` is a server setting, not a request's")
+    scheduler = ctx.options.scheduler or os.environ.get(SCHEDULER_VARIABLE) or None
+    executor = ctx.options.executor or config.executor or (DASK if scheduler else LOCAL)
+    if executor not in EXECUTORS:
+        raise ConfigError(f"unknown executor `{executor}`: use one of {', '.join(EXECUTORS)}")
     return BatchSettings(
+        executor=executor,
+        scheduler=scheduler if executor == DASK else None,
         max_bytes=config.max_uncompressed_bytes,
         cache_dir=cache_dir,
         root=ctx.root,
         jobs=explicit or default_jobs(),
         force_parallel=explicit is not None,
         progress=ctx.options.progress,
+        on_scanned=ctx.options.observer.mask_scanned if ctx.options.observer is not None else None,
     )
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rb_lint.core.config import ConfigError, cache_directory
 from rb_lint.core.context import Context
-from rb_lint.facts.files import local_file
+from rb_lint.facts.files import local_file, outside_root
 from rb_lint.formats import maskpaths
 from rb_lint.formats.locations import (
     ITEM,
@@ -172,7 +172,10 @@ def _first_folder(base: str, ref: PathString, folders: dict[str, bool]) -> bool 
 
 def _here(ctx: Context, base: str, ref: PathString, path: Path, folders: dict[str, bool]) -> bool:
     """Something is at the path. A storage key's first folder is usually not here: then nothing
-    below it is either, and the file is not asked for (100,000 keys cost a few folder checks)."""
+    below it is either, and the file is not asked for (100,000 keys cost a few folder checks).
+    In a confined run, a path leading outside the root is not looked at (`local_file`)."""
+    if ctx.options.confine and outside_root(ctx, path):
+        return local_file(ctx, path).present
     if _first_folder(base, ref, folders) is False:
         return False
     return local_file(ctx, path).present
@@ -269,7 +272,16 @@ def _remote_scans(doc: Document, ctx: Context) -> dict[str, ScanResult]:
     if wanted:
         max_bytes = ctx.config.masks.max_uncompressed_bytes
         run.scans.update(scan_remote(stores(ctx), wanted, max_bytes, ctx.memo(_cache, ctx), ctx.options.jobs))
+        _tell_scanned(ctx, wanted)
     return {url: run.scans[url] for url in present}
+
+
+def _tell_scanned(ctx: Context, scanned: list[RemoteObject]) -> None:
+    """The run's observer hears of each remote mask scanned (per batch; it may raise RunCancelled)."""
+    observer = ctx.options.observer
+    if observer is not None:
+        for item in scanned:
+            observer.mask_scanned(item.size)
 
 
 def _cache(ctx: Context) -> MaskCache | None:

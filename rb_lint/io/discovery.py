@@ -16,6 +16,9 @@ MASK_SUFFIXES = (".nii", ".nii.gz")
 class Targets:
     json_files: list[Path] = field(default_factory=list)
     mask_files: list[Path] = field(default_factory=list)  # masks named explicitly (the mask hook)
+    # A confined run: JSON files whose real path is outside the root (symbolic links leading out).
+    # They are not read; the caller reports them (`rb_lint.api`: one RB008 finding each).
+    outside: list[Path] = field(default_factory=list)
 
 
 def is_mask_path(path: Path) -> bool:
@@ -36,15 +39,21 @@ def is_excluded(path: Path, root: Path, patterns: list[str] | PathGlobs) -> bool
     return globs.matches_within(relative_posix(path, root), is_dir=path.is_dir())
 
 
-def collect(paths: list[Path], root: Path, exclude: list[str]) -> Targets:
+def collect(paths: list[Path], root: Path, exclude: list[str], *, confine: bool = False) -> Targets:
+    """The files to lint. `confine`: nothing outside `root` (real paths, every link resolved) is
+    listed or read: a folder leading out is a `ConfigError`, a JSON file leading out goes to
+    `Targets.outside` (os.walk never descends into a symbolic link to a folder)."""
     targets = Targets()
     seen: set[Path] = set()
     globs = excludes(exclude)
+    real_root = resolved(root)
 
     def add(path: Path, into: list[Path]) -> None:
         key = resolved(path)
         if key not in seen:
             seen.add(key)
+            if confine and into is targets.json_files and not key.is_relative_to(real_root):
+                into = targets.outside
             into.append(path)
 
     for path in paths:
@@ -54,6 +63,9 @@ def collect(paths: list[Path], root: Path, exclude: list[str]) -> Targets:
         # Excludes apply to explicit paths too: pre-commit passes every staged file by name.
         if is_excluded(path, root, globs) and resolved(path) != root:
             continue
+        outside = confine and not resolved(path).is_relative_to(real_root)
+        if outside and os.path.isdir(path):  # the folder's content is not listed
+            raise ConfigError(f"path is outside the root: {_printable(path)}")
         if path.is_dir():
             for found in _walk(path, root, globs):
                 add(found, targets.json_files)
@@ -77,12 +89,22 @@ def _walk(directory: Path, root: Path, globs: PathGlobs) -> list[Path]:
     return found
 
 
-def display_path(path: Path) -> str:
-    """The path as the user will want to read and click it: relative to the working directory."""
+def display_path(path: Path, base: Path | None = None) -> str:
+    """The path as the user will want to read and click it: relative to `base` (default: the
+    working directory; a server, which never changes its working directory, passes the folder
+    it lints), else as given, normalised. With `base`, a link leading out is shown where the link
+    is, and a path outside is absolute (a relative one would be relative to the working directory,
+    which a reader of the report does not know)."""
     try:
-        return resolved(path).relative_to(Path.cwd().resolve()).as_posix()
+        return resolved(path).relative_to(resolved(base if base is not None else Path.cwd())).as_posix()
     except ValueError:
-        return os.path.normpath(str(path))
+        if base is None:
+            return os.path.normpath(str(path))
+    # A symbolic link leading out of `base` is shown where the link is.
+    try:
+        return (resolved(path.parent) / path.name).relative_to(resolved(base)).as_posix()
+    except ValueError:
+        return os.path.abspath(path)
 
 
 def _printable(path: Path) -> str:

@@ -21,9 +21,13 @@ from rb_lint.core.findings import Finding
 FINGERPRINT_VERSION = 1
 
 
-def relative_path(finding: Finding, base: Path) -> str:
-    """The finding's file relative to `base` (POSIX separators); absolute when outside it."""
-    return relative_posix(Path(finding.path), base.resolve())
+def relative_path(finding: Finding, base: Path, origin: Path | None = None) -> str:
+    """The finding's file relative to `base` (POSIX separators); absolute when outside it. A
+    relative finding path is relative to `origin` (default: the working directory)."""
+    path = Path(finding.path)
+    if origin is not None and not path.is_absolute():
+        path = origin / path
+    return relative_posix(path, base.resolve())
 
 
 def identity(code: str, path: str, key: str) -> str:
@@ -32,14 +36,15 @@ def identity(code: str, path: str, key: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def fingerprints(findings: Iterable[Finding], base: Path) -> list[str]:
-    """One fingerprint per finding, in the order given (a report's order: path, line, column)."""
+def fingerprints(findings: Iterable[Finding], base: Path, origin: Path | None = None) -> list[str]:
+    """One fingerprint per finding, in the order given (a report's order: path, line, column).
+    `origin`: the folder relative finding paths are relative to (default: the working directory)."""
     seen: Counter[str] = Counter()
     paths: dict[str, str] = {}  # resolving a path costs system calls: once per file
     result = []
     for finding in findings:
         if finding.path not in paths:
-            paths[finding.path] = relative_path(finding, base)
+            paths[finding.path] = relative_path(finding, base, origin)
         digest = identity(finding.code, paths[finding.path], finding.fingerprint_key)
         seen[digest] += 1
         result.append(f"{digest}:{seen[digest]}")

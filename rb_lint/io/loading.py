@@ -12,6 +12,7 @@ from typing import Any
 
 from rb_lint.core.findings import Hit, LoadProblem
 from rb_lint.io.document import Document
+from rb_lint.io.edits import RemoveBom, RemoveTrailingCommas
 from rb_lint.io.jsonpos import ParsedJSON, SyntaxProblem, join_pointer, parse_json, parse_json_array_stream
 from rb_lint.models.kinds import (
     DATAGYM,
@@ -162,6 +163,7 @@ def document_from_bytes(raw: bytes, path: Path, display_path: str, kind: str | N
                     "file starts with a UTF-8 byte-order mark, which json.load and the RedBrick CLI reject: "
                     "save the file as UTF-8 without BOM",
                     offset=0,
+                    fix=RemoveBom(),
                 ),
             )
         )
@@ -208,7 +210,9 @@ def document_from_text(
         return doc
     result = parse_json(text)
     if isinstance(result, SyntaxProblem):
-        doc.load_problems.append(LoadProblem("RB001", Hit(result.message, offset=result.offset)))
+        comma = text[result.offset : result.offset + 1] == ","  # a trailing comma: the fix removes them all
+        fix = RemoveTrailingCommas() if comma else None
+        doc.load_problems.append(LoadProblem("RB001", Hit(result.message, offset=result.offset, fix=fix)))
         return doc
     return _accept(doc, result, kind)
 

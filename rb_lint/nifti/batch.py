@@ -9,6 +9,11 @@ submitted at a time, so the pool's bookkeeping grows with the number of tasks, n
 Small batches run in-process, because starting workers costs more than scanning a few small
 files, unless the number of jobs was asked for explicitly.
 
+With `executor="dask"` the same tasks go to a Dask cluster instead (`_on_cluster`, any batch
+size): the client consults the cache first, workers scan files they must see at the same path
+(`scan_shared`: one they cannot see is `UnsharedFile`, not a missing mask), send back small
+results and content digests, and the client writes those into its own cache.
+
 Workers die with the run: on Linux the kernel kills them when their parent dies (even by
 `kill -9`), elsewhere a watchdog thread in each worker notices it has been orphaned. SIGTERM
 during the scan stops the workers, then ends the run as SIGTERM would (exit status 143).
@@ -17,19 +22,22 @@ during the scan stops the workers, then ends the run as SIGTERM would (exit stat
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import gc
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from rb_lint.nifti import header
 from rb_lint.nifti.cache import MaskCache, bytes_digest, content_digest
+from rb_lint.nifti.executors import DASK, LOCAL, UnsharedFile
 from rb_lint.nifti.scan import DEFAULT_MAX_BYTES, ScanResult, read_small, scan_file
 from rb_lint.nifti.stream import GZIP_MAGIC
 
@@ -58,6 +66,11 @@ class BatchSettings:
     jobs: int = 1
     force_parallel: bool = False  # the number of jobs was asked for: use workers for any batch
     progress: bool = False
+    # Called in the calling process with each scanned file's size (a service's job progress); it
+    # may raise a BaseException (a cancelled run) to stop the scan, which leaves no worker behind.
+    on_scanned: Callable[[int], None] | None = None
+    executor: str = LOCAL  # `executors.EXECUTORS`: the process pool, or a Dask cluster
+    scheduler: str | None = None  # dask: the scheduler's address; None: a LocalCluster of `jobs` workers
 
 
 def default_jobs() -> int:
@@ -170,11 +183,13 @@ def _scan_pending(
     order = sorted(pending, key=lambda p: sizes[p], reverse=True)
     jobs = min(settings.jobs, len(order))
     parallel = jobs > 1 and (settings.force_parallel or sum(sizes.values()) >= PARALLEL_MIN_BYTES)
-    progress = Progress(len(order), sum(sizes.values()), settings.progress)
+    progress = Progress(len(order), sum(sizes.values()), settings.progress, on_scanned=settings.on_scanned)
     results: dict[Path, ScanResult] = {}
     with _terminate_cleanly():
         try:
-            if parallel:
+            if settings.executor == DASK:  # the user chose the cluster: used for any batch
+                _on_cluster(order, settings, cache, progress, sizes, results)
+            elif parallel:
                 _in_pool(order, settings.max_bytes, cache, jobs, progress, sizes, results)
             with _deferred(cache):  # after the pool: the workers are forked without a writer thread
                 for path in order:  # in-process: everything, or what a broken pool left over
@@ -264,6 +279,100 @@ def _in_pool(
         pool.shutdown(wait=finished, cancel_futures=True)
         if forking:
             gc.unfreeze()
+
+
+@dataclass(frozen=True)
+class SharedScan:
+    """What a cluster worker sends back for one file: its small result, the content digest the
+    client's cache keys it by (None without a cache), and whether the worker could see the file."""
+
+    result: ScanResult
+    digest: str | None = None
+    unseen: bool = False
+    host: str = ""
+
+
+def scan_shared(
+    paths: list[str], max_bytes: int = DEFAULT_MAX_BYTES, digests: bool = False
+) -> list[SharedScan]:
+    """A task on a cluster worker (`--executor dask`): files on a filesystem the worker shares
+    with the client, absolute paths. No cache here (the client's may not be visible): the
+    client consulted it before sending, and writes the results into it."""
+    return [_scan_shared(path, max_bytes, digests) for path in paths]
+
+
+def _scan_shared(path: str, max_bytes: int, digests: bool) -> SharedScan:
+    if not os.path.lexists(path):  # the client saw it: this worker does not share its filesystem
+        import socket
+
+        return SharedScan(ScanResult(path), unseen=True, host=socket.gethostname())
+    small = read_small(path, SMALL_FILE_BYTES)
+    if small is not None and not (digests and not small[0].startswith(GZIP_MAGIC)):
+        content = small[0]  # read once: hashed and scanned from memory, as `scan_job` does
+        return SharedScan(
+            scan_file(path, max_bytes, content=content), bytes_digest(content) if digests else None
+        )
+    digest = None
+    if digests:
+        with contextlib.suppress(OSError):
+            digest = content_digest(path)
+    return SharedScan(scan_file(path, max_bytes), digest)
+
+
+def _on_cluster(
+    order: list[Path],
+    settings: BatchSettings,
+    cache: MaskCache | None,
+    progress: Progress,
+    sizes: dict[Path, int],
+    results: dict[Path, ScanResult],
+) -> None:
+    """The files on a Dask cluster, in the pool's tasks. The client stats each file before
+    sending it and writes the worker's result into its own cache when the file is unchanged
+    after (stat on the client: another machine's device numbers would never match here)."""
+    from rb_lint.nifti import dask_executor
+
+    cluster = dask_executor.session(settings.scheduler, settings.jobs)
+    tasks = _tasks(order, sizes, cluster.workers())
+    before = {path: _stat(path) for path in order} if cache is not None else {}
+    sent_ns = time.time_ns()  # before any worker hashed: the cache's racy-file check stays safe
+
+    def done(index: int, scanned: list[SharedScan] | None) -> None:
+        if scanned is None:
+            return  # the cluster could not: scanned in-process by the caller
+        for path, shared in zip(tasks[index], scanned, strict=True):
+            if shared.unseen:
+                if path.exists():
+                    raise UnsharedFile(path, shared.host)
+                continue  # gone here too (deleted meanwhile): scanned in-process, as the pool would
+            result = dataclasses.replace(shared.result, path=str(path))
+            results[path] = result
+            _write_back(cache, path, before.get(path), sent_ns, shared.digest, result)
+            progress.advance(sizes[path])
+
+    work = [[os.path.abspath(path) for path in task] for task in tasks]
+    scan = functools.partial(scan_shared, max_bytes=settings.max_bytes, digests=cache is not None)
+    with _deferred(cache):
+        cluster.run(scan, work, done)
+
+
+def _write_back(
+    cache: MaskCache | None,
+    path: Path,
+    before: os.stat_result | None,
+    sent_ns: int,
+    digest: str | None,
+    result: ScanResult,
+) -> None:
+    if cache is not None and before is not None and digest is not None and _unchanged(str(path), before):
+        cache.record(path, before, digest, sent_ns, result)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def _tasks(order: list[Path], sizes: dict[Path, int], jobs: int) -> list[list[Path]]:
@@ -366,8 +475,15 @@ class Progress:
     WIDTH = 24
 
     def __init__(
-        self, files: int, total_bytes: int, enabled: bool, stream: TextIO | None = None, delay: float = 1.0
+        self,
+        files: int,
+        total_bytes: int,
+        enabled: bool,
+        stream: TextIO | None = None,
+        delay: float = 1.0,
+        on_scanned: Callable[[int], None] | None = None,
     ) -> None:
+        self.on_scanned = on_scanned
         self.files, self.total = files, max(total_bytes, 1)
         self.stream = stream if stream is not None else sys.stderr
         self.enabled, self.delay = enabled and _is_terminal(self.stream), delay
@@ -379,6 +495,8 @@ class Progress:
     def advance(self, nbytes: int) -> None:
         self.done_files += 1
         self.done_bytes += nbytes
+        if self.on_scanned is not None:
+            self.on_scanned(nbytes)
         self.refresh()
 
     def refresh(self) -> None:

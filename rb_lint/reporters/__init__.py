@@ -28,6 +28,10 @@ class RenderOptions:
     suppressed: int = 0  # findings a baseline dropped (said in the summary)
     fingerprint_base: Path | None = None  # fingerprints' paths are relative to it (default: the cwd)
     locations: int = 5  # `grouped`: the locations shown per rule
+    # The folder the report's relative finding paths are relative to (default: the cwd; a server
+    # lints with `lint(display_root=...)` and never changes its working directory). Fingerprints
+    # and SARIF's artifact locations resolve the paths against it.
+    path_origin: Path | None = None
 
 
 Reporter: TypeAlias = "Callable[[Report, RenderOptions], str]"

@@ -36,9 +36,14 @@ def tool_version() -> str:
     return __version__
 
 
-def as_document(report: Report, suppressed: int = 0, fingerprint_base: Path | None = None) -> dict[str, Any]:
+def as_document(
+    report: Report,
+    suppressed: int = 0,
+    fingerprint_base: Path | None = None,
+    path_origin: Path | None = None,
+) -> dict[str, Any]:
     counts = report.counts()
-    prints = fingerprints(report.findings, fingerprint_base or Path.cwd())
+    prints = fingerprints(report.findings, fingerprint_base or path_origin or Path.cwd(), path_origin)
     return {
         "version": FORMAT_VERSION,
         "tool": {"name": "rb-lint", "version": tool_version()},
@@ -56,4 +61,5 @@ def as_document(report: Report, suppressed: int = 0, fingerprint_base: Path | No
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(as_document(report, options.suppressed, options.fingerprint_base), indent=2) + "\n"
+    document = as_document(report, options.suppressed, options.fingerprint_base, options.path_origin)
+    return json.dumps(document, indent=2) + "\n"

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    prints = fingerprints(report.findings, options.fingerprint_base or Path.cwd())
+    base = options.fingerprint_base or options.path_origin or Path.cwd()
+    prints = fingerprints(report.findings, base, options.path_origin)
     return "".join(
         json.dumps({**finding.to_dict(), "fingerprint": fingerprint}) + "\n"
         for finding, fingerprint in zip(report.findings, prints, strict=True)

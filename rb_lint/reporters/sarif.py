@@ -1,12 +1,13 @@
 """SARIF 2.1.0 for GitHub code scanning (and any SARIF viewer).
 
 One run. `tool.driver.rules` lists every rule that ran, with its documentation as help text and
-Markdown. Each result points at a file relative to `%SRCROOT%` (the working directory), with a
-1-based line and a column counted in Unicode code points (`columnKind: unicodeCodePoints`), and
-carries `partialFingerprints["rbLint/v1"]` (see `rb_lint.io.fingerprints`): built from rule, file and
-logical key, so alerts keep their identity when a file is reformatted. `primaryLocationLineHash`
-is left to GitHub's upload action, which computes it from the line text and warns about every
-result whose pre-filled value differs from its own.
+Markdown. Each result points at a file relative to `%SRCROOT%` (the working directory, or the
+report's `RenderOptions.path_origin`), with a 1-based line and a column counted in Unicode code
+points (`columnKind: unicodeCodePoints`), and carries `partialFingerprints["rbLint/v1"]` (see
+`rb_lint.io.fingerprints`): built from rule, file and logical key, so alerts keep their identity
+when a file is reformatted. `primaryLocationLineHash` is left to GitHub's upload action, which
+computes it from the line text and warns about every result whose pre-filled value differs from
+its own.
 
 GitHub rejects a run with more than 25,000 results and limits rule names to 255 characters and
 descriptions to 1,024: longer texts are cut with an ellipsis, and results beyond the limit are
@@ -180,10 +181,13 @@ def notifications(report: Report, dropped: int) -> list[dict[str, Any]]:
 
 
 def as_document(report: Report, root: Path | None = None) -> dict[str, Any]:
+    """`root`: `%SRCROOT%`, the folder the report's relative finding paths are relative to
+    (`RenderOptions.path_origin`; default: the working directory)."""
+    origin = root
     root = root or Path.cwd()
     rules = list(report.rules)
     index = {rule.code: i for i, rule in enumerate(rules)}
-    prints = fingerprints(report.findings, root)
+    prints = fingerprints(report.findings, root, origin)
     kept = kept_indices(report.findings, MAX_RESULTS)
     results = [result(report.findings[i], prints[i], index.get(report.findings[i].code), root) for i in kept]
     invocation: dict[str, Any] = {
@@ -224,4 +228,4 @@ def _directory_uri(path: Path) -> str:
 def render(report: Report, options: RenderOptions) -> str:
     # One line: `indent` would switch json to its pure-Python encoder, six times slower on the
     # 25,000-result runs this format must handle.
-    return json.dumps(as_document(report)) + "\n"
+    return json.dumps(as_document(report, options.path_origin)) + "\n"

@@ -45,7 +45,7 @@ def orphan_segmentation_file(doc: Document, ctx: Context) -> Iterator[Hit]:
         return
     by_lower = {path.lower(): written for path, written in folder.referenced.items()}
     parents = {str(parent) for path in folder.referenced for parent in Path(path).parents}
-    for file in folder.files():
+    for file in folder.files(ctx.root if ctx.options.confine else None):
         path = normalise(file)
         if str(path) in folder.referenced or _is_aggregate(path, parents):
             continue

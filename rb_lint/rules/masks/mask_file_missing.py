@@ -70,7 +70,7 @@ def _remote_problem(doc: Document, ctx: Context, found: Located) -> str | None:
 def _problem(found: LocalFile) -> str | None:
     """What is wrong with the file, or None (a Git LFS pointer is a regular file: RB009's)."""
     state = found.state
-    if state is FileState.REGULAR:
+    if state in (FileState.REGULAR, FileState.OUTSIDE):  # outside a confined run's root: RB302's
         return None
     if state is FileState.NO_PERMISSION:
         return "cannot be read (permission denied)"

@@ -41,10 +41,16 @@ def mask_outside_root(doc: Document, ctx: Context) -> Iterator[Hit]:
             if ref.where == maskpaths.LOCAL and ref.escapes_root:
                 yield Hit(
                     f"`{ref.written}` {_where(ref, ctx)}: the dataset is not self-contained; move "
-                    "the file inside it (or lint from a folder that contains both)",
+                    f"the file inside it{_advice(ctx)}",
                     ref.pointer,
                     key=series.key(ref.written),
                 )
+
+
+def _advice(ctx: Context) -> str:
+    if ctx.options.confine:  # a service: it reads nothing outside the root, not even to check
+        return "; the file was not read (this run reads nothing outside the root)"
+    return " (or lint from a folder that contains both)"
 
 
 def _where(ref: maskpaths.MaskRef, ctx: Context) -> str:

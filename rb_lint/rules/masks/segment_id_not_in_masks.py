@@ -12,6 +12,7 @@ from rb_lint.facts.mask_scans import ScannedMask, scan_result, scanned_masks, se
 from rb_lint.facts.masks import SeriesMasks, listed
 from rb_lint.formats.maskpaths import MaskRef
 from rb_lint.io.document import Document
+from rb_lint.io.edits import RemoveMember
 from rb_lint.io.jsonpos import join_pointer
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -31,6 +32,8 @@ def segment_id_not_in_masks(doc: Document, ctx: Context) -> Iterator[Hit]:
     an `overlappingGroups` group value counts as present. The finding is at the key and lists what
     the files hold. Checked only when every file of the series is local and was read completely.
 
+    Fix: unsafe — removes the entry (the SDK's `--prune-segmentations`, JSON side; masks untouched).
+
     Why: Such an id maps a category to nothing: the annotation is missing after upload, silently
     (the SDK only compares ids and values with `--label-validate`, which is off by default).
 
@@ -41,8 +44,7 @@ def segment_id_not_in_masks(doc: Document, ctx: Context) -> Iterator[Hit]:
         "segmentations": "seg.nii.gz", "segmentMap": {"1": "Liver", "2": "Spleen"}
     """
     for series in series_with_files(doc, ctx):
-        instances = series.instances
-        if not instances:
+        if not series.instances:
             continue
         if series.binary:
             yield from _empty_binary_instances(ctx, series)
@@ -61,16 +63,17 @@ def segment_id_not_in_masks(doc: Document, ctx: Context) -> Iterator[Hit]:
             for mask in scanned
         )
         files = "file" if len(scanned) == 1 else "files"
-        for instance, key in instances.items():
+        for instance, key in series.instances.items():
             if instance not in present:
-                category = _category(series.segment_map[key])
+                entry = join_pointer(series.pointer, "segmentMap", key)
                 yield Hit(
-                    f"instance id `{key}` (`{category}`) is in none of the series' "
+                    f"instance id `{key}` (`{_category(series.segment_map[key])}`) is in none of the series' "
                     f"segmentation {files} ({holdings}): the category gets no annotation; "
                     "remove the entry or fix the mask",
-                    join_pointer(series.pointer, "segmentMap", key),
+                    entry,
                     at="key",
                     key=series.key(f"id {key}"),
+                    fix=RemoveMember(entry),
                 )
 
 

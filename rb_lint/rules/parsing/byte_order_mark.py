@@ -13,6 +13,8 @@ byte_order_mark = emitted(
     """
     What: The file starts with a UTF-8 byte-order mark (written by some Windows editors).
 
+    Fix: safe — removes the mark (its three bytes) and nothing else.
+
     Why: Python's `json.load` on a text file raises "Unexpected UTF-8 BOM", and so does the
     RedBrick CLI.
 

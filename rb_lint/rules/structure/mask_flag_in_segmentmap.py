@@ -10,6 +10,7 @@ from rb_lint.core.rule import rule
 from rb_lint.formats import walk
 from rb_lint.formats.validation import SERIES_FLAGS
 from rb_lint.io.document import Document
+from rb_lint.io.edits import MoveMember
 from rb_lint.io.jsonpos import join_pointer
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -26,6 +27,9 @@ def mask_flag_in_segmentmap(doc: Document, ctx: Context) -> Iterator[Hit]:
     What: `binaryMask`, `semanticMask` or `pngMask`, boolean flags of the series, written inside
     `segmentMap` (as in one RedBrick docs example).
 
+    Fix: safe — moves the flag, as written, out of `segmentMap` to right after it on the series,
+    unless the series has that flag already.
+
     Why: Inside `segmentMap` the flag is read as an instance id and a category, and the masks are
     not treated as binary.
 
@@ -37,9 +41,11 @@ def mask_flag_in_segmentmap(doc: Document, ctx: Context) -> Iterator[Hit]:
     for pointer, series in walk.all_series(doc):
         for flag in SERIES_FLAGS:
             if flag in walk.segment_map(series):
+                flag_pointer = join_pointer(pointer, "segmentMap", flag)
                 yield Hit(
                     f"`{flag}` is a series flag, not a segmentMap entry: move "
                     f'`"{flag}": true` out of `segmentMap`, next to it',
-                    join_pointer(pointer, "segmentMap", flag),
+                    flag_pointer,
                     at="key",
+                    fix=None if flag in series else MoveMember(flag_pointer, pointer, after="segmentMap"),
                 )

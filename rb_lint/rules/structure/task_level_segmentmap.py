@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
 from rb_lint.formats import walk
 from rb_lint.io.document import Document
+from rb_lint.io.edits import MoveMember
 from rb_lint.io.jsonpos import join_pointer
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -23,6 +25,9 @@ from rb_lint.models.kinds import TASK_KINDS
 def task_level_segmentmap(doc: Document, ctx: Context) -> Iterator[Hit]:
     """
     What: A `segmentMap` on the task instead of on a series (as in one RedBrick notebook).
+
+    Fix: unsafe — when the task has exactly one series and that series has no `segmentMap`, moves
+    the mapping onto it (last, re-indented): the series' masks then map to categories.
 
     Why: The historical JSON Schema rejects it, and the mapping does not reach the series' masks:
     their values map to no category.
@@ -41,4 +46,14 @@ def task_level_segmentmap(doc: Document, ctx: Context) -> Iterator[Hit]:
                 "`segmentations`; move it there",
                 join_pointer(pointer, "segmentMap"),
                 at="key",
+                fix=_onto_the_only_series(pointer, task),
             )
+
+
+def _onto_the_only_series(pointer: str, task: dict[str, Any]) -> MoveMember | None:
+    series = task.get("series")
+    if not isinstance(series, list) or len(series) != 1 or not isinstance(series[0], dict):
+        return None
+    if "segmentMap" in series[0]:
+        return None
+    return MoveMember(join_pointer(pointer, "segmentMap"), join_pointer(pointer, "series", 0), safe=False)

@@ -13,6 +13,7 @@ from rb_lint.core.suggest import closest_name
 from rb_lint.facts.structure import validation_errors
 from rb_lint.formats.validation import VALIDATED_KINDS, SchemaError
 from rb_lint.io.document import Document
+from rb_lint.io.edits import RenameKey
 
 # Keys that belong somewhere else: where.
 MISPLACED_KEY_HINTS = {
@@ -50,6 +51,9 @@ def unknown_key(doc: Document, ctx: Context) -> Iterator[Hit]:
     What: A key the format does not define. The message suggests the closest known key. (A
     `segmentMap` on a task is RB107's finding.)
 
+    Fix: safe — renames the key to the suggested one (only the key's text changes), unless the
+    object has that key already.
+
     Why: Usually a typo (`segmentmap`, `segmentation`), which the platform ignores, so the data it
     held is silently lost.
 
@@ -64,18 +68,23 @@ def unknown_key(doc: Document, ctx: Context) -> Iterator[Hit]:
             continue
         if error.pointer not in reported:
             reported.add(error.pointer)
-            yield Hit(_message(error), error.pointer, at="key")
+            suggestion = _suggestion(error)
+            fix = RenameKey(error.pointer, suggestion) if suggestion else None
+            yield Hit(_message(error, suggestion), error.pointer, at="key", fix=fix)
 
 
 def _task_level_segment_map(error: SchemaError) -> bool:
     return error.name == "segmentMap" and error.model is not None and "series" in error.model.model_fields
 
 
-def _message(error: SchemaError) -> str:
-    name = error.name
+def _suggestion(error: SchemaError) -> str | None:
     known = list(error.model.model_fields) if error.model is not None else []
+    return closest_name(error.name, known, cutoff=0.75)
+
+
+def _message(error: SchemaError, suggestion: str | None) -> str:
+    name = error.name
     message = f"unknown key `{name}`{_where(error.model)}"
-    suggestion = closest_name(name, known, cutoff=0.75)
     if suggestion:
         return message + f": did you mean `{suggestion}`?"
     if name in MISPLACED_KEY_HINTS:

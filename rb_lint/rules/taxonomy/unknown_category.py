@@ -11,6 +11,7 @@ from rb_lint.core.rule import rule
 from rb_lint.facts.taxonomy import listed, task_references
 from rb_lint.formats.taxonomy_index import Resolution, TaxonomyIndex, render_category, taxonomy_for
 from rb_lint.io.document import Document
+from rb_lint.io.edits import ReplaceValue
 from rb_lint.models.kinds import TASK_KINDS
 
 
@@ -21,6 +22,9 @@ def unknown_category(doc: Document, ctx: Context) -> Iterator[Hit]:
     are wrong or missing, or a classId no object type has. The message suggests the closest name.
     Checked everywhere a category appears: `segmentMap` values (or their `category`), every label
     list, measurements, classifications, and consensus and super-truth series.
+
+    Fix: unsafe — replaces a category name with the suggested one when exactly one category has
+    that name (it changes what is uploaded: check that it is the category meant).
 
     Why: RedBrick requires that "the category must exist in your project's taxonomy", but
     nothing checks it before a NIfTI upload; the label arrives broken in the annotation tool.
@@ -35,7 +39,20 @@ def unknown_category(doc: Document, ctx: Context) -> Iterator[Hit]:
         return
     for ref in task_references(doc, ctx).categories:
         if ref.resolution.status == "unknown":
-            yield Hit(_message(index, ref.value, ref.resolution), ref.pointer(), key=ref.key())
+            yield Hit(
+                _message(index, ref.value, ref.resolution),
+                ref.pointer(),
+                key=ref.key(),
+                fix=_to_suggestion(index, ref.pointer(), ref.value, ref.resolution),
+            )
+
+
+def _to_suggestion(index: TaxonomyIndex, pointer: str, value: Any, found: Resolution) -> ReplaceValue | None:
+    """A name replaced by the suggested name, when that names exactly one category."""
+    suggestion = found.suggestion
+    if not isinstance(value, str) or suggestion is None or len(index.by_leaf.get(suggestion, [])) != 1:
+        return None
+    return ReplaceValue(pointer, suggestion, safe=False)
 
 
 def _message(index: TaxonomyIndex, value: Any, found: Resolution) -> str:
