@@ -210,6 +210,19 @@ def check(
             loaded, options, _codes(select) or None, _codes(ignore), _codes(extend_select), fail_on
         )
         return
+
+    def lint_targets() -> Report:
+        return lint(
+            targets,
+            config=loaded,
+            kind=kind,
+            select=_codes(select) or None,
+            ignore=_codes(ignore),
+            extend_select=_codes(extend_select),
+            options=options,
+            removed=removed,
+        )
+
     if from_stdin:
         report = _lint_stdin(
             stdin_filename,
@@ -221,16 +234,7 @@ def check(
             options,
         )
     else:
-        report = lint(
-            targets,
-            config=loaded,
-            kind=kind,
-            select=_codes(select) or None,
-            ignore=_codes(ignore),
-            extend_select=_codes(extend_select),
-            options=options,
-            removed=removed,
-        )
+        report = lint_targets()
     fixing = None
     if fix or diff:  # the fixes, applied until stable; then the report is of the fixed files
         from rb_lint.cli import fixing as fixes
@@ -245,16 +249,7 @@ def check(
             fixes.exit_after_diff(fixing, report)
         fixes.write_all(fixing)
         if fixing.changed:
-            report = lint(
-                targets,
-                config=loaded,
-                kind=kind,
-                select=_codes(select) or None,
-                ignore=_codes(ignore),
-                extend_select=_codes(extend_select),
-                options=options,
-                removed=removed,
-            )
+            report = lint_targets()
     suppressed = 0
     if baseline is not None:
         report, suppressed = _apply_baseline(report, baseline, update_baseline, quiet or silent)
