@@ -441,8 +441,6 @@ def test_a_confined_run_refuses_a_cluster_named_by_its_config(tmp_path: Path) ->
     from rb_lint.core.context import Options
 
     items_list(tmp_path, small_masks(tmp_path, 1))
-    (tmp_path / "rb-lint.toml").write_text(
-        '[masks]\nexecutor = "dask"\n', encoding="utf-8"
-    )
+    (tmp_path / "rb-lint.toml").write_text('[masks]\nexecutor = "dask"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="server setting"):
         lint([tmp_path], options=Options(use_cache=False, confine=True))
