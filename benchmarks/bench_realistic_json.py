@@ -2,16 +2,22 @@
 
 The generated list (compact JSON, ~266 bytes a task, as in issue 17: 500,000 tasks ~ 133 MB) has
 tasks of one to three series; every series has `items`, `segmentations` and a `segmentMap`. About
-a third of the segmentations are local paths (`masks/<task>/<series>.nii.gz`, relative to the
-JSON file, in ~100 folders), the rest `s3://` URLs; a few local masks exist (small real NIfTI
-files), the others do not (RB301). Every rule runs.
+a third of the segmentations are local paths (relative to the JSON file), the rest `s3://` URLs
+(not fetched: no network access is asked for). Every rule runs.
+
+By default the local masks EXIST, as in a clean repository: a few hundred tiny real NIfTI masks
+(uint8 4x4x4, holding 0 and exactly the ids of the segmentMaps that name them) in `masks/<folder>/`,
+each named by the many tasks whose series have the same ids; findings are then few (the remote
+masks' one RB303 note). The masks are scanned once each (a few hundred files of ~100 bytes: a few
+milliseconds). `--missing` is the harsh variant: each local path is its own file and only one in
+997 exists, so there is one RB301 per missing path (hundreds of thousands of findings).
 
 Prints wall time and peak RSS (`resource.getrusage(...).ru_maxrss`) of `json.load` and of rb-lint,
 each in a fresh subprocess (interleaved; the best of `--repeat` runs counts), the ratios and
 `uptime` (the machine is shared). Targets: rb-lint <= 3x json.load's time; rb-lint's peak RSS <=
 json.load's own peak.
 
-    python benchmarks/bench_realistic_json.py [--tasks 60000] [--repeat 2] [--keep]
+    python benchmarks/bench_realistic_json.py [--tasks 60000] [--repeat 2] [--keep] [--missing]
     python benchmarks/bench_realistic_json.py --tasks 500000        # issue 17's size
 """
 
@@ -32,20 +38,27 @@ WORK = Path(__file__).resolve().parent / "_work" / "realistic"
 CATEGORIES = ["Liver", "Spleen", "Kidney", "Edema", "Necrosis"]
 MODALITIES = ("t1", "t2", "fl")
 FOLDERS = 100  # local masks live in masks/<folder>/...
-EXISTING_EVERY = 997  # one local mask in this many exists on disk
+EXISTING_EVERY = 997  # --missing: one local mask in this many exists on disk
+SHARED_FOLDERS = 30  # by default: masks/<folder>/ids-<first>-<count>.nii.gz, a few hundred files
 
 
-def make_task(index: int, rng: random.Random, existing: list[tuple[str, int, int]]) -> dict[str, object]:
+def make_task(
+    index: int, rng: random.Random, existing: dict[str, tuple[int, int]], missing: bool
+) -> dict[str, object]:
     name = f"p{index:06d}"
     series = []
     next_id = 1  # instance ids are unique across a task's series
     for s in range(rng.choice((1, 2, 2, 3))):
         modality = MODALITIES[s]
         count = rng.randint(1, 2)
-        if rng.random() < 0.35:
+        local = rng.random() < 0.35
+        if local and missing:
             segmentation = f"masks/{index % FOLDERS:03d}/{name}-{modality}.nii.gz"
             if index % EXISTING_EVERY == 0:
-                existing.append((segmentation, next_id, count))
+                existing[segmentation] = (next_id, count)
+        elif local:  # a mask file holding exactly these ids, shared with other tasks
+            segmentation = f"masks/{index % SHARED_FOLDERS:02d}/ids-{next_id}-{count}.nii.gz"
+            existing[segmentation] = (next_id, count)
         else:
             segmentation = f"s3://lab/seg/{name}/{modality}.nii.gz"
         series.append(
@@ -60,20 +73,21 @@ def make_task(index: int, rng: random.Random, existing: list[tuple[str, int, int
     return {"name": name, "series": series}
 
 
-def generate(folder: Path, count: int) -> Path:
-    """The list, and the few local masks that exist (uint8 4x4x4: 0 and the ids of its map)."""
+def generate(folder: Path, count: int, missing: bool) -> Path:
+    """The list, and the local masks that exist (uint8 4x4x4: 0 and the ids of its map)."""
     rng = random.Random(17)
-    existing: list[tuple[str, int, int]] = []
+    existing: dict[str, tuple[int, int]] = {}
     path = folder / "items.json"
     with path.open("w", encoding="utf-8") as out:
         out.write("[")
         for index in range(count):
             if index:
                 out.write(",\n")
-            out.write(json.dumps(make_task(index, rng, existing), separators=(",", ":")))
+            out.write(json.dumps(make_task(index, rng, existing, missing), separators=(",", ":")))
         out.write("]\n")
-    for written, first, count in existing:
-        write_mask(folder / written, first, count)
+    for written, (first, ids) in existing.items():
+        if not (folder / written).exists():
+            write_mask(folder / written, first, ids)
     return path
 
 
@@ -130,13 +144,16 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=60_000)
     parser.add_argument("--repeat", type=int, default=2, help="interleaved runs; the best counts")
     parser.add_argument("--keep", action="store_true", help="keep the generated folder")
+    parser.add_argument(
+        "--missing", action="store_true", help="the harsh variant: nearly every local mask is missing"
+    )
     args = parser.parse_args()
-    folder = WORK / f"tasks-{args.tasks}"
+    folder = WORK / f"tasks-{args.tasks}-{'missing' if args.missing else 'local'}"
     path = folder / "items.json"
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
         print(f"generating {path} ...", flush=True)
-        generate(folder, args.tasks)
+        generate(folder, args.tasks, args.missing)
     size = path.stat().st_size
     print(f"uptime before: {uptime()}")
     runs = [(measure(path, "json.load"), measure(path, "rb-lint")) for _ in range(args.repeat)]
@@ -144,7 +161,8 @@ def main() -> None:
     linted = min((r for _, r in runs), key=lambda m: m["seconds"])
     base_peak = min(b["peak_bytes"] for b, _ in runs)
     lint_peak = min(r["peak_bytes"] for _, r in runs)
-    print(f"file: {size / 1e6:.1f} MB, {args.tasks} tasks; best of {args.repeat} interleaved runs")
+    variant = "--missing: local masks missing" if args.missing else "local masks exist"
+    print(f"file: {size / 1e6:.1f} MB, {args.tasks} tasks ({variant}); best of {args.repeat} runs")
     print(f"json.load : {baseline['seconds']:7.2f} s   peak RSS {base_peak / 1e6:7.1f} MB")
     print(
         f"rb-lint   : {linted['seconds']:7.2f} s   peak RSS {lint_peak / 1e6:7.1f} MB"

@@ -1,21 +1,28 @@
 """Benchmark: `rb-lint serve` under load on loopback (issue 14).
 
-Starts the real server (`python -m rb_lint serve --port 0 --max-concurrency 128`: the default,
-twice the workers, would answer most of 64 concurrent clients with 429; 128 lets every one of
-them in), then
+Starts the real server (`python -m rb_lint serve --port 0 --workers 2 --max-concurrency 128`: the
+default limit, twice the workers, would answer most of 64 concurrent clients with 429; 128 lets
+every one of them in), then
 
   small  `--clients` (64) concurrent clients POST a small items list to /v1/lint for `--seconds`
-         (30; bounded by `--max-requests` too), each waiting for its answer before the next;
+         (30; bounded by `--max-requests` too), each waiting for its answer before the next
+         (a closed loop). The clients run in a SEPARATE process (`--client`): asyncio with raw
+         HTTP/1.1 keep-alive connections, a prepared request and a minimal response parser, so
+         the load generator takes little of the two cores it shares with the server (its CPU
+         per request is printed);
   big    4 clients POST a generated ~20 MB tasks.json (multipart upload) `--big-requests` times
-         each (2).
+         each (2), from this process (httpx).
 
 Prints throughput, p50/p99 latency, the error count (every answer must be a 200), the server's
-RSS (VmRSS from /proc/PID/status) before, between and after, and `uptime` before and after (the
-machine is shared: read the figures beside the load). Targets on the 2-core machine: >= 200
-small requests/s, p99 <= 150 ms, 0 errors, RSS not growing without bound. The clients run in
-this process (asyncio + httpx), on the same two cores as the server.
+and the client's CPU per request, the server's RSS (VmRSS from /proc/PID/status, workers
+included) before, between and after, `uptime` before and after (the machine is shared: read the
+figures beside the load), and Little's law for the closed loop: with N clients and no think
+time, mean latency = N / throughput, so p99 <= 150 ms with 64 clients needs >= 64 / 0.150 = 427
+requests/s, i.e. <= 2 cores / 427 = 4.7 ms of CPU per request, server and client together.
+Targets on the 2-core machine: >= 200 small requests/s, p99 <= 150 ms, 0 errors, RSS not
+growing without bound.
 
-    python benchmarks/bench_serve.py [--seconds 30] [--clients 64] [--big-requests 2]
+    python benchmarks/bench_serve.py [--seconds 30] [--clients 64] [--big-requests 2] [--workers 2]
 """
 
 from __future__ import annotations
@@ -32,8 +39,9 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from bench_json import make_task
@@ -57,6 +65,7 @@ SMALL_ITEMS = [
 class Tally:
     latencies: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
+    cpu: float = 0.0  # seconds of CPU the load generator used (the small load's client process)
 
     def error(self, what: str) -> None:
         self.errors[what] = self.errors.get(what, 0) + 1
@@ -155,7 +164,7 @@ from rb_lint.service.settings import ServeSettings
 settings = ServeSettings()
 body = DocumentsBody.model_validate(json.loads(sys.argv[1]))
 def one():
-    bundle = bundle_from_documents(body, settings)
+    bundle = bundle_from_documents(body, settings, in_memory=True)  # as POST /v1/lint does
     try:
         render_report(lint_bundle(bundle, settings), bundle, "json")
     finally:
@@ -202,29 +211,82 @@ def cpu_seconds(pid: int) -> float:
 # --- the loads --------------------------------------------------------------------------------
 
 
-async def small_load(url: str, clients: int, seconds: float, max_requests: int) -> tuple[Tally, float]:
-    body = {"documents": {"items.json": json.dumps(SMALL_ITEMS, indent=2)}}
-    tally = Tally()
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=REQUEST_TIMEOUT) as http:
-        started = time.perf_counter()
-        deadline = started + seconds
+SMALL_BODY = json.dumps({"documents": {"items.json": json.dumps(SMALL_ITEMS, indent=2)}}).encode()
 
-        async def client() -> None:
+
+def small_load(url: str, clients: int, seconds: float, max_requests: int) -> tuple[Tally, float]:
+    """Run the small load in a client process of its own (`--client`); its tally and duration."""
+    command = [sys.executable, __file__, "--client", url, "--clients", str(clients)]
+    command += ["--seconds", str(seconds), "--max-requests", str(max_requests)]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, check=True)
+    result = json.loads(out.stdout)
+    return Tally(result["latencies"], result["errors"], result["cpu"]), result["seconds"]
+
+
+def client_main(url: str, clients: int, seconds: float, max_requests: int) -> None:
+    """The load generator process: prints its tally as JSON (with its own CPU time)."""
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    cpu = time.process_time()
+    tally, elapsed = asyncio.run(raw_load(url, clients, seconds, max_requests))
+    tally.cpu = time.process_time() - cpu  # the load itself (not the interpreter's start-up)
+    print(json.dumps({**asdict(tally), "seconds": elapsed}))
+
+
+async def raw_load(url: str, clients: int, seconds: float, max_requests: int) -> tuple[Tally, float]:
+    """`clients` closed-loop clients, one keep-alive HTTP/1.1 connection each, posting the same
+    prepared request and reading each answer (status, Content-Length, body) before the next."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    request = (
+        f"POST /v1/lint HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        f"Accept: application/json\r\nContent-Length: {len(SMALL_BODY)}\r\n\r\n"
+    ).encode() + SMALL_BODY
+    tally = Tally()
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    async def client() -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
             while time.perf_counter() < deadline and tally.count < max_requests:
                 sent = time.perf_counter()
-                try:
-                    answer = await http.post("/v1/lint", json=body)
-                except httpx.HTTPError as error:
-                    tally.error(type(error).__name__)
-                    continue
-                if answer.status_code != 200 or '"RB201"' not in answer.text:
-                    tally.error(f"HTTP {answer.status_code}")
-                    continue
-                tally.latencies.append(time.perf_counter() - sent)
+                writer.write(request)
+                status, body, close = await read_answer(reader)
+                if status != 200 or b'"RB201"' not in body:
+                    tally.error(f"HTTP {status}")
+                else:
+                    tally.latencies.append(time.perf_counter() - sent)
+                if close:
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(host, port)
+        except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+            tally.error(type(error).__name__)
+        finally:
+            writer.close()
 
-        await asyncio.gather(*(client() for _ in range(clients)))
-        return tally, time.perf_counter() - started
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return tally, time.perf_counter() - started
+
+
+async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """(status, body, whether the server closes the connection) of one HTTP/1.1 answer."""
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), REQUEST_TIMEOUT)
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split()[1])
+    length, close = 0, False
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"connection":
+            close = value.strip().lower() == b"close"
+    return status, await reader.readexactly(length), close
 
 
 def big_tasks_file() -> Path:
@@ -291,6 +353,22 @@ def summary(name: str, tally: Tally, seconds: float) -> str:
     )
 
 
+def little(clients: int, rate: float, cpu: float) -> str:
+    """Little's law for the closed loop (no think time): mean latency = clients / throughput."""
+    needed = clients / TARGET_P99
+    cores = os.cpu_count() or 1
+    return (
+        f"Little's law: {clients} closed-loop clients at {rate:.1f} req/s wait "
+        f"{clients / rate * 1000:.0f} ms on average (p99 >= mean); "
+        f"p99 <= {TARGET_P99 * 1000:.0f} ms needs >= {clients} / "
+        f"{TARGET_P99:.3f} s = {needed:.0f} req/s, i.e. <= {cores} cores / {needed:.0f} = "
+        f"{cores / needed * 1000:.1f} ms CPU per request (server + client); measured {cpu * 1000:.2f} ms, "
+        f"a ceiling of {cores / cpu:.0f} req/s on an idle machine"
+        if rate > 0 and cpu > 0
+        else "Little's law: no request succeeded"
+    )
+
+
 def verdict(met: bool) -> str:
     return "met" if met else "MISSED"
 
@@ -303,9 +381,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64, help="concurrent small-request clients")
     parser.add_argument("--max-requests", type=int, default=100_000, help="cap on small requests")
     parser.add_argument("--big-requests", type=int, default=2, help="20 MB requests per big client (4)")
-    parser.add_argument("--workers", type=int, default=1, help="server processes (`serve --workers`)")
+    parser.add_argument("--workers", type=int, default=2, help="server processes (`serve --workers`)")
     parser.add_argument("--tmpdir", help="the server's TMPDIR, where bundles are written (e.g. /dev/shm)")
+    parser.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)  # the load generator process
     args = parser.parse_args()
+    if args.client:
+        client_main(args.client, args.clients, args.seconds, args.max_requests)
+        return
 
     print(f"uptime before: {uptime()}")
     big = big_tasks_file()
@@ -321,10 +403,10 @@ def main() -> None:
             f"server pid {process.pid} at {url} (--max-concurrency 128, --workers {args.workers}); "
             f"RSS at start {rss_mib(process.pid):.1f} MiB"
         )
-        warm, _ = asyncio.run(small_load(url, 4, 1.0, 200))  # imports and first-use costs
+        warm, _ = small_load(url, 8, 3.0, 400)  # imports and first-use costs, in every worker
         print(f"RSS after warm-up ({len(warm.latencies)} requests): {rss_mib(process.pid):.1f} MiB")
         cpu_before = cpu_seconds(process.pid)
-        small, seconds = asyncio.run(small_load(url, args.clients, args.seconds, args.max_requests))
+        small, seconds = small_load(url, args.clients, args.seconds, args.max_requests)
         server_cpu = (cpu_seconds(process.pid) - cpu_before) / max(len(small.latencies), 1)
         print(
             summary(
@@ -343,18 +425,19 @@ def main() -> None:
             )
         )
         print(f"RSS after big: {rss_mib(process.pid):.1f} MiB")
-        again, again_seconds = asyncio.run(
-            small_load(url, args.clients, min(args.seconds, 5.0), args.max_requests)
-        )
+        again, again_seconds = small_load(url, args.clients, min(args.seconds, 5.0), args.max_requests)
         print(summary("small again", again, again_seconds))
         print(f"RSS at the end: {rss_mib(process.pid):.1f} MiB")
     finally:
         stop_server(process)
     rate = len(small.latencies) / seconds
+    client_cpu = small.cpu / max(len(small.latencies), 1)
     print(
-        f"server CPU per small request {server_cpu * 1000:.1f} ms = {server_cpu / floor_cpu:.2f}x "
-        f"the in-process library work; throughput / one core's ceiling: {rate * floor_cpu:.2f}"
+        f"server CPU per small request {server_cpu * 1000:.2f} ms = {server_cpu / floor_cpu:.2f}x "
+        f"the in-process library work; load generator CPU per request {client_cpu * 1000:.2f} ms "
+        f"({small.cpu:.1f} s in all)"
     )
+    print(little(args.clients, rate, server_cpu + client_cpu))
     p99 = percentile(small.latencies, 0.99)
     errors = sum(t.count - len(t.latencies) for t in (small, large, again))
     print(

@@ -1,3 +1,3 @@
-from rb_lint.cli import main
+from rb_lint.cli import run
 
-main()
+run()

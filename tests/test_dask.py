@@ -28,6 +28,7 @@ import psutil
 import pytest
 from distributed import Client, LocalCluster
 from identity_repo import RUNS, build_input
+from storage_servers import HttpServer
 
 from rb_lint.core.config import parse_config
 from rb_lint.nifti import dask_executor
@@ -35,6 +36,8 @@ from rb_lint.nifti.batch import BatchSettings, scan_masks
 from rb_lint.nifti.cache import MaskCache
 from rb_lint.nifti.executors import ExecutorError, UnsharedFile
 from rb_lint.nifti.scan import ScanResult
+
+pytest_plugins = ["storage_servers"]  # its `http_server` fixture
 
 TIMEOUT = 120  # seconds, for any one CLI run on a loaded machine
 BLOCK = 64 << 20  # one gzip member of zeros: 64 MiB of voxels in about 64 KB
@@ -261,6 +264,149 @@ def test_unshared_masks_end_the_check_with_one_line_and_exit_2(tmp_path: Path, c
     assert "cannot see the mask" in lines[0]
 
 
+# -- remote masks: read by the workers --------------------------------------------------------------
+
+
+FORBIDDEN = "labels/forbidden.nii.gz"  # HEAD answers, GET is 403: a fault on the worker's side
+CUT = "labels/cut.nii.gz"  # HEAD tells its full size, GET sends half of it and hangs up
+
+
+def remote_mask(values: list[int], shape: tuple[int, int, int] = (6, 6, 4), packed: bool = True) -> bytes:
+    data = np.zeros(shape, np.uint8)
+    data.flat[: len(values)] = values
+    image = nib.Nifti1Image(data, np.eye(4))
+    image.header.set_sform(np.eye(4), code=1)
+    image.header["vox_offset"] = 352
+    raw = image.header.binaryblock + b"\0" * 4 + data.tobytes(order="F")
+    return gzip.compress(raw, 1) if packed else raw
+
+
+def remote_project(folder: Path, server: HttpServer) -> None:
+    """An items list naming masks by http URL: two good ones (one over 4 MiB, so streamed rather
+    than read whole), one holding a value its segmentMap lacks, one not NIfTI, one missing (404),
+    one the server refuses to send (403 on GET only), one cut short mid-body."""
+    server.files.update(
+        {
+            "labels/p1.nii.gz": remote_mask([1, 2]),
+            "labels/p2.nii.gz": remote_mask([1, 3]),
+            "labels/big.nii": remote_mask([1, 2], shape=(128, 128, 260), packed=False),
+            "labels/text.nii.gz": b"this is not a NIfTI file at all" * 20,
+            FORBIDDEN: remote_mask([1]),
+            CUT: remote_mask([1, 2], shape=(64, 64, 64), packed=False),
+        }
+    )
+    names = ["p1", "p2", "big", "text", "missing", "forbidden", "cut"]
+    tasks = [
+        {
+            "name": name,
+            "series": [
+                {
+                    "items": "ct.nii.gz",
+                    "segmentations": server.url(f"labels/{name}.nii" + ("" if name == "big" else ".gz")),
+                    "segmentMap": {"1": "Liver", "2": "Spleen"},
+                }
+            ],
+        }
+        for name in names
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "items.json").write_text(json.dumps(tasks, indent=2), encoding="utf-8")
+    (folder / "rb-lint.toml").write_text(
+        "[storage]\nremote = true\ntimeout = 5\nretries = 1\n", encoding="utf-8"
+    )
+
+
+def attribute_requests(server: HttpServer, workers: set[int]) -> list[tuple[str, str, bool]]:
+    """From now on the server records (method, path, whether a worker process asked) for every
+    request, and injects the FORBIDDEN and CUT faults. Who asked: the process holding the client end
+    of the connection (the request is being answered, so it is still open)."""
+    asked: list[tuple[str, str, bool]] = []
+    port = server.port
+
+    def from_worker(peer: int) -> bool:
+        for pid in workers:
+            try:
+                connections = psutil.Process(pid).net_connections(kind="tcp")
+            except psutil.Error:
+                continue
+            if any(c.laddr.port == peer and c.raddr and c.raddr.port == port for c in connections):
+                return True
+        return False
+
+    class Handler(server.server.RequestHandlerClass):  # type: ignore[name-defined]
+        def _answer(self, body: bool) -> None:
+            path = self.path.split("?", 1)[0].lstrip("/")
+            asked.append((self.command, path, from_worker(self.client_address[1])))
+            if body and path == FORBIDDEN:
+                self.send_response(403)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif body and path == CUT:
+                self._cut(server.files[CUT])
+            else:
+                super()._answer(body)
+
+        def _cut(self, data: bytes) -> None:
+            wanted = self.headers.get("Range", "bytes=0-").removeprefix("bytes=").split("-")[0]
+            start = int(wanted or 0)
+            self.send_response(206 if start else 200)
+            self.send_header("Content-Length", str(len(data) - start))
+            self.end_headers()
+            self.wfile.write(data[start : max(start, len(data) // 2)])
+            self.close_connection = True
+
+    server.server.RequestHandlerClass = Handler
+    server.server.handle_error = lambda *_: None  # type: ignore[method-assign]  # CUT's hang-ups: no traceback
+    return asked
+
+
+def mask_gets(asked: list[tuple[str, str, bool]]) -> list[tuple[str, bool]]:
+    return [(path, worker) for method, path, worker in asked if method == "GET"]
+
+
+def remote_findings(report: str) -> set[tuple[str, str]]:
+    """(code, file name) of the findings about the remote masks."""
+    messages = [(f["code"], f["message"]) for f in json.loads(report)["findings"]]
+    return {(code, text.split("/labels/")[1].split("`")[0]) for code, text in messages if "/labels/" in text}
+
+
+def test_remote_masks_are_read_by_the_workers_with_the_findings_of_a_local_run(
+    tmp_path: Path, client: Client, cluster: LocalCluster, http_server: HttpServer
+) -> None:
+    """The same JSON report (fingerprints included) and exit code as a local run, faults and all;
+    the client only asks whether the objects exist (HEAD): every mask body is fetched by a worker
+    process. With a cache, the client writes what the workers found, and a re-run is answered
+    from it without a single GET."""
+    folder = tmp_path / "repo"
+    remote_project(folder, http_server)
+    asked = attribute_requests(http_server, set(client.run(os.getpid).values()))
+    dask_args = ("--executor", "dask", "--scheduler", cluster.scheduler_address)
+
+    local = rb_lint(folder, "items.json", "--no-cache", "--format", "json")
+    assert local.returncode == 1, local.stderr
+    local_gets = mask_gets(asked)
+    assert local_gets and not any(worker for _path, worker in local_gets)  # the client read them
+    asked.clear()
+
+    cache = tmp_path / "cache"
+    dask = rb_lint(folder, "items.json", "--cache-dir", str(cache), "--format", "json", *dask_args)
+    assert (dask.returncode, dask.stdout, dask.stderr) == (local.returncode, local.stdout, local.stderr)
+    gets = mask_gets(asked)
+    assert {path for path, _worker in gets} == {path for path, _worker in local_gets}
+    assert all(worker for _path, worker in gets), gets  # not one body fetched by the client
+    assert all(worker is False for method, _path, worker in asked if method == "HEAD")
+    found = remote_findings(local.stdout)
+    faults = {("RB301", "missing.nii.gz"), ("RB322", "forbidden.nii.gz"), ("RB322", "cut.nii.gz")}
+    assert faults | {("RB312", "text.nii.gz")} <= found, found
+    assert not {name for _code, name in found} & {"p1.nii.gz", "big.nii"}  # the good ones are good
+
+    asked.clear()
+    again = rb_lint(folder, "items.json", "--cache-dir", str(cache), "--format", "json", *dask_args)
+    assert again.stdout == local.stdout
+    again_gets = mask_gets(asked)  # only the faulty ones (never cached) are fetched again, by the workers
+    assert {path for path, _worker in again_gets} <= {FORBIDDEN, CUT} and all(w for _p, w in again_gets)
+
+
 # -- faults --------------------------------------------------------------------------------------
 
 
@@ -367,6 +513,10 @@ def test_the_local_cluster_listens_on_loopback_only_and_closes_with_no_process_l
         assert started.cluster is not None and started.workers() == 2
         sigint = started.client.run(signal.getsignal, signal.SIGINT)
         assert set(sigint.values()) == {signal.SIG_IGN}  # Ctrl-C is the client's to handle
+        profiling = started.client.run(
+            eval, "__import__('dask').config.get('distributed.worker.profile.enabled')"
+        )
+        assert set(profiling.values()) == {False}  # no sampled call stacks kept per task (memory)
         ours = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
         assert len(ours) >= 2  # worker processes (not threads)
         listening = [
@@ -381,6 +531,25 @@ def test_the_local_cluster_listens_on_loopback_only_and_closes_with_no_process_l
         dask_executor.close_all()
     _gone, alive = psutil.wait_procs([p for p in ours if not _resource_tracker(p)], timeout=30)
     assert not alive, [p.cmdline() for p in alive]
+
+
+HEAVY = (
+    *("pydantic", "shapely", "rb_lint.rules", "rb_lint.models", "rb_lint.facts", "rb_lint.formats"),
+    *("rb_lint.io", "rb_lint.core", "rb_lint.reporters", "rb_lint.cli"),
+)
+
+
+def test_a_worker_imports_only_the_scanner(tmp_path: Path, client: Client, cluster: LocalCluster) -> None:
+    """A scan task (local files, and remote ones: `test_remote_masks_...`) costs a worker the
+    scanner and the storage layer, not rb-lint's models, rules or document handling (memory per
+    worker: benchmarks/bench_dask.py). nibabel imports pydicom itself (it parses DICOM header
+    extensions with it, which the findings depend on), so that one stays."""
+    paths = small_masks(tmp_path / "masks", 4)
+    scan_masks(paths, BatchSettings(executor="dask", scheduler=cluster.scheduler_address))
+    # A builtin as the probe: a function of this module would import it (and rb-lint) on the worker.
+    imported = client.run(eval, "list(__import__('sys').modules)")
+    heavy = {worker: [name for name in names if name.startswith(HEAVY)] for worker, names in imported.items()}
+    assert heavy == {worker: [] for worker in imported}, heavy
 
 
 def _resource_tracker(process: psutil.Process) -> bool:

@@ -19,8 +19,8 @@ from conftest import codes, write
 
 from rb_lint import lint
 from rb_lint.core.memo import Memo
-from rb_lint.facts import masks
-from rb_lint.formats import maskpaths
+from rb_lint.facts import masks, remote
+from rb_lint.formats import locations, maskpaths
 from rb_lint.io.jsonpos import Locator
 from rb_lint.io.loading import read_document
 
@@ -131,3 +131,84 @@ def test_frozen_mask_facts_are_freed_when_the_document_is_released(tmp_path: Pat
     doc.release()
     gc.collect()
     assert watched() is None
+
+
+def _series_with(segmentation: str, index: int) -> dict[str, Any]:
+    return {
+        "name": f"p{index}",
+        "series": [
+            {"items": f"s3://lab/img/{index}.nii.gz", "segmentations": segmentation, "segmentMap": {"1": "A"}}
+        ],
+    }
+
+
+def test_full_urls_are_neither_parsed_nor_located_without_network_access(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "masks").mkdir()
+    (tmp_path / "masks" / "seg.nii.gz").write_bytes(b"not a mask")
+    items = [_series_with("s3://lab/seg/0.nii.gz", 0), _series_with("masks/seg.nii.gz", 1)]
+    write(tmp_path / "items.json", items)
+    parsed: list[str] = []
+    located: list[remote.DocumentLocations] = []
+    original_parse, original_locations = locations.parse_url, remote._document_locations
+
+    def parse_url(text: str) -> Any:
+        parsed.append(text)
+        return original_parse(text)
+
+    def document_locations(doc: Any, ctx: Any) -> remote.DocumentLocations:
+        located.append(original_locations(doc, ctx))
+        return located[-1]
+
+    monkeypatch.setattr(locations, "parse_url", parse_url)
+    monkeypatch.setattr(remote, "_document_locations", document_locations)
+    report = lint([tmp_path / "items.json"], config={})
+    assert not report.errors
+    assert not parsed  # a URL nothing fetches is never parsed
+    assert [found.ref.written for found in located[0].segmentations] == ["masks/seg.nii.gz"]
+    assert not located[0].items  # the items are URLs too
+    assert "RB303" in codes(report)  # and still counted as not checked
+
+
+def test_unchecked_masks_are_counted_in_document_order_whatever_their_kind(tmp_path: Path) -> None:
+    # Nothing of the list is here and no storage is mapped: `masks/…` paths are of unknown location,
+    # the URLs are not fetched; RB303 names the first in document order and counts the others.
+    cases = {
+        "url-first": (
+            ["s3://lab/seg/0.nii.gz", "masks/1.nii.gz", "s3://lab/seg/2.nii.gz"],
+            "`s3://lab/seg/0.nii.gz` is remote (and 2 more segmentation files not checked in this file)",
+        ),
+        "unknown-first": (
+            ["masks/0.nii.gz", "s3://lab/seg/1.nii.gz"],
+            "`masks/0.nii.gz` is not here and no storage is mapped (and 1 more segmentation file not "
+            "checked in this file)",
+        ),
+        "urls-only": (
+            ["s3://lab/seg/0.nii.gz", "s3://lab/seg/1.nii.gz", "s3://lab/seg/2.nii.gz"],
+            "`s3://lab/seg/0.nii.gz` is remote (and 2 more remote segmentation files in this file)",
+        ),
+    }
+    for name, (segmentations, expected) in cases.items():
+        path = write(
+            tmp_path / name / "items.json", [_series_with(s, i) for i, s in enumerate(segmentations)]
+        )
+        report = lint([path], config={})
+        notes = [f for f in report.findings if f.code == "RB303"]
+        assert len(notes) == 1 and notes[0].message.startswith(expected), (name, notes)
+        assert notes[0].pointer == "/0/series/0/segmentations"
+
+
+def test_series_and_path_facts_keep_no_per_object_dict(tmp_path: Path) -> None:
+    doc = read_document(write(tmp_path / "items.json", _items(remote=2, local=2)), "items.json")
+
+    class _Ctx:
+        root = tmp_path
+        memo = Memo()
+
+    found = masks.document_masks(doc, _Ctx())  # type: ignore[arg-type]
+    assert [s.instances for s in found.series] == [{1: "1"}] * 4
+    for series in found.series:
+        assert not hasattr(series, "__dict__")  # slots: a list of 500,000 tasks has a million series
+        (ref,) = series.refs
+        assert ref.pointer == f"{series.pointer}/segmentations" and ref.own_pointer is None

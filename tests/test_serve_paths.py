@@ -19,7 +19,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 from serve_server import Server, running_server
-from test_serve_api import check
+from test_serve_api import check, uploads_left
 
 REQUEST_TIMEOUT = 30.0  # a request that opened a FIFO would wait here, and fail
 PROBLEM = "application/problem+json"
@@ -212,7 +212,7 @@ def test_a_client_config_cannot_point_outside_the_bundle(http: httpx.Client, lay
 
 def test_no_upload_is_left_behind(http: httpx.Client, layout: Path) -> None:
     assert http.post("/v1/lint", files=[("files", ("a.json", b"[]"))]).status_code == 200
-    assert list((layout / "tmp").iterdir()) == []
+    assert uploads_left(layout / "tmp") == []
 
 
 # --- several roots ---------------------------------------------------------------------------

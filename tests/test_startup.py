@@ -73,9 +73,30 @@ def _run_cli(args: list[str]) -> str:
 
 def test_importing_the_command_line_imports_nothing_heavy():
     imported = _imported_by("import rb_lint.cli")
-    assert "rb_lint.cli" in imported and "click" in imported  # the probe works
+    assert "rb_lint.cli" in imported  # the probe works
     assert _heavy(imported) == []
+    assert "click" not in imported and "rb_lint.cli.group" not in imported  # `main` loads on first use
     assert "rb_lint.reporters.text" not in imported  # not even one reporter
+    imported = _imported_by("from rb_lint.cli import main")
+    assert "click" in imported and "rb_lint.cli.group" in imported
+    assert _heavy(imported) == []
+
+
+def test_the_entry_point_prints_the_version_without_click():
+    """`run` (the console script's entry) answers `--version` as the click group does, without
+    importing click; any other command line goes to the group."""
+    code = "import sys\nsys.argv = ['rb-lint', '--version']\nfrom rb_lint.cli import run\nrun()"
+    imported = _imported_by(code)
+    assert "rb_lint.cli" in imported and "click" not in imported
+    assert _heavy(imported) == []
+    fast = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT)
+    clicked = subprocess.run(
+        [sys.executable, "-c", _run_cli(["--version"])], capture_output=True, text=True, timeout=TIMEOUT
+    )
+    assert fast.returncode == clicked.returncode == 0, fast.stderr + clicked.stderr
+    assert fast.stdout == clicked.stdout != ""
+    helped = _imported_by("import sys\nsys.argv = ['rb-lint', '--help']\nfrom rb_lint.cli import run\nrun()")
+    assert "click" in helped and "rb_lint.cli.group" in helped
 
 
 @pytest.mark.parametrize(
@@ -84,7 +105,8 @@ def test_importing_the_command_line_imports_nothing_heavy():
 def test_version_and_help_import_nothing_heavy(args):
     imported = _imported_by(_run_cli(args))
     assert _heavy(imported) == []
-    commands = {m for m in imported if m.startswith("rb_lint.cli.")}
+    assert "rb_lint.cli.group" in imported  # the click group itself
+    commands = {m for m in imported if m.startswith("rb_lint.cli.")} - {"rb_lint.cli.group"}
     if args == ["--version"]:  # no command is looked up: none is imported
         assert commands == set()
     elif args == ["--help"]:  # the list of commands shows each one's summary
@@ -243,3 +265,132 @@ def test_the_startup_benchmark_stops_at_a_failing_command(tmp_path: Path, monkey
     crash = bench.Step("rb-lint --version", [sys.executable, "-c", "raise SystemExit(1)"])
     with pytest.raises(SystemExit, match=r"`rb-lint --version` failed \(exit code 1, expected 0\)"):
         bench._run(crash, crash.command, tmp_path, {})
+
+
+# A repository's usual config: a few keys and a table, beside the items list a hook checks.
+TYPICAL_CONFIG = """\
+extend-exclude = ["drafts/"]
+fail-on = "warning"
+
+[per-file-ignores]
+"legacy/*.json" = ["RB103"]
+
+[masks]
+jobs = 2
+"""
+# Loaded only when a rule needs them on a document of their kind (a DICOM file, a mask, a
+# DataGym polygon, a remote file), never for an items list of remote images.
+NOT_FOR_AN_ITEMS_LIST = (
+    "numpy",
+    "pydicom",
+    "shapely",
+    "nibabel",
+    "isal",
+    "requests",
+    "urllib3",
+    "aiohttp",
+    "fsspec",
+    "boto3",
+    "botocore",
+    "dask",
+    "distributed",
+    "multiprocessing",
+    "concurrent.futures",
+    "asyncio",
+    "ssl",
+)
+# Pydantic validators that no items list needs: each is built on first use (`defer_build`).
+OTHER_KINDS_MODELS = {
+    "rb_lint.models.tasks": ("ExportTask", "ConsensusTask", "ExportFields"),
+    "rb_lint.models.taxonomy": ("Taxonomy", "ObjectType"),
+    "rb_lint.models.datagym": ("LabelClasses", "LabelClass"),
+}
+
+
+def _small_items_list(folder: Path, config: str | None) -> Path:
+    tasks = [{"name": f"study-{n}", "series": [{"items": f"s3://bucket/study-{n}/a.dcm"}]} for n in range(3)]
+    (folder / "items.json").write_text(json.dumps(tasks), encoding="utf-8")
+    if config is not None:
+        (folder / CONFIG_NAME).write_text(config, encoding="utf-8")
+    return folder / "items.json"
+
+
+def _check_in_a_child(folder: Path, probe: str = "") -> tuple[list[str], str]:
+    """`rb-lint check items.json` run in a fresh interpreter in `folder` (its config is found there):
+    the modules it imported, and what `probe` printed after it."""
+    code = (
+        "import json, sys\n"
+        "before = set(sys.modules)\n"
+        "sys.argv = ['rb-lint', 'check', 'items.json']\n"
+        "from rb_lint.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0, exit.code\n"
+        "imported = sorted(set(sys.modules) - before)\n"
+        f"{probe}\n"
+        "sys.stderr.write('\\nMODULES ' + json.dumps(imported) + '\\n')\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, timeout=TIMEOUT
+    )
+    assert run.returncode == 0, run.stderr
+    assert "All checks passed" in run.stdout, run.stdout  # the check ran, on a clean list
+    marker = [line for line in run.stderr.splitlines() if line.startswith("MODULES ")]
+    assert marker, run.stderr
+    modules: list[str] = json.loads(marker[-1][len("MODULES ") :])
+    return modules, run.stdout
+
+
+COMMENTS_ONLY = "# comments only, as `rb-lint init` may write\n"
+
+
+@pytest.mark.parametrize("config", [TYPICAL_CONFIG, COMMENTS_ONLY, None])
+def test_checking_a_small_items_list_imports_no_heavy_package(tmp_path: Path, config: str | None):
+    """What a pre-commit hook runs on every commit: the rules of every family are registered, but
+    no DICOM reader, geometry library, mask machinery, network client or process pool is loaded."""
+    _small_items_list(tmp_path, config)
+    imported, _ = _check_in_a_child(tmp_path)
+    assert "rb_lint.rules" in imported and "rb_lint.rules.dicom" in imported  # every family registered
+    heavy = [m for m in imported if any(m == p or m.startswith(p + ".") for p in NOT_FOR_AN_ITEMS_LIST)]
+    assert heavy == []
+
+
+@pytest.mark.parametrize("config", [TYPICAL_CONFIG, COMMENTS_ONLY, None])
+def test_a_check_builds_only_the_validators_its_documents_need(tmp_path: Path, config: str | None):
+    """The models of tasks.json exports, consensus tasks, taxonomies and DataGym exports are
+    defined (the rules read their fields) but their validators are built only when a document of
+    their kind is validated; without config keys, neither are the config's."""
+    _small_items_list(tmp_path, config)
+    probe = (
+        "import importlib\n"
+        f"models = {OTHER_KINDS_MODELS!r}\n"
+        "built = [f'{m}.{n}' for m, names in models.items() for n in names\n"
+        "         if getattr(importlib.import_module(m), n).__pydantic_complete__]\n"
+        "from rb_lint.core.config import Config\n"
+        "from rb_lint.models.schemas import SCHEMAS\n"
+        "items = 'element_adapter' in vars(SCHEMAS['items-list'])\n"
+        "print('BUILT', json.dumps([built, items, Config.__pydantic_complete__]))\n"
+    )
+    _, out = _check_in_a_child(tmp_path, probe)
+    line = next(line for line in out.splitlines() if line.startswith("BUILT "))
+    built, items_validator, config_validator = json.loads(line[len("BUILT ") :])
+    assert items_validator  # the probe works: the items list was validated
+    assert built == []
+    assert config_validator == (config == TYPICAL_CONFIG)  # built only when there are keys to validate
+
+
+def test_the_default_config_is_the_validated_default():
+    """Without a config file (or with an empty one) the defaults are constructed, not validated:
+    they must be exactly what validating an empty table gives, and share no mutable default."""
+    from rb_lint.core.config import Config, default_config, load_config, parse_config
+
+    validated = Config.model_validate({})
+    assert default_config() == validated == parse_config({}) == Config()
+    assert default_config().model_dump() == validated.model_dump()
+    assert default_config().model_fields_set == set() == validated.model_fields_set
+    first, second = default_config(), default_config()
+    first.ignore.append("RB101")
+    first.storage.by_id["x"] = "s3://bucket"
+    assert second.ignore == [] and second.storage.by_id == {}
+    assert load_config(None).config == validated

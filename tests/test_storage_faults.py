@@ -33,6 +33,11 @@ def listings_only(method: str, path: str) -> bool:
     return "list-type" in path
 
 
+# Bounds the faults below must finish within: far under the proxy's 30 s stalls, the 30 s default
+# timeout and "forever", yet loose enough for a loaded machine (the settings used ask for ~2 s).
+NOT_A_HANG = 20.0
+
+
 def fast(endpoint: str, **options: object) -> StorageSettings:
     values: dict[str, object] = {"endpoint_url": endpoint, "timeout": 2.0, "retries": 2, "backoff": 0.02}
     values.update(options)
@@ -74,7 +79,7 @@ def test_throttled_forever_is_a_problem_after_bounded_retries(
     stores = Stores(fast(proxy.endpoint, retries=3))
     started = time.monotonic()
     found = stores.exist(URLS)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < NOT_A_HANG
     problem = safe(found[URLS[0]].problem)
     assert problem.fault is Fault.THROTTLED and "SlowDown" in problem.reason
     assert {item.problem for item in found.values()} == {problem}
@@ -129,7 +134,7 @@ def test_connection_dropped_every_time_is_an_unreadable_mask(
     stores = Stores(fast(proxy.endpoint))
     started = time.monotonic()
     result = scan_remote(stores, list(stores.exist(URLS[:1]).values()))[URLS[0]]
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < NOT_A_HANG
     problem = result.problem(UNREADABLE)
     assert problem is not None and "connection reset" in problem.message
     assert stores.requests("get") == 3
@@ -142,7 +147,7 @@ def test_a_stalled_listing_times_out(s3_env: S3Server, proxy_for: Callable[[str]
     stores = Stores(fast(proxy.endpoint, timeout=0.5, retries=1))
     started = time.monotonic()
     found = stores.exist(URLS)
-    assert time.monotonic() - started < 6
+    assert time.monotonic() - started < NOT_A_HANG
     assert safe(found[URLS[0]].problem).fault is Fault.TIMEOUT
 
 
@@ -155,7 +160,7 @@ def test_a_stalled_object_read_times_out_as_an_unreadable_mask(
     found = stores.exist(URLS[:1])
     started = time.monotonic()
     result = scan_remote(stores, list(found.values()))[URLS[0]]
-    assert time.monotonic() - started < 6
+    assert time.monotonic() - started < NOT_A_HANG
     problem = result.problem(UNREADABLE)
     assert problem is not None and "timed out" in problem.message
 
@@ -169,7 +174,7 @@ def test_an_endpoint_nobody_listens_on_is_a_problem_not_a_hang(s3_env: S3Server)
     stores = Stores(fast(f"http://127.0.0.1:{port}", retries=1))
     started = time.monotonic()
     found = stores.exist(URLS)
-    assert time.monotonic() - started < 6
+    assert time.monotonic() - started < NOT_A_HANG
     assert safe(found[URLS[0]].problem).fault is Fault.RESET
 
 
@@ -187,7 +192,7 @@ def test_http_faults_throttled_then_served_and_forever(
     proxy.add("status", times=None, status=503)
     started = time.monotonic()
     found = Stores(fast("", endpoint_url=None)).exist([url])[url]
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < NOT_A_HANG
     assert safe(found.problem).fault is Fault.THROTTLED
 
 

@@ -49,6 +49,15 @@ def _byte_size(_ctx: click.Context, param: click.Parameter, value: str | int) ->
     help='A folder whose files `{"paths": [...]}` requests may lint (repeatable); nothing outside is read.',
 )
 @click.option(
+    "--remote-root",
+    "remote_roots",
+    multiple=True,
+    metavar="PREFIX",
+    help='A storage prefix (s3://bucket/data/, gs://, az://, https://) whose objects `{"paths": [...]}` '
+    "requests may lint (repeatable); nothing outside is fetched. Credentials and endpoints: the "
+    "provider's standard environment.",
+)
+@click.option(
     "--token",
     envvar="RB_LINT_TOKEN",
     show_envvar=True,
@@ -120,6 +129,7 @@ def serve(
     port: int,
     workers: int,
     roots: tuple[Path, ...],
+    remote_roots: tuple[str, ...],
     token: str | None,
     max_body: int,
     max_files: int,
@@ -146,6 +156,7 @@ def serve(
         port=port,
         workers=workers,
         roots=_checked_roots(roots),
+        remote_roots=_checked_remote_roots(remote_roots),
         token=token or None,
         max_body=max_body,
         max_files=max_files,
@@ -184,6 +195,15 @@ def _checked_roots(roots: tuple[Path, ...]) -> tuple[Path, ...]:
     if len(set(names)) != len(names):
         fail("two --root folders have the same name (requests name a root by its folder name)")
     return real
+
+
+def _checked_remote_roots(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    from rb_lint.service.remote import normalised_root
+
+    try:
+        return tuple(dict.fromkeys(normalised_root(prefix) for prefix in prefixes))
+    except ValueError as error:
+        fail(f"--remote-root: {error}")
 
 
 def _is_loopback(host: str) -> bool:

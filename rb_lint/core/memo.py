@@ -34,7 +34,11 @@ class Memo:
         self._depth = 0  # facts being computed: only the outermost one asked is kept
 
     def __call__(self, fact: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        key = (fact, *(_key(a) for a in args), *sorted((k, _key(v)) for k, v in kwargs.items()))
+        # Rules ask for facts per series and path of large documents: the key is made without a
+        # generator or sorting unless there are keyword arguments.
+        key = (fact, *map(_key, args))
+        if kwargs:
+            key += tuple(sorted((k, _key(v)) for k, v in kwargs.items()))
         if self._keeping and self._depth == 0:
             self._kept.add(key)
         try:
@@ -50,7 +54,7 @@ class Memo:
                 self._depth -= 1
             self._values[key] = value
             return value
-        if isinstance(value, _Failed):
+        if type(value) is _Failed:
             raise value.error
         return value  # type: ignore[no-any-return, unused-ignore]
 
@@ -65,14 +69,21 @@ class Memo:
 
     def clear(self) -> None:
         """Forget every fact except those asked for inside `keeping()`."""
-        self._values = {key: value for key, value in self._values.items() if key in self._kept}
+        kept = self._kept
+        self._values = {key: value for key, value in self._values.items() if key in kept} if kept else {}
 
     def __len__(self) -> int:
         return len(self._values)
 
 
+_BY_VALUE = (str, int, float, bool, tuple, PurePath, type(None))
+_KEYED_BY_VALUE: dict[type, bool] = {}  # per type: whether its values are keys (asked once per type)
+
+
 def _key(argument: object) -> Hashable:
     """Values are keyed by value; documents, contexts and parsed data are mutable: by identity."""
-    if isinstance(argument, (str, int, float, bool, tuple, PurePath, type(None))):
-        return argument
-    return id(argument)
+    kind = type(argument)
+    by_value = _KEYED_BY_VALUE.get(kind)
+    if by_value is None:
+        by_value = _KEYED_BY_VALUE[kind] = issubclass(kind, _BY_VALUE)
+    return argument if by_value else id(argument)

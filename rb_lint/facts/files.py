@@ -107,7 +107,8 @@ def lfs_pointer_file(ctx: Context, path: Path) -> bool:
 
 def content_here(ctx: Context, path: Path) -> bool:
     """A regular file whose content is here: not a Git LFS pointer (what the scanners may read)."""
-    return local_file(ctx, path).regular and not lfs_pointer_file(ctx, path)
+    found = local_file(ctx, path)  # asked once (`lfs_pointer_file` would ask again): per mask path
+    return found.regular and not (found.size < LFS_POINTER_MAX and ctx.memo(_starts_as_pointer, path))
 
 
 def content_elsewhere(ctx: Context, path: Path) -> bool:

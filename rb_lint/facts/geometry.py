@@ -97,6 +97,9 @@ class Point3:
     xyz: Vec3
 
 
+_LABEL_KEYS = frozenset(LABEL_LISTS)
+
+
 def labels(doc: Document) -> list[Label]:
     """Every label object of every series (consensus annotators' and super truth's too)."""
     return doc.memo(_labels, doc)
@@ -105,6 +108,8 @@ def labels(doc: Document) -> list[Label]:
 def _labels(doc: Document) -> list[Label]:
     found = []
     for series_pointer, series in walk.all_series(doc):
+        if series.keys().isdisjoint(_LABEL_KEYS):  # most series of an items list have no labels
+            continue
         for kind in LABEL_LISTS:
             entries = series.get(kind)
             for position, entry in enumerate(entries if isinstance(entries, list) else []):

@@ -9,16 +9,18 @@ Extraction only: the RB3xx rules judge the results. Images' headers and grids ar
 `rb_lint.facts.mask_grids`.
 
 Remote masks (a storage key or a URL, when network access was asked for: `rb_lint.facts.remote`)
-are streamed and scanned by the same scanner; their results are keyed by URL, so every content rule
-judges them as it judges a local file.
+are streamed and scanned by the same scanner (here, or by the Dask workers, which open the URLs
+themselves); their results are keyed by URL, so every content rule judges them as it judges a local
+file.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from rb_lint.core.config import ConfigError, cache_directory
 from rb_lint.core.context import Context
@@ -35,7 +37,7 @@ from rb_lint.nifti.header import Header
 from rb_lint.nifti.scan import NOT_NIFTI, ScanResult
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per local mask path: no `__dict__` each
 class ScannedMask:
     """A path string of a series and the scan result of the file it names."""
 
@@ -86,7 +88,7 @@ def mask_scans(doc: Document, ctx: Context) -> dict[Path | str, ScanResult]:
     earlier document is not scanned again)."""
     found: dict[Path | str, ScanResult] = dict(doc.memo(_scan_document, doc, ctx).items())
     if storage_map(ctx).network:
-        found.update(remote_scans(doc, ctx))
+        found.update(_on_executor(ctx, lambda settings: remote_scans(doc, ctx, settings)))
     return found
 
 
@@ -109,10 +111,20 @@ def _scan_document(doc: Document, ctx: Context) -> dict[Path, ScanResult]:
 def _scan(run: _RunScans, paths: list[Path], ctx: Context) -> dict[Path, ScanResult]:
     """`scan_masks`; an executor that cannot scan (an unreachable Dask scheduler, workers that do
     not see the files) is a usage problem: one line, exit code 2, not a finding per mask."""
+    return _on_executor(ctx, lambda settings: scan_masks(paths, settings), run)
+
+
+T = TypeVar("T")
+
+
+def _on_executor(ctx: Context, scan: Callable[[BatchSettings], T], run: _RunScans | None = None) -> T:
+    """`scan(settings)`; the executor's failure (local or remote masks alike) said once, then
+    every later scan of the run fails the same way at once."""
+    run = run if run is not None else ctx.memo(_run_scans, ctx)
     if run.failure is not None:
         raise ConfigError(run.failure)
     try:
-        return scan_masks(paths, _settings(ctx))
+        return scan(scan_settings(ctx))
     except UnsharedFile as error:
         run.failure = error.describe(_shown(error.path, ctx.root))
     except ExecutorError as error:
@@ -125,6 +137,11 @@ def _shown(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return str(path)
+
+
+def scan_settings(ctx: Context) -> BatchSettings:
+    """How the run scans masks (one object per run; ConfigError for a setting it refuses)."""
+    return ctx.memo(_settings, ctx)
 
 
 def _settings(ctx: Context) -> BatchSettings:
@@ -159,7 +176,7 @@ def scan_result(ctx: Context, ref: MaskRef) -> ScanResult | None:
         return ref.doc.memo(_scan_document, ref.doc, ctx).get(ref.path)
     if not storage_map(ctx).network:
         return None  # nothing is fetched
-    return remote_scan(ref.doc, ctx, ref.pointer)
+    return _on_executor(ctx, lambda settings: remote_scan(ref.doc, ctx, ref.pointer, settings))
 
 
 def scanned_masks(ctx: Context, series: SeriesMasks) -> list[ScannedMask]:
@@ -189,9 +206,14 @@ def _series_with_files(doc: Document, ctx: Context) -> list[SeriesMasks]:
 
 def scanned_files(doc: Document, ctx: Context) -> Iterator[tuple[SeriesMasks, ScannedMask]]:
     """Every scanned mask file of the document, with its series, in document order."""
-    for series in series_with_files(doc, ctx):
-        for scanned in scanned_masks(ctx, series):
-            yield series, scanned
+    # Listed once per document: a dozen content rules each walk it (100,000 series).
+    yield from doc.memo(_scanned_files, doc, ctx)
+
+
+def _scanned_files(doc: Document, ctx: Context) -> list[tuple[SeriesMasks, ScannedMask]]:
+    return [
+        (series, scanned) for series in series_with_files(doc, ctx) for scanned in scanned_masks(ctx, series)
+    ]
 
 
 # -- headers -------------------------------------------------------------------------------------

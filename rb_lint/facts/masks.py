@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from rb_lint.formats.maskpaths import MaskRef
 from rb_lint.io.document import Document
 from rb_lint.io.jsonpos import collector_paused, join_pointer, split_pointer
 from rb_lint.models.common import instance_id
+from rb_lint.models.kinds import TASK_KINDS
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 MAX_LISTED = 12
@@ -48,14 +48,35 @@ class InstanceEntry:
     masks: tuple[EntryMask, ...]  # its `mask` paths (a string `mask`, or the strings of a list); may be ()
 
 
-@dataclass(eq=False)
 class SeriesMasks:
-    """One series with `segmentations` or a `segmentMap`: its mask paths, in order, and its segmentMap."""
+    """One series with `segmentations` or a `segmentMap`: its mask paths, in order, and its segmentMap.
+    `instances`, `entries` and `group_members` are computed when first asked. Slots, not a
+    `__dict__` per series (a list of 500,000 tasks has a million series); compared by identity."""
 
-    doc: Document
-    pointer: str
-    series: dict[str, Any]
-    refs: tuple[MaskRef, ...]  # the `segmentations` path strings
+    __slots__ = (
+        "__weakref__",
+        "_entries",
+        "_group_members",
+        "_instances",
+        "doc",
+        "pointer",
+        "refs",
+        "series",
+    )
+
+    def __init__(
+        self, doc: Document, pointer: str, series: dict[str, Any], refs: tuple[MaskRef, ...]
+    ) -> None:
+        self.doc = doc
+        self.pointer = pointer
+        self.series = series
+        self.refs = refs  # the `segmentations` path strings
+        self._instances: dict[int, str] | None = None
+        self._entries: tuple[InstanceEntry, ...] | None = None
+        self._group_members: dict[int, set[int]] | None = None
+
+    def __repr__(self) -> str:
+        return f"SeriesMasks({self.pointer!r}, refs={self.refs!r})"
 
     @property
     def segment_map(self) -> dict[str, Any]:
@@ -65,14 +86,23 @@ class SeriesMasks:
     def binary(self) -> bool:
         return self.series.get("binaryMask") is True
 
-    @cached_property
+    @property
     def instances(self) -> dict[int, str]:
         """Instance id -> its segmentMap key, for keys that are instance ids."""
-        return {value: key for key in self.segment_map if (value := instance_id(key)) is not None}
+        if self._instances is None:
+            self._instances = {
+                value: key for key in self.segment_map if (value := instance_id(key)) is not None
+            }
+        return self._instances
 
-    @cached_property
+    @property
     def entries(self) -> tuple[InstanceEntry, ...]:
         """The entries whose keys are instance ids, in segmentMap order."""
+        if self._entries is None:
+            self._entries = self._instance_entries()
+        return self._entries
+
+    def _instance_entries(self) -> tuple[InstanceEntry, ...]:
         found = []
         for key in self.instances.values():
             value = self.segment_map[key]
@@ -90,9 +120,14 @@ class SeriesMasks:
             found.append(InstanceEntry(key, value, masks))
         return tuple(found)
 
-    @cached_property
+    @property
     def group_members(self) -> dict[int, set[int]]:
         """overlappingGroups: group id -> the instance ids it stands for (a voxel value)."""
+        if self._group_members is None:
+            self._group_members = self._groups()
+        return self._group_members
+
+    def _groups(self) -> dict[int, set[int]]:
         groups: dict[int, set[int]] = defaultdict(set)
         for instance, key in self.instances.items():
             entry = self.segment_map[key]
@@ -139,14 +174,12 @@ def _document_masks(doc: Document, root: Path) -> DocumentMasks:
 
 
 def _sorted_masks(doc: Document, root: Path) -> DocumentMasks:
-    by_series: dict[str, list[MaskRef]] = defaultdict(list)
-    for ref in maskpaths.segmentation_refs(doc, root):
-        by_series[ref.series_pointer].append(ref)
-    every = [
-        SeriesMasks(doc, pointer, series, tuple(by_series.get(pointer, ())))
-        for pointer, series in walk.all_series(doc)
-        if pointer in by_series or walk.segment_map(series)
-    ]
+    every: list[SeriesMasks] = []
+    task_kind = doc.kind in TASK_KINDS  # `maskpaths.segmentation_refs`, one series at a time
+    for pointer, series in walk.all_series(doc):
+        refs = maskpaths.series_segmentation_refs(doc, pointer, series, root) if task_kind else ()
+        if refs or walk.segment_map(series):
+            every.append(SeriesMasks(doc, pointer, series, refs))
     # Most segmentMaps map ids to category strings: only those with object entries are looked into.
     with_objects = [
         (s, objects)

@@ -46,7 +46,7 @@ def _document_task_names(doc: Document) -> list[TaskName]:
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per task: no `__dict__` each
 class SeriesGroup:
     """A set of series exported together: a task's own, a consensus annotator's, the super truth's."""
 

@@ -5,9 +5,10 @@ Where: `rb_lint.formats.locations` decides, from the run's storages (`[tool.rb-l
 `--storage`, `--label-storage`, `--remote`) and what exists locally. Whether the objects exist: one
 bulk existence check per document for the URLs not yet told in the run (`Stores.exist`: paged
 listings, not a request per object). What remote masks hold: streamed scans (`scan_remote`), once
-per URL per run, cached by URL + version + size in the run's mask cache. Nothing is fetched unless
-network access was asked for (`StorageMap.network`). Extraction only: RB900, RB901, RB301, RB303
-and the mask content rules judge.
+per URL per run, cached by URL + version + size in the run's mask cache; with `--executor dask` the
+cluster's workers open and scan them (`rb_lint.storage.cluster`), the client keeps the cache. Nothing
+is fetched unless network access was asked for (`StorageMap.network`). Extraction only: RB900,
+RB901, RB301, RB303 and the mask content rules judge.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ from rb_lint.formats.locations import (
 )
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASKS_EXPORT
+from rb_lint.nifti.batch import BatchSettings
 from rb_lint.nifti.cache import MaskCache
+from rb_lint.nifti.executors import DASK
 from rb_lint.nifti.scan import ScanResult
 from rb_lint.storage.access import RemoteObject, Stores, unusable
 from rb_lint.storage.faults import MissingExtra, StorageProblem
@@ -116,13 +119,16 @@ class DocumentLocations:
 
 
 def document_locations(doc: Document, ctx: Context) -> DocumentLocations:
-    """Where each `items` and `segmentations` string of the document leads (once per document)."""
+    """Where each `items` and `segmentations` string of the document leads (once per document).
+    Without network access (`StorageMap.network`), full URLs are left out: they are not fetched."""
     return doc.memo(_document_locations, doc, ctx)
 
 
 def _document_locations(doc: Document, ctx: Context) -> DocumentLocations:
     storages = storage_map(ctx)
-    strings = path_strings(doc)
+    # Without network access full URLs are not listed: nothing is asked of them (RB303 counts them
+    # from the mask facts), and a list of 500,000 tasks names a million.
+    strings = path_strings(doc, full_urls=storages.network)
     base = os.path.abspath(doc.directory)
     folders: dict[str, bool] = {}  # whether the first folder of a path is here, once per folder
     paths = [_local_path(doc, ctx, base, ref) for ref in strings]
@@ -145,7 +151,7 @@ def _document_locations(doc: Document, ctx: Context) -> DocumentLocations:
     for ref, path, found in pairs:
         direct = items_local if ref.role == ITEM else any_local
         location = resolve(ref, found, direct, storages)
-        fetched = location.url is not None and (location.place is Place.STORAGE or storages.network)
+        fetched = (location.place is Place.STORAGE or storages.network) and location.url is not None
         located.append(Located(ref, location, path, fetched))
     return DocumentLocations(
         items=[found for found in located if found.ref.role == ITEM],
@@ -251,15 +257,14 @@ def remote_object(doc: Document, ctx: Context, found: Located) -> RemoteObject |
     return remote_objects(doc, ctx).get(found.location.url)
 
 
-def remote_scans(doc: Document, ctx: Context) -> dict[str, ScanResult]:
+def remote_scans(doc: Document, ctx: Context, settings: BatchSettings) -> dict[str, ScanResult]:
     """Scan results of the document's remote NIfTI masks that exist (once per document; an object
-    scanned for an earlier document is not fetched again)."""
-    return doc.memo(_remote_scans, doc, ctx)
+    scanned for an earlier document is not fetched again). `settings`: the run's (one object per
+    run), for its executor. Raises ExecutorError when the chosen cluster cannot be used."""
+    return doc.memo(_remote_scans, doc, ctx, settings)
 
 
-def _remote_scans(doc: Document, ctx: Context) -> dict[str, ScanResult]:
-    from rb_lint.storage.scanning import scan_remote  # threads and the scanner: only when needed
-
+def _remote_scans(doc: Document, ctx: Context, settings: BatchSettings) -> dict[str, ScanResult]:
     objects = remote_objects(doc, ctx)
     urls = [
         found.location.url
@@ -270,10 +275,21 @@ def _remote_scans(doc: Document, ctx: Context) -> dict[str, ScanResult]:
     run = ctx.memo(_run_remote, ctx)
     wanted = [objects[url] for url in present if url not in run.scans]
     if wanted:
-        max_bytes = ctx.config.masks.max_uncompressed_bytes
-        run.scans.update(scan_remote(stores(ctx), wanted, max_bytes, ctx.memo(_cache, ctx), ctx.options.jobs))
+        run.scans.update(_scan_objects(ctx, wanted, settings))
         _tell_scanned(ctx, wanted)
     return {url: run.scans[url] for url in present}
+
+
+def _scan_objects(ctx: Context, wanted: list[RemoteObject], settings: BatchSettings) -> dict[str, ScanResult]:
+    """Streamed here in threads, or (`--executor dask`) opened and scanned by the cluster's workers."""
+    max_bytes, cache = settings.max_bytes, ctx.memo(_cache, ctx)
+    if settings.executor == DASK:
+        from rb_lint.storage.cluster import scan_on_cluster
+
+        return scan_on_cluster(stores(ctx), wanted, max_bytes, cache, settings.scheduler, settings.jobs)
+    from rb_lint.storage.scanning import scan_remote  # threads and the scanner: only when needed
+
+    return scan_remote(stores(ctx), wanted, max_bytes, cache, ctx.options.jobs)
 
 
 def _tell_scanned(ctx: Context, scanned: list[RemoteObject]) -> None:
@@ -294,13 +310,13 @@ def _nifti(url: str) -> bool:
     return url.split("?", 1)[0].lower().endswith(NIFTI_SUFFIXES)
 
 
-def remote_scan(doc: Document, ctx: Context, pointer: str) -> ScanResult | None:
+def remote_scan(doc: Document, ctx: Context, pointer: str, settings: BatchSettings) -> ScanResult | None:
     """The scan result of the remote mask a `segmentations` string names (None: not remote, not
     fetched, not NIfTI, missing or not told)."""
     found = segmentation_at(doc, ctx, pointer)
     if found is None or not found.fetched or found.location.url is None:
         return None
-    return remote_scans(doc, ctx).get(found.location.url)
+    return remote_scans(doc, ctx, settings).get(found.location.url)
 
 
 # -- the run as a whole -----------------------------------------------------------------------------

@@ -59,7 +59,9 @@ def a_type(value: Any) -> str:
 def item_extension(path: str) -> str:
     """The lower-case extension of an item's file, after a URL's query and a `.gz`; "" for none
     (DICOM files are often named by UID without one: `1.2.840.1234`)."""
-    name = _URL_SUFFIX.sub("", path).rstrip("/").rsplit("/", 1)[-1].lower()
+    if "?" in path or "#" in path:  # most paths have neither: no regular expression needed
+        path = _URL_SUFFIX.sub("", path)
+    name = path.rstrip("/").rsplit("/", 1)[-1].lower()
     if name.endswith(".gz"):
         name = name[:-3]
     if "." not in name:

@@ -98,7 +98,9 @@ DicomRead = DicomHeader | NotDicom
 
 def suffix(written: str) -> str:
     """The lower-case extension of a path as written ("" for none or a numeric, UID-like one)."""
-    name = _URL_SUFFIX.sub("", written).rstrip("/").rsplit("/", 1)[-1].lower()
+    if "?" in written or "#" in written:  # most paths have neither: no regular expression needed
+        written = _URL_SUFFIX.sub("", written)
+    name = written.rstrip("/").rsplit("/", 1)[-1].lower()
     extension = name.rsplit(".", 1)[1] if "." in name else ""
     return "" if _NUMERIC.match(extension) else extension
 

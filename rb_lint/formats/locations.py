@@ -29,7 +29,7 @@ from enum import Enum
 from rb_lint.formats import maskpaths, walk
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
-from rb_lint.storage.urls import join_prefix, normalise, parse_url
+from rb_lint.storage.urls import join_prefix, parse_url
 
 ITEM = "item"
 SEGMENTATION = "segmentation"
@@ -87,17 +87,35 @@ class PathString:
 @dataclass(frozen=True, slots=True)
 class Location:
     place: Place
-    url: str | None = None  # STORAGE and URL: the object's canonical URL (None: an unsupported scheme)
+    joined: str | None = None  # STORAGE: the key joined to its storage's prefix
     prefix: str | None = None  # STORAGE: the storage prefix the key joined
+    # URL: the URL as written. Its canonical form is made when asked: a list of a million URLs
+    # that are not fetched parses none, nor keeps a second copy of each.
+    written: str | None = None
+
+    @property
+    def url(self) -> str | None:
+        """STORAGE and URL: the object's canonical URL (None: an unsupported scheme)."""
+        if self.written is not None:
+            parsed = parse_url(self.written)
+            return str(parsed) if parsed is not None and parsed.bucket else None
+        return self.joined
 
 
-def path_strings(doc: Document) -> list[PathString]:
+# Locations without a URL are all alike: shared, not one per path string.
+_LOCAL = Location(Place.LOCAL)
+_UNKNOWN = Location(Place.UNKNOWN)
+
+
+def path_strings(doc: Document, full_urls: bool = True) -> list[PathString]:
     """Every `items` and `segmentations` string of every series (consensus annotators' too), in
-    document order, with its task's `storageId` (once per document)."""
-    return doc.memo(_path_strings, doc)
+    document order, with its task's `storageId` (once per document). `full_urls=False` leaves out
+    full URLs (`s3://…`): a run without network access asks nothing of them, and a list of 500,000
+    tasks names a million."""
+    return doc.memo(_path_strings, doc, full_urls)
 
 
-def _path_strings(doc: Document) -> list[PathString]:
+def _path_strings(doc: Document, full_urls: bool) -> list[PathString]:
     if doc.kind not in TASK_KINDS:
         return []
     found: list[PathString] = []
@@ -105,17 +123,26 @@ def _path_strings(doc: Document) -> list[PathString]:
         raw_id = task.get("storageId")
         storage_id = raw_id if isinstance(raw_id, str) and raw_id else None
         for series_pointer, series in group:
-            found += _strings(series_pointer, series, "items", ITEM, storage_id)
-            found += _strings(series_pointer, series, "segmentations", SEGMENTATION, storage_id)
+            for key, role in _ROLES:
+                raw = series.get(key)
+                if type(raw) is str:  # the common case, without a list and an index
+                    if raw and (full_urls or not is_full_url(raw)):
+                        found.append(
+                            PathString(series_pointer, f"{series_pointer}/{key}", raw, role, storage_id)
+                        )
+                elif raw is not None:
+                    found += _strings(series_pointer, raw, key, role, storage_id, full_urls)
     return found
 
 
+_ROLES = (("items", ITEM), ("segmentations", SEGMENTATION))
+
+
 def _strings(
-    pointer: str, series: walk.Series, key: str, role: str, storage_id: str | None
+    pointer: str, raw: object, key: str, role: str, storage_id: str | None, full_urls: bool
 ) -> Iterator[PathString]:
-    raw = series.get(key)
     for index, written in enumerate(walk.as_list(raw)):
-        if isinstance(written, str) and written:
+        if isinstance(written, str) and written and (full_urls or not is_full_url(written)):
             yield PathString(
                 pointer, walk.element_pointer(pointer, key, raw, index), written, role, storage_id
             )
@@ -138,14 +165,13 @@ def resolve(ref: PathString, here: bool, direct_upload: bool, storages: StorageM
     """Where a path string leads. `here`: something exists at its local path; `direct_upload`: the
     document is a direct-upload list for this role (some of its paths exist locally)."""
     if is_full_url(ref.written):
-        parsed = parse_url(ref.written)
-        return Location(Place.URL, normalise(ref.written) if parsed is not None and parsed.bucket else None)
+        return Location(Place.URL, written=ref.written)
     if here or is_local_form(ref.written):
-        return Location(Place.LOCAL)
+        return _LOCAL
     prefix = storages.prefix(ref.role, ref.storage_id)
     if prefix is not None:
         return Location(Place.STORAGE, join_prefix(prefix, ref.written.replace("\\", "/")), prefix)
-    return Location(Place.LOCAL) if direct_upload else Location(Place.UNKNOWN)
+    return _LOCAL if direct_upload else _UNKNOWN
 
 
 def storage_of(url: str) -> str:

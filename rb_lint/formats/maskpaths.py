@@ -32,15 +32,26 @@ class MaskRef:
 
     doc: Document
     series_pointer: str
-    pointer: str  # the JSON pointer of the path string
+    # The JSON pointer of the path string; None for a series' one `segmentations` string, whose
+    # pointer (`<series>/segmentations`) is made when asked: a million series keep no million copies.
+    own_pointer: str | None
     written: str  # the string as written in the JSON
     where: str  # LOCAL or REMOTE
     path: Path | None  # the local file the OS opens, normalised (None when remote)
     escapes_root: bool  # its real path is outside the linted root (`..`, absolute, or a symlink)
     real: Path | None = None  # the local path with every symbolic link resolved
 
+    @property
+    def pointer(self) -> str:
+        """The JSON pointer of the path string."""
+        if self.own_pointer is None:
+            return self.series_pointer + "/segmentations"
+        return self.own_pointer
+
 
 def is_remote(written: str) -> bool:
+    if "://" not in written:  # most local paths: no regular expression needed
+        return False
     return _REMOTE.match(written) is not None and written[:7].lower() != "file://"
 
 
@@ -142,11 +153,27 @@ def segmentation_refs(doc: Document, root: Path) -> Iterator[MaskRef]:
     if doc.kind not in TASK_KINDS:
         return
     for series_pointer, series in walk.all_series(doc):
-        raw = series.get("segmentations")
-        for index, written in enumerate(walk.as_list(raw)):
-            if isinstance(written, str) and written:
-                pointer = walk.element_pointer(series_pointer, "segmentations", raw, index)
-                yield _ref(doc, series_pointer, pointer, written, root)
+        yield from series_segmentation_refs(doc, series_pointer, series, root)
+
+
+def series_segmentation_refs(
+    doc: Document, series_pointer: str, series: walk.Series, root: Path
+) -> tuple[MaskRef, ...]:
+    """The `segmentations` paths of one series, in order."""
+    raw = series.get("segmentations")
+    if type(raw) is str:  # the common case, without a list and an index
+        return (_ref(doc, series_pointer, None, raw, root),) if raw else ()
+    return tuple(
+        _ref(
+            doc,
+            series_pointer,
+            walk.element_pointer(series_pointer, "segmentations", raw, index),
+            written,
+            root,
+        )
+        for index, written in enumerate(walk.as_list(raw))
+        if isinstance(written, str) and written
+    )
 
 
 def entry_mask_refs(doc: Document, root: Path) -> Iterator[MaskRef]:
@@ -163,6 +190,6 @@ def entry_mask_refs(doc: Document, root: Path) -> Iterator[MaskRef]:
                     yield _ref(doc, series_pointer, pointer, mask, root)
 
 
-def _ref(doc: Document, series_pointer: str, pointer: str, written: str, root: Path) -> MaskRef:
+def _ref(doc: Document, series_pointer: str, pointer: str | None, written: str, root: Path) -> MaskRef:
     where, path, escapes, real = locate(doc, written, root)
     return MaskRef(doc, series_pointer, pointer, written, where, path, escapes, real)

@@ -28,10 +28,16 @@ _scan_string = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
 def escape_token(token: str | int) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")
+    token = str(token)
+    if "~" in token or "/" in token:
+        return token.replace("~", "~0").replace("/", "~1")
+    return token
 
 
 def join_pointer(pointer: str, *tokens: str | int) -> str:
+    # Facts make a pointer per path string of large documents: one token is the common case.
+    if len(tokens) == 1:
+        return f"{pointer}/{escape_token(tokens[0])}"
     return pointer + "".join("/" + escape_token(t) for t in tokens)
 
 

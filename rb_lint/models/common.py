@@ -60,9 +60,12 @@ def tagged(
 
 
 class StrictModel(BaseModel):
-    """No coercion ("1" is not 1), no unknown keys: what the platform accepts, exactly."""
+    """No coercion ("1" is not 1), no unknown keys: what the platform accepts, exactly.
 
-    model_config = ConfigDict(strict=True, extra="forbid")
+    Validators are built on first use (`defer_build`): a run that checks items lists builds the
+    upload task's, never the export's, consensus's, taxonomy's or DataGym's (issue 17, start-up)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", defer_build=True)
 
 
 Category = Annotated[

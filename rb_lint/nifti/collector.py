@@ -8,8 +8,9 @@ voxel's width), so nothing is byte-swapped or converted until the end. Chunk bou
 anywhere, even inside a voxel: the bytes of an unfinished word are carried to the next chunk.
 
 Background is skipped at memory speed: blocks of `BLOCK` bytes at either end of a chunk that
-are all zero are found by comparing them with a block of zeros (a `memcmp`), and only the bytes
-between are looked at word by word.
+are all zero are found by comparing them with a block of zeros (a `memcmp`: a chunk of
+background costs one read of it), and only the bytes between are looked at word by word, in
+one pass (comparing each word with the one before) and one gather of the few run starts.
 
 Patterns of 1- and 2-byte voxels go into a presence table (1-byte patterns already present are
 dropped first by `bytes.translate`, far cheaper than writing them to the table again); wider
@@ -31,8 +32,6 @@ WORD = 8
 EXAMPLES = 8
 KNOWN_LIMIT = 4096  # wide patterns remembered to skip re-classifying them (bounded memory)
 BLOCK = 1 << 16  # background is recognised in blocks of this many bytes, compared with zeros
-CROWDED_SKIP = 7  # after a stretch mostly of labels, the next ones are taken whole, unexamined
-SUB_BLOCK = 512  # words (4 KiB): inside a stretch, background is skipped in blocks of this size
 _ZEROS = bytearray(BLOCK)  # compared with a block, a bytearray compares by memcmp (a memoryview does not)
 
 
@@ -56,7 +55,6 @@ class ValueCollector:
         self._scratch = np.empty(0, dtype=np.uint64)
         self._seen = b""  # 1-byte patterns in the table, as bytes (for `bytes.translate`)
         self._zero_seen = False
-        self._crowded = 0  # stretches still to look at word by word without picking blocks first
 
     def feed(self, chunk: ByteBuffer) -> None:
         view = memoryview(chunk)
@@ -111,34 +109,10 @@ class ValueCollector:
         return copy
 
     def _words(self, words: npt.NDArray[np.uint64]) -> None:
-        """Add the voxels of every word that is not background: in a long stretch, the
-        `SUB_BLOCK`s holding anything but zeros are picked out first (one OR per block), and
-        only they are looked at word by word (a mask's labels fill a small part of its slices)."""
-        count = len(words)
-        if count < 2 * SUB_BLOCK:
-            if not (words[0] or words[-1]) and not np.count_nonzero(words):
-                self._zero()  # a short stretch of background
-            else:
-                self._runs(words)
-            return
-        if self._crowded:  # the stretches before were mostly labels: so is this one, likely
-            self._crowded -= 1
-            self._runs(words)
-            return
-        whole = count // SUB_BLOCK * SUB_BLOCK
-        blocks = words[:whole].reshape(-1, SUB_BLOCK)
-        busy = np.bitwise_or.reduce(blocks, axis=1).astype(bool)
-        found = int(np.count_nonzero(busy))
-        if found < len(busy):
-            self._zero()
-        if found * 2 > len(busy):  # mostly labels (organs fill the volume): no copy
-            self._crowded = CROWDED_SKIP  # nor the OR pass for the next few stretches
-            self._runs(words)
-            return
-        if found:
-            self._runs(blocks[busy].ravel())  # a copy of the busy blocks, one after the other
-        if whole < count:
-            self._words(words[whole:])
+        """Add the voxels of a stretch that is not all background, in one pass over it (its
+        run starts). A pass that first picks the 4 KiB blocks holding anything but zeros (an OR
+        per block, then a copy of those blocks) cost more than it saved, on small and big masks."""
+        self._runs(words)
 
     def _runs(self, words: npt.NDArray[np.uint64]) -> None:
         """Add the voxels of the first word and of every word that differs from the one before
@@ -155,7 +129,8 @@ class ValueCollector:
         if np.count_nonzero(starts) * (2 if self.pattern.itemsize == 1 else 4) > count:
             self._dense(words.view(self.pattern))
         else:
-            self._patterns(words[starts].view(self.pattern))
+            # Indices, then a take: 15-20 % cheaper than a boolean gather of sparse starts.
+            self._patterns(words.take(starts.nonzero()[0]).view(self.pattern))
 
     def _zero(self) -> None:
         """Background (all bits 0: the value 0 whatever the dtype) was seen."""

@@ -2,9 +2,10 @@
 
 Without an address, a `LocalCluster` of worker processes (one per core, or `--jobs`, one thread
 each) is started, bound to 127.0.0.1 only (scheduler, nannies and workers; no dashboard):
-distributed's defaults would listen on every interface. A cluster is started once per process
-and reused by later runs (an API caller linting repeatedly pays its start-up once); it is closed
-when the process exits, by `close_all()`, or when a run is interrupted.
+distributed's defaults would listen on every interface. Its workers keep no profile (memory). A
+cluster is started once per process and reused by later runs (an API caller linting repeatedly
+pays its start-up once); it is closed when the process exits, by `close_all()`, or when a run is
+interrupted.
 
 Tasks are submitted at once, largest first, with retries: a worker that dies has its tasks run
 again elsewhere (the scheduler reschedules them; `allowed-failures` bounds how often). A task
@@ -35,6 +36,9 @@ WORKERS_SECONDS = 60  # a scheduler without workers (an adaptive cluster scaling
 CLOSE_SECONDS = 10
 RETRIES = 2  # a task that raised is tried again (a lost worker's tasks are rescheduled anyway)
 WORKER_PRELOAD = "rb_lint.nifti.dask_worker"
+# The workers rb-lint starts: distributed's sampling profiler (for a dashboard there is none of)
+# keeps call stacks of every task, some 15 MB per worker after a few thousand masks.
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 NEEDS_DASK = "`--executor dask` needs dask.distributed: pip install 'rb-lint[dask]'"
 
 T = TypeVar("T")
@@ -155,21 +159,11 @@ def _imports() -> tuple[Any, Any]:
 
 def _local(workers: int, key: str) -> Session:
     client_class, cluster_class = _imports()
+    import dask
+
     try:
-        cluster = cluster_class(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host=LOOPBACK,
-            scheduler_port=0,
-            dashboard_address=None,
-            worker_dashboard_address=None,
-            # No dashboard, but the scheduler's HTTP routes (health, metrics) still listen: on
-            # loopback, on a free port (their default, 8787, may be taken).
-            scheduler_kwargs={"dashboard_address": f"{LOOPBACK}:0"},
-            silence_logs=logging.CRITICAL,  # a restarted worker is not the user's business
-            preload=[WORKER_PRELOAD],  # Ctrl-C is the client's to handle
-        )
+        with dask.config.set(WORKER_CONFIG):  # the nannies hand this config to every worker they start
+            cluster = _start_local(cluster_class, workers)
     except Exception as error:
         raise ExecutorError(f"cannot start a local Dask cluster: {_reason(error)}") from None
     try:
@@ -178,6 +172,25 @@ def _local(workers: int, key: str) -> Session:
         cluster.close(timeout=CLOSE_SECONDS)
         raise
     return Session(key, client, cluster)
+
+
+def _start_local(cluster_class: Any, workers: int) -> LocalCluster:
+    """A LocalCluster of `workers` processes, one thread each, on loopback only."""
+    cluster: LocalCluster = cluster_class(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host=LOOPBACK,
+        scheduler_port=0,
+        dashboard_address=None,
+        worker_dashboard_address=None,
+        # No dashboard, but the scheduler's HTTP routes (health, metrics) still listen: on
+        # loopback, on a free port (their default, 8787, may be taken).
+        scheduler_kwargs={"dashboard_address": f"{LOOPBACK}:0"},
+        silence_logs=logging.CRITICAL,  # a restarted worker is not the user's business
+        preload=[WORKER_PRELOAD],  # Ctrl-C is the client's to handle
+    )
+    return cluster
 
 
 def _connect(address: str, key: str) -> Session:

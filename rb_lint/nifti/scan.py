@@ -251,7 +251,9 @@ def read_small(path: str | Path, limit: int) -> tuple[bytes, os.stat_result] | N
             before = os.fstat(handle.fileno())
             if before.st_size > limit:
                 return None
-            data = handle.read(limit + 1)
+            # One byte more than its size (to see it grow): a read of `limit` bytes would
+            # allocate (and page-fault) a 4 MiB buffer for a 60 KB mask.
+            data = handle.read(before.st_size + 1)
             after = os.fstat(handle.fileno())
     except OSError:
         return None

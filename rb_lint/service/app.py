@@ -24,7 +24,7 @@ from rb_lint.core.engine import Report
 from rb_lint.service import jobs_api, limits, metrics, problems
 from rb_lint.service.asgi import call_timed
 from rb_lint.service.auth import TokenMiddleware
-from rb_lint.service.bundle import Bundle, DocumentsBody, PathsBody, read_bundle
+from rb_lint.service.bundle import Bundle, DocumentsBody, PathsBody, read_bundle, remove_empty_root
 from rb_lint.service.linting import MEDIA_TYPES, lint_bundle, negotiate_format, render_report
 from rb_lint.service.problems import ProblemError
 from rb_lint.service.settings import ServeSettings
@@ -57,9 +57,10 @@ folder removed after the request; nothing outside the bundle (or the root) is ev
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """On shutdown, cancel the jobs and remove their bundles."""
+    """On shutdown, cancel the jobs and remove their bundles (and the in-memory bundles' folder)."""
     yield
     await run_in_threadpool(app.state.jobs.shutdown)
+    remove_empty_root()
 
 
 def create_app(settings: ServeSettings) -> FastAPI:
@@ -252,7 +253,7 @@ def _add_api(app: FastAPI, settings: ServeSettings) -> None:
         """Lint documents (and the masks they reference) and answer the report. Small inputs
         only: big ones go to `POST /v1/jobs`."""
         fmt = negotiate_format(request)  # 406 before the body is read
-        bundle = await read_bundle(request, settings)
+        bundle = await read_bundle(request, settings, in_memory=True)
         body, media = await lint_in_thread(
             bundle, settings, fmt, observer=_observer(request), record=_recorder(request)
         )
@@ -397,6 +398,7 @@ def settings_to_environment(settings: ServeSettings) -> str:
     values = {name: getattr(settings, name) for name in settings.__dataclass_fields__}
     values["roots"] = [str(root) for root in settings.roots]
     values["cors_origins"] = list(settings.cors_origins)
+    values["remote_roots"] = list(settings.remote_roots)
     values["token"] = None  # the token travels in RB_LINT_TOKEN, never in another variable
     return json.dumps(values)
 
@@ -408,6 +410,7 @@ def app_from_environment() -> FastAPI:
 
     values = json.loads(os.environ.get(SETTINGS_VARIABLE, "{}"))
     values["roots"] = tuple(Path(root) for root in values.get("roots", ()))
+    values["remote_roots"] = tuple(values.get("remote_roots", ()))
     values["cors_origins"] = tuple(values.get("cors_origins", ()))
     values["token"] = token_from_environment()
     return create_app(ServeSettings(**values))

@@ -2,9 +2,11 @@
 
 Three bodies are accepted (`read_bundle`):
 - `application/json` `{"documents": {...}}`: each document (text, or a JSON value written as
-  `json.dumps(value, indent=2)`) is written to a private temporary folder;
+  `json.dumps(value, indent=2)`) is written to a private temporary folder, or, for a small
+  synchronous lint that cannot tell the difference (`in_memory_allowed`), kept in memory;
 - `multipart/form-data` with repeated `files` parts, each part's filename its path in the bundle;
-- `application/json` `{"paths": [...]}`: files under a configured `--root`, never outside it.
+- `application/json` `{"paths": [...]}`: files under a configured `--root`, never outside it, or
+  objects under a `--remote-root`, fetched into a private folder (`rb_lint.service.remote`).
 
 Names are checked before anything is written, and every file is created fresh (`O_EXCL`,
 `O_NOFOLLOW`) inside the private folder, so no name a client picks reaches a file outside it.
@@ -12,21 +14,24 @@ Names are checked before anything is written, and every file is created fresh (`
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
-from rb_lint.core.config import CONFIG_FILES
+from rb_lint.core.config import CONFIG_FILES, DEFAULT_EXCLUDE, Config
 from rb_lint.models.kind_names import KINDS
 from rb_lint.service.problems import ProblemError
 from rb_lint.service.settings import ServeSettings
@@ -37,6 +42,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 TEMP_PREFIX = "rb-lint-serve-"
+EMPTY_PREFIX = "rb-lint-empty-root-"  # the folder in-memory bundles are linted in (stays empty)
 MAX_PART_BYTES = 255  # a path component, as most file systems allow
 MAX_NAME_BYTES = 4096  # a whole bundle path
 MAX_FIELD_BYTES = 1024 * 1024  # a non-file multipart field (the config)
@@ -49,7 +55,13 @@ REJECTED_CONFIG = {  # (table, key) a client may not set: server settings only
     ("masks", "executor"): "where masks are scanned is a server setting",
 }
 _COPY_CHUNK = 1024 * 1024
+# Linted in memory (`in_memory_allowed`) at most: documents, bytes each; config keys that send
+# the run to the disk.
+MEMORY_MAX_DOCUMENTS = 16
+MEMORY_MAX_BYTES = 1024 * 1024
+MEMORY_REFUSED_CONFIG = ("taxonomy", "exclude", "extend-exclude", "extend_exclude")
 DocumentContent = str | dict[str, Any] | list[Any] | int | float | bool | None
+Texts = dict[str, bytes]  # bundle name -> a document's bytes (`Bundle.bytes` shadows the type in it)
 
 
 class DocumentsBody(BaseModel):
@@ -103,6 +115,10 @@ class Bundle:
     files: int = 0  # counts, for limits, metrics and job progress totals
     bytes: int = 0
     source: Path | None = None  # the root's config file, when it has one
+    parsed: Config | None = None  # `config` parsed (when vetting did it already)
+    # Linted in memory: bundle name -> the document's bytes. `root` is then an empty private
+    # folder (what a reference to the bundle's folder finds), `paths` where the files would be.
+    documents: Texts | None = None
 
     def cleanup(self) -> None:
         """Remove the private folder (nothing for a configured root). Safe to call twice."""
@@ -110,18 +126,19 @@ class Bundle:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-async def read_bundle(request: Request, settings: ServeSettings) -> Bundle:
+async def read_bundle(request: Request, settings: ServeSettings, *, in_memory: bool = False) -> Bundle:
     """The bundle a `POST /v1/lint` (or `/v1/jobs`) request carries. Raises `ProblemError`:
     415 for another media type, 422 for a malformed body or a bad name, 403 for a path outside
-    the configured roots, 413 for too many files. A temporary bundle is removed on any error."""
+    the configured roots, 413 for too many files. A temporary bundle is removed on any error.
+    `in_memory`: small JSON documents may stay in memory (`in_memory_allowed`)."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media == "multipart/form-data":
         return await _from_multipart(request, settings)
     if media == "application/json" or media.endswith("+json"):
         body = _json_body(await request.body())
         if isinstance(body, dict) and "paths" in body:
-            return bundle_from_paths(_validated(PathsBody, body), settings)
-        return bundle_from_documents(_validated(DocumentsBody, body), settings)
+            return await _paths_bundle(_validated(PathsBody, body), settings)
+        return bundle_from_documents(_validated(DocumentsBody, body), settings, in_memory=in_memory)
     raise ProblemError(415, "send application/json or multipart/form-data")
 
 
@@ -179,7 +196,7 @@ def _name_problem(name: str) -> str | None:
 # --- temporary bundles ------------------------------------------------------------------------
 
 
-class _Writer:
+class Writer:
     """Writes a temporary bundle: a private folder (0700), files created fresh inside it."""
 
     def __init__(self, settings: ServeSettings) -> None:
@@ -226,6 +243,17 @@ class _Writer:
                 self.bytes += len(chunk)
         return target
 
+    def write_stream(self, name: str, stream: BinaryIO, limit: int) -> Path:
+        """A stream's bytes as a bundle file; 413 once the bundle holds more than `limit` bytes."""
+        target = self.claim(name)
+        with self._create(target) as handle:
+            while chunk := stream.read(_COPY_CHUNK):
+                self.bytes += len(chunk)
+                if self.bytes > limit:
+                    raise ProblemError(413, f"the bundle holds more than {limit} bytes (`--max-body`)")
+                handle.write(chunk)
+        return target
+
     @staticmethod
     def _create(target: Path) -> BinaryIO:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
@@ -236,19 +264,25 @@ class _Writer:
         return os.fdopen(descriptor, "wb")
 
 
-def bundle_from_documents(body: DocumentsBody, settings: ServeSettings) -> Bundle:
-    """A JSON body's documents, written to a private folder."""
+def bundle_from_documents(body: DocumentsBody, settings: ServeSettings, *, in_memory: bool = False) -> Bundle:
+    """A JSON body's documents, written to a private folder (or kept in memory: `in_memory`
+    and `in_memory_allowed`)."""
     _check_kind(body.kind)
     if len(body.documents) > settings.max_files:
         raise ProblemError(413, f"more than {settings.max_files} files in one bundle")
-    writer = _Writer(settings)
+    if in_memory:
+        texts = {str(bundle_name(name)): _document_bytes(text) for name, text in body.documents.items()}
+        if in_memory_allowed(body, texts):
+            return _memory_bundle(body, texts, settings)
+    writer = Writer(settings)
     try:
         paths = [writer.write_bytes(name, _document_bytes(text)) for name, text in body.documents.items()]
         taxonomy = _taxonomy_from_body(body, writer)
-        config = vet_client_config(body.config, set(writer.names), settings)
+        config, parsed = vet_client_config(body.config, set(writer.names), settings)
         return writer.bundle(
             paths=paths,
             config=config,
+            parsed=parsed,
             taxonomy=taxonomy,
             kind=body.kind,
             select=body.select,
@@ -259,13 +293,81 @@ def bundle_from_documents(body: DocumentsBody, settings: ServeSettings) -> Bundl
         raise
 
 
+def in_memory_allowed(body: DocumentsBody, texts: dict[str, bytes]) -> bool:
+    """Whether linting `texts` in memory (`rb_lint.api.lint_documents`, in an empty folder) finds
+    exactly what linting them written to a folder finds. The library then looks at the disk
+    only for what documents reference (items, masks, the taxonomy, an export's folders), so
+    nothing may make a difference: a few small top-level files (no folders to find), no
+    taxonomy file, no exclude pattern (checked on the folder), and no document naming a bundle
+    file (a reference that would find it)."""
+    if body.taxonomy is not None or not texts or len(texts) > MEMORY_MAX_DOCUMENTS:
+        return False
+    if any(key in body.config for key in MEMORY_REFUSED_CONFIG):
+        return False
+    if any("/" in name or name in DEFAULT_EXCLUDE or name.startswith(".") for name in texts):
+        return False
+    if any(len(text) > MEMORY_MAX_BYTES for text in texts.values()):
+        return False
+    if any('"' in name for name in texts) or any(b"\\u" in text for text in texts.values()):
+        return False  # a name a document could spell with escapes
+    names = [name.encode("utf-8", "surrogatepass") for name in texts]
+    return not any(name in text for name in names for text in texts.values())
+
+
+def _memory_bundle(body: DocumentsBody, texts: dict[str, bytes], settings: ServeSettings) -> Bundle:
+    """Documents linted in memory, in the process's empty folder (nothing is written)."""
+    config, parsed = vet_client_config(body.config, {PurePosixPath(name) for name in texts}, settings)
+    root = empty_root()
+    return Bundle(
+        root=root,
+        paths=[root / name for name in texts],
+        config=config,
+        parsed=parsed,
+        kind=body.kind,
+        select=body.select,
+        ignore=body.ignore,
+        files=len(texts),
+        bytes=sum(len(text) for text in texts.values()),
+        documents=texts,
+    )
+
+
+_empty: tuple[int, Path] | None = None  # (the process that made it, the folder)
+_empty_lock = threading.Lock()
+
+
+def empty_root() -> Path:
+    """An empty private folder (0700) of this process, made once, where in-memory bundles are
+    linted: what a reference to the bundle's own folder finds. Nothing is ever written to it;
+    it is removed when the process exits (`remove_empty_root`). Making and removing a folder
+    per request would cost more than the lint on some file systems (ext4: ~4 ms a `rmdir`)."""
+    global _empty
+    with _empty_lock:
+        if _empty is None or _empty[0] != os.getpid() or not os.path.isdir(_empty[1]):
+            folder = Path(os.path.realpath(tempfile.mkdtemp(prefix=EMPTY_PREFIX)))
+            os.chmod(folder, 0o700)
+            if _empty is None:
+                atexit.register(remove_empty_root)
+            _empty = (os.getpid(), folder)
+        return _empty[1]
+
+
+def remove_empty_root() -> None:
+    """Remove this process's empty folder (if it made one); the next use makes another."""
+    global _empty
+    with _empty_lock:
+        if _empty is not None and _empty[0] == os.getpid():
+            shutil.rmtree(_empty[1], ignore_errors=True)
+        _empty = None
+
+
 def _document_bytes(content: DocumentContent) -> bytes:
     """A document as the file linted: a string as it is; a JSON value, indented by two spaces."""
     text = content if isinstance(content, str) else json.dumps(content, indent=2)
     return text.encode("utf-8", "surrogatepass")  # a lone surrogate: the reader reports it
 
 
-def _taxonomy_from_body(body: DocumentsBody, writer: _Writer) -> Path | None:
+def _taxonomy_from_body(body: DocumentsBody, writer: Writer) -> Path | None:
     if body.taxonomy is None:
         return None
     if isinstance(body.taxonomy, str) and body.taxonomy in body.documents:
@@ -291,7 +393,7 @@ async def _from_multipart(request: Request, settings: ServeSettings) -> Bundle:
     except MultiPartException as error:
         too_many = error.message.startswith("Too many files")
         raise ProblemError(413 if too_many else 400, _multipart_problem(error.message, settings)) from None
-    writer = _Writer(settings)
+    writer = Writer(settings)
     try:
         fields: dict[str, str] = {}
         for key, value in form.multi_items():
@@ -319,7 +421,7 @@ def _multipart_problem(message: str, settings: ServeSettings) -> str:
     return f"the multipart body cannot be read: {message}"
 
 
-def _multipart_bundle(writer: _Writer, fields: dict[str, str], settings: ServeSettings) -> Bundle:
+def _multipart_bundle(writer: Writer, fields: dict[str, str], settings: ServeSettings) -> Bundle:
     kind = fields.get("kind") or None
     _check_kind(kind)
     config_text = fields.get("config", "").strip()
@@ -330,9 +432,11 @@ def _multipart_bundle(writer: _Writer, fields: dict[str, str], settings: ServeSe
     if fields.get("taxonomy"):
         taxonomy = _bundle_file(fields["taxonomy"], writer, "`taxonomy`")
     paths = sorted(path for path in writer.names.values() if path.name.lower().endswith(".json"))
+    vetted, parsed = vet_client_config(config, set(writer.names), settings)
     return writer.bundle(
         paths=paths,
-        config=vet_client_config(config, set(writer.names), settings),
+        config=vetted,
+        parsed=parsed,
         taxonomy=taxonomy,
         kind=kind,
         select=_codes(fields["select"]) if "select" in fields else None,
@@ -340,7 +444,7 @@ def _multipart_bundle(writer: _Writer, fields: dict[str, str], settings: ServeSe
     )
 
 
-def _bundle_file(name: str, writer: _Writer, what: str) -> Path:
+def _bundle_file(name: str, writer: Writer, what: str) -> Path:
     relative = bundle_name(name)
     if relative not in writer.names:
         raise ProblemError(422, f"{what} must name a file of the bundle")
@@ -361,10 +465,11 @@ def _check_kind(kind: str | None) -> None:
 
 def vet_client_config(
     config: dict[str, Any], names: set[PurePosixPath], settings: ServeSettings
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], Config]:
     """A client's `[tool.rb-lint]` keys, made safe: keys that would reach outside the bundle or
     choose server resources are refused (422); the mask size limit is capped at the server's;
-    `taxonomy` must name a file of the bundle. The result is validated as a config file is."""
+    `taxonomy` must name a file of the bundle. Validated as a config file is: (the keys, the
+    parsed configuration)."""
     from rb_lint.core.config import ConfigError, parse_config
 
     vetted = dict(config)
@@ -375,20 +480,19 @@ def vet_client_config(
         if key in (vetted if not table else masks):
             where = f"{table}.{key}" if table else key
             raise ProblemError(422, f"config: `{where}` is not accepted: {why}")
-    vetted["masks"] = _capped_masks(masks, settings)
+    vetted["masks"] = capped_masks(masks, settings)
     taxonomy = vetted.get("taxonomy")
     if taxonomy is not None and not (
         isinstance(taxonomy, str) and _name_problem(taxonomy) is None and PurePosixPath(taxonomy) in names
     ):
         raise ProblemError(422, "config: `taxonomy` must name a file of the bundle")
     try:
-        parse_config(vetted, "config")
+        return vetted, parse_config(vetted, "config")
     except ConfigError as error:
         raise ProblemError(422, str(error)) from None
-    return vetted
 
 
-def _capped_masks(masks: dict[str, Any], settings: ServeSettings) -> dict[str, Any]:
+def capped_masks(masks: dict[str, Any], settings: ServeSettings) -> dict[str, Any]:
     capped = {k: v for k, v in masks.items() if k not in ("max-uncompressed-bytes", "max_uncompressed_bytes")}
     asked = masks.get("max-uncompressed-bytes", masks.get("max_uncompressed_bytes"))
     limit = settings.max_uncompressed_bytes
@@ -403,10 +507,24 @@ def _capped_masks(masks: dict[str, Any], settings: ServeSettings) -> dict[str, A
 # --- paths under a configured root -------------------------------------------------------------
 
 
+async def _paths_bundle(body: PathsBody, settings: ServeSettings) -> Bundle:
+    """Paths under a `--remote-root` (URLs, or keys when it is the only root: fetched in a worker
+    thread) or a local `--root`."""
+    from rb_lint.service.remote import fetch_bundle, is_remote_form
+
+    named = [*body.paths, *([body.taxonomy] if body.taxonomy is not None else [])]
+    if settings.remote_roots and (not settings.roots or any(is_remote_form(path) for path in named)):
+        _check_kind(body.kind)
+        return await run_in_threadpool(fetch_bundle, body, settings)
+    if any(is_remote_form(path) for path in named):
+        raise ProblemError(403, "a URL is not under a remote root of this server (`--remote-root`)")
+    return bundle_from_paths(body, settings)
+
+
 def bundle_from_paths(body: PathsBody, settings: ServeSettings) -> Bundle:
     """Files under a configured `--root`: each path's real path must stay inside the root (403)."""
     if not settings.roots:
-        raise ProblemError(403, "this server has no --root: send the files instead")
+        raise ProblemError(403, "this server has no --root or --remote-root: send the files instead")
     _check_kind(body.kind)
     if len(body.paths) > settings.max_files:
         raise ProblemError(413, f"more than {settings.max_files} paths in one request")
@@ -482,6 +600,6 @@ def root_config(root: Path, settings: ServeSettings) -> tuple[Path | None, dict[
                 continue
             table = tool["rb-lint"]
         masks = table.get("masks", {})
-        table["masks"] = _capped_masks(masks if isinstance(masks, dict) else {}, settings)
+        table["masks"] = capped_masks(masks if isinstance(masks, dict) else {}, settings)
         return path, table
-    return None, {"masks": _capped_masks({}, settings)}
+    return None, {"masks": capped_masks({}, settings)}

@@ -51,20 +51,32 @@ def lint_bundle(bundle: Bundle, settings: ServeSettings, observer: RunObserver |
     """Lint `bundle` as `rb-lint check` would in its folder, confined to it. Raises `ProblemError`:
     422 for a usage problem (an unknown rule code), 500 when a rule failed (the report's errors,
     one line each, without the data they may quote). `observer` may raise `RunCancelled`."""
-    from rb_lint.api import lint
+    from rb_lint.api import lint, lint_documents
 
     options = Options(taxonomy=bundle.taxonomy, jobs=1, use_cache=False, confine=True, observer=observer)
     try:
-        loaded = LoadedConfig(parse_config(bundle.config, "config"), bundle.root, bundle.source)
-        report = lint(
-            bundle.paths,
-            config=loaded,
-            kind=bundle.kind,
-            select=bundle.select,
-            ignore=bundle.ignore,
-            options=options,
-            display_root=bundle.root,
-        )
+        parsed = bundle.parsed or parse_config(bundle.config, "config")
+        loaded = LoadedConfig(parsed, bundle.root, bundle.source)
+        if bundle.documents is not None:  # the same findings, without writing the files first
+            report = lint_documents(
+                bundle.documents,
+                config=loaded,
+                kind=bundle.kind,
+                root=bundle.root,
+                select=bundle.select,
+                ignore=bundle.ignore,
+                options=options,
+            )
+        else:
+            report = lint(
+                bundle.paths,
+                config=loaded,
+                kind=bundle.kind,
+                select=bundle.select,
+                ignore=bundle.ignore,
+                options=options,
+                display_root=bundle.root,
+            )
     except ConfigError as error:
         raise ProblemError(422, _without_root(str(error), bundle.root)) from None
     # The server's folders are no business of the client's: messages name bundle paths.

@@ -26,7 +26,9 @@ class ServeSettings:
     max_jobs: int = 100  # jobs kept (queued, running or finished and not expired)
     job_ttl: float = 3600.0  # seconds a finished job's report is kept
     cors_origins: tuple[str, ...] = ()  # CORS is off unless origins are given
-    storage: str | None = None  # remote storage for `paths` (a server setting: clients never pick URLs)
+    # Remote prefixes `{"paths": [...]}` may name objects under (normalised, ending with "/"):
+    # a server setting, so clients never pick a URL outside them.
+    remote_roots: tuple[str, ...] = ()
     access_log: bool = False  # one line a request: method, route template, status, duration (no content)
 
     @property

@@ -66,16 +66,10 @@ def scan_remote(
 
 def scan_one(stores: Stores, item: RemoteObject, max_bytes: int, cache: MaskCache | None) -> ScanResult:
     """One object: the cached result, else a streamed scan (stored when cacheable)."""
+    answered = answered_here(item, cache)
+    if answered is not None:
+        return answered
     name = result_name(item.url)
-    if item.problem is not None:
-        return _unreadable(name, item.size, item.problem.reason)
-    if not item.exists:
-        return _unreadable(name, 0, "it is not in its storage")
-    digest = remote_digest(item) if cache is not None else ""
-    if cache is not None and digest:
-        cached = cache.load(digest, name)
-        if cached is not None:
-            return cached
     try:
         handle = stores.open(item.url, size=item.size)
     except StorageError as error:
@@ -90,9 +84,27 @@ def scan_one(stores: Stores, item: RemoteObject, max_bytes: int, cache: MaskCach
     finally:
         with contextlib.suppress(OSError):  # a broken stream: its problem is already in the result
             handle.close()
+    store_result(cache, item, result)
+    return result
+
+
+def answered_here(item: RemoteObject, cache: MaskCache | None) -> ScanResult | None:
+    """The result known without reading the object: its existence could not be told, it is not
+    there, or the cache holds it (a Dask run's client answers these before sending the rest)."""
+    name = result_name(item.url)
+    if item.problem is not None:
+        return _unreadable(name, item.size, item.problem.reason)
+    if not item.exists:
+        return _unreadable(name, 0, "it is not in its storage")
+    digest = remote_digest(item) if cache is not None else ""
+    return cache.load(digest, name) if cache is not None and digest else None
+
+
+def store_result(cache: MaskCache | None, item: RemoteObject, result: ScanResult) -> None:
+    """Into the cache, when the object has a version and the result may be kept."""
+    digest = remote_digest(item) if cache is not None else ""
     if cache is not None and digest and result.cacheable:
         cache.store(digest, result)
-    return result
 
 
 def _scan_small(name: str, handle: BinaryIO, size: int, max_bytes: int) -> ScanResult:

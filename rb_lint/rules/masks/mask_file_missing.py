@@ -9,8 +9,8 @@ from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
 from rb_lint.facts.files import FileState, LocalFile, local_file
 from rb_lint.facts.masks import document_masks
-from rb_lint.facts.remote import Located, remote_object, segmentation_at
-from rb_lint.formats.locations import Place
+from rb_lint.facts.remote import Located, document_locations, remote_object
+from rb_lint.formats.locations import SEGMENTATION, Place
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -42,10 +42,11 @@ def mask_file_missing(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         {"items": "ct.nii.gz", "segmentations": "seg.nii.gz", "segmentMap": {"1": "Liver"}}
     """
+    located = document_locations(doc, ctx).by_pointer  # looked up once, not per path
     for series in document_masks(doc, ctx).series:
         for ref in series.refs:
-            found = segmentation_at(doc, ctx, ref.pointer)
-            if found is None:
+            found = located.get(ref.pointer)
+            if found is None or found.ref.role != SEGMENTATION:
                 continue
             if found.location.place is Place.LOCAL and found.path is not None:
                 problem = _problem(local_file(ctx, found.path))

@@ -8,8 +8,10 @@ from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
 from rb_lint.facts.masks import document_masks
-from rb_lint.facts.remote import Located, segmentation_at
-from rb_lint.formats.locations import Place
+from rb_lint.facts.remote import Located, document_locations
+from rb_lint.formats import maskpaths
+from rb_lint.formats.locations import SEGMENTATION, Place
+from rb_lint.formats.maskpaths import MaskRef
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -54,30 +56,37 @@ def remote_mask_not_checked(doc: Document, ctx: Context) -> Iterator[Hit]:
         labels = "s3://bucket"
         remote = true
     """
-    unchecked = [
-        (series, ref, found)
-        for series in document_masks(doc, ctx).series
-        for ref in series.refs
-        if (found := segmentation_at(doc, ctx, ref.pointer)) is not None and _unchecked(found)
-    ]
-    if not unchecked:
+    located = document_locations(doc, ctx).by_pointer  # looked up once, not per path
+    count, first, every_url = 0, None, True  # counted, not listed: a list may name a million
+    for series in document_masks(doc, ctx).series:
+        for ref in series.refs:
+            url = _unchecked_url(ref, located.get(ref.pointer))
+            if url is None:
+                continue
+            count, every_url = count + 1, every_url and url
+            if first is None:
+                first = (series, ref, url)
+    if first is None:
         return
-    series, first, found = unchecked[0]
-    url = found.location.place is Place.URL
-    every_url = all(other.location.place is Place.URL for _s, _r, other in unchecked)
-    noun = "remote segmentation file" if every_url else "segmentation file not checked"
-    others = (
-        f" (and {len(unchecked) - 1} more {noun}{'s' if len(unchecked) > 2 else ''} in this file)"
-        if len(unchecked) > 1
-        else ""
-    )
+    series, ref, url = first
+    noun = ("remote " if every_url else "") + "segmentation file" + ("s" if count > 2 else "")
+    unchecked = "" if every_url else " not checked"
+    others = f" (and {count - 1} more {noun}{unchecked} in this file)" if count > 1 else ""
     if url:
-        message = f"`{first.written}` is remote{others}: rb-lint does not download masks {FETCH_HINT}"
+        message = f"`{ref.written}` is remote{others}: rb-lint does not download masks {FETCH_HINT}"
     else:
-        message = f"`{first.written}` is not here and no storage is mapped{others}: {MAP_HINT}"
-    yield Hit(message, first.pointer, key=series.key(first.written))
+        message = f"`{ref.written}` is not here and no storage is mapped{others}: {MAP_HINT}"
+    yield Hit(message, ref.pointer, key=series.key(ref.written))
 
 
-def _unchecked(found: Located) -> bool:
+def _unchecked_url(ref: MaskRef, found: Located | None) -> bool | None:
+    """Whether an unchecked path is a URL (True) or of unknown location (False); None: checked.
+    A path `document_locations` does not list is a full URL of a run without network access."""
+    if found is None:
+        return True if ref.where == maskpaths.REMOTE else None
+    if found.ref.role != SEGMENTATION:
+        return None
     place = found.location.place
-    return place is Place.UNKNOWN or (place is Place.URL and not found.fetched)
+    if place is Place.UNKNOWN or (place is Place.URL and not found.fetched):
+        return place is Place.URL
+    return None
