@@ -25,26 +25,26 @@ Rules the generated repository does not trigger in the same run as the others:
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 from urllib.request import url2pathname
 
-import nibabel as nib
 import numpy as np
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.sequence import Sequence
-from pydicom.uid import UID, ExplicitVRLittleEndian
-from taxonomy_builders import attribute, object_type
+from consensus_builders import A, B, C, complete, consensus, entry
+from datagym_builders import dg_object, dg_task, label_classes
+from dicom_builders import AXIAL, ct_image, save_dicom, segmentation, series_affine, structure_set
+from export_folder_builders import consensus as annotators
+from export_folder_builders import series, task
+from taxonomy_builders import attribute, glioma, legacy_taxonomy, object_type, taxonomy
+from test_nifti_support import cube, write_nifti
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -97,54 +97,11 @@ def _write_bytes(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def _gzip(raw: bytes) -> bytes:
-    return gzip.compress(raw, compresslevel=6, mtime=0)  # no time stamp: the same bytes every time
-
-
-def _nifti(
-    path: Path,
-    data: Any,
-    *,
-    affine: Any = None,
-    qform_code: int = 1,
-    sform_code: int = 1,
-    slope: float = 1.0,
-    inter: float = 0.0,
-    datatype: int | None = None,
-    payload: bytes | None = None,
-    compress: bool | None = None,
-) -> None:
-    """A NIfTI-1 file: nibabel's header class writes the header, numpy the voxels (little-endian,
-    Fortran order); gzip-compressed when the name ends in `.gz` unless `compress` says otherwise."""
-    array = np.asarray(data)
-    header = nib.Nifti1Header(endianness="<")
-    header.set_data_shape(array.shape)
-    if datatype is not None:
-        header["datatype"] = datatype
-    else:
-        header.set_data_dtype(array.dtype)
-    matrix = np.eye(4) if affine is None else np.asarray(affine, dtype=float)
-    header.set_sform(matrix, code=sform_code)
-    header.set_qform(matrix, code=qform_code)
-    header["scl_slope"], header["scl_inter"] = slope, inter
-    header["vox_offset"] = header.single_vox_offset
-    if payload is None:
-        payload = array.astype(array.dtype.newbyteorder("<")).tobytes(order="F")
-    raw = header.binaryblock + b"\x00" * 4 + payload
-    if compress if compress is not None else path.name.endswith(".gz"):
-        raw = _gzip(raw)
-    _write_bytes(path, raw)
-
-
-def _cube(
-    values: Mapping[tuple[int, int, int], float] | None = None,
-    shape: tuple[int, ...] = (6, 6, 6),
-    dtype: Any = np.uint8,
-) -> np.ndarray:
-    data = np.zeros(shape, dtype=dtype)
-    for index, value in (values or {}).items():
-        data[index] = value
-    return data
+def _nifti(path: Path, data: Any, *, qform_code: int = 1, sform_code: int = 1, **options: Any) -> None:
+    """A NIfTI-1 file (`nifti_bytes`: little-endian, both transforms coded 1 unless told), gzip-compressed
+    when the name ends in `.gz` unless `compress` says otherwise, with no time stamp: the same bytes
+    every time."""
+    write_nifti(path, data, qform_code=qform_code, sform_code=sform_code, level=6, mtime=0, **options)
 
 
 ONE = {(1, 1, 1): 1}
@@ -384,50 +341,11 @@ def _labels(folder: Path) -> None:
     _write_json(folder / "labels.json", tasks)
 
 
-TAXONOMY: dict[str, Any] = {
-    "name": "Identity test taxonomy",
-    "isNew": True,
-    "studyClassify": [attribute("Study quality", "SELECT", 0, "Diagnostic", "Limited")],
-    "seriesClassify": [attribute("Artifacts", "MULTISELECT", 0, "Motion", "Metal")],
-    "instanceClassify": [attribute("Key slice", "BOOL", 0)],
-    "objectTypes": [
-        object_type(
-            "Glioma",
-            0,
-            "SEGMENTATION",
-            "Brain",
-            "Tumor",
-            attributes=[
-                attribute(
-                    "Grade",
-                    "SELECT",
-                    0,
-                    "Low grade",
-                    "High grade",
-                    "Old grade",
-                    archived_options=("Old grade",),
-                ),
-                attribute("IDH mutant", "BOOL", 1),
-                attribute("Comment", "TEXT", 2),
-                attribute("Findings", "MULTISELECT", 3, "Cyst", "Mass"),
-                attribute("Legacy flag", "BOOL", 4, archived=True),
-            ],
-        ),
-        object_type("Edema", 1, "SEGMENTATION", "Brain", "Tumor"),
-        object_type("Necrosis", 2, "SEGMENTATION", "Brain", "Tumor"),
-        object_type("Enhancing tumor", 3, "SEGMENTATION", "Brain", "Tumor"),
-        object_type("Metastasis", 4, "SEGMENTATION", "Brain", "Tumor"),
-        object_type("Metastasis", 5, "SEGMENTATION", "Abdomen"),
-        object_type("Liver", 6, "SEGMENTATION", "Abdomen"),
-        object_type("Lymph node", 7, "BBOX", "Abdomen"),
-        object_type("Tumor core", 8, "SEGMENTATION", "Brain", archived=True),
-        object_type("Midline shift", 9, "LENGTH"),
-        object_type("Cobb angle", 10, "ANGLE"),
-        object_type("Kidney stone", 11, "POINT"),
-        object_type("Spleen", 12, "SEGMENTATION", "Abdomen"),
-        object_type("Kidney", 13, "SEGMENTATION", "Abdomen"),
-    ],
-}
+TAXONOMY = taxonomy(
+    "Identity test taxonomy",
+    object_type("Spleen", 12, "SEGMENTATION", "Abdomen"),
+    object_type("Kidney", 13, "SEGMENTATION", "Abdomen"),
+)
 
 SELF_CHECK: dict[str, Any] = {
     "name": "A taxonomy with mistakes of its own",
@@ -437,28 +355,21 @@ SELF_CHECK: dict[str, Any] = {
         attribute("Contrast", "BOOL", 1, parents=["Review"]),
     ],
     "objectTypes": [
-        object_type(
-            "Glioma",
-            0,
-            "SEGMENTATION",
-            "Brain",
-            "Tumor",
-            attributes=[
-                attribute("Enhancing", "BOOL", 0, defaultValue=1),
-                attribute("Necrotic", "BOOL", 0),
-                attribute(
-                    "Grade",
-                    "SELECT",
-                    1,
-                    options=[
-                        {"name": "Low", "optionId": 0},
-                        {"name": "High", "optionId": 0},
-                        {"name": "Low", "optionId": 2},
-                    ],
-                    defaultValue=7,
-                ),
-                attribute("Stage", "SELECT", 2),
-            ],
+        glioma(
+            attribute("Enhancing", "BOOL", 0, defaultValue=1),
+            attribute("Necrotic", "BOOL", 0),
+            attribute(
+                "Grade",
+                "SELECT",
+                1,
+                options=[
+                    {"name": "Low", "optionId": 0},
+                    {"name": "High", "optionId": 0},
+                    {"name": "Low", "optionId": 2},
+                ],
+                defaultValue=7,
+            ),
+            attribute("Stage", "SELECT", 2),
         ),
         object_type("Edema", 3, "SEGMENTATION", "Brain", "tumor"),
         object_type("Necrosis", 3, "SEGMENTATION", "Brain", "Tumor", "Brain"),
@@ -471,28 +382,7 @@ SELF_CHECK: dict[str, Any] = {
     ],
 }
 
-LEGACY: dict[str, Any] = {
-    "name": "Legacy",
-    "isNew": False,
-    "version": 1,
-    "categories": [
-        {
-            "name": "object",
-            "children": [
-                {
-                    "name": "Brain",
-                    "classId": 0,
-                    "children": [{"name": "Glioma", "classId": 1, "children": []}],
-                },
-                {"name": "Liver", "classId": 2, "children": []},
-            ],
-        }
-    ],
-    "attributes": [],
-    "taskCategories": [],
-    "taskAttributes": [],
-    "colorMap": [],
-}
+LEGACY = legacy_taxonomy()
 
 
 def _taxonomies(folder: Path) -> None:
@@ -503,29 +393,29 @@ def _taxonomies(folder: Path) -> None:
 
 def _masks(folder: Path, shared: Path) -> None:
     """RB301-RB325: one items list whose tasks each show one mask problem, with real NIfTI files."""
-    _nifti(folder / "good.nii.gz", _cube(ONE))
-    _nifti(shared / "outside.nii.gz", _cube(ONE))
-    _nifti(folder / "values.nii.gz", _cube({(1, 1, 1): 1, (2, 2, 2): 2, (3, 3, 3): 4}))
-    _nifti(folder / "liver.nii.gz", _cube(ONE))
-    _nifti(folder / "spleen.nii.gz", _cube({(2, 2, 2): 1}))
-    _nifti(folder / "organs.nii.gz", _cube({(1, 1, 1): 1, (2, 2, 2): 2}))
-    _nifti(folder / "two.nii.gz", _cube({(1, 1, 1): 1, (2, 2, 2): 2}))
+    _nifti(folder / "good.nii.gz", cube(ONE))
+    _nifti(shared / "outside.nii.gz", cube(ONE))
+    _nifti(folder / "values.nii.gz", cube({(1, 1, 1): 1, (2, 2, 2): 2, (3, 3, 3): 4}))
+    _nifti(folder / "liver.nii.gz", cube(ONE))
+    _nifti(folder / "spleen.nii.gz", cube({(2, 2, 2): 1}))
+    _nifti(folder / "organs.nii.gz", cube({(1, 1, 1): 1, (2, 2, 2): 2}))
+    _nifti(folder / "two.nii.gz", cube({(1, 1, 1): 1, (2, 2, 2): 2}))
     _write_text(folder / "text.nii", "1,2,3\n" * 100)
-    _nifti(folder / "gzipped.nii", _cube(ONE), compress=True)
+    _nifti(folder / "gzipped.nii", cube(ONE), compress=True)
     _nifti(folder / "four-d.nii.gz", np.ones((6, 6, 6, 1), np.uint8))
     _nifti(folder / "rgb.nii.gz", np.zeros((2, 2, 2), np.uint8), datatype=128, payload=bytes(24))
-    _nifti(folder / "float.nii.gz", _cube(ONE).astype(np.float32))
-    fractional = _cube(ONE).astype(np.float32)
+    _nifti(folder / "float.nii.gz", cube(ONE).astype(np.float32))
+    fractional = cube(ONE).astype(np.float32)
     fractional[2, 2, 2], fractional[3, 3, 3] = 0.5, np.nan
     _nifti(folder / "fractional.nii.gz", fractional)
-    _nifti(folder / "scaled.nii.gz", _cube(ONE), slope=2.0, inter=1.0)
-    _nifti(folder / "negative.nii.gz", _cube({(1, 1, 1): 1, (2, 2, 2): -1, (3, 3, 3): 70000}, dtype=np.int32))
-    _nifti(folder / "empty.nii.gz", _cube())
-    _nifti(folder / "unoriented.nii.gz", _cube(ONE), qform_code=0, sform_code=0)
-    _nifti(folder / "short.nii", _cube(ONE), payload=_cube(ONE).tobytes()[:100])
+    _nifti(folder / "scaled.nii.gz", cube(ONE), slope=2.0, inter=1.0)
+    _nifti(folder / "negative.nii.gz", cube({(1, 1, 1): 1, (2, 2, 2): -1, (3, 3, 3): 70000}, dtype=np.int32))
+    _nifti(folder / "empty.nii.gz", cube())
+    _nifti(folder / "unoriented.nii.gz", cube(ONE), qform_code=0, sform_code=0)
+    _nifti(folder / "short.nii", cube(ONE), payload=cube(ONE).tobytes()[:100])
     _nifti(folder / "large.nii.gz", np.ones((50, 50, 50), np.uint8))
-    _nifti(folder / "smaller.nii.gz", _cube({(1, 1, 1): 2}, shape=(6, 6, 5)))
-    _nifti(folder / "stretched.nii.gz", _cube({(1, 1, 1): 3}), affine=np.diag([1.0, 1.0, 2.0, 1.0]))
+    _nifti(folder / "smaller.nii.gz", cube({(1, 1, 1): 2}, shape=(6, 6, 5)))
+    _nifti(folder / "stretched.nii.gz", cube({(1, 1, 1): 3}), affine=np.diag([1.0, 1.0, 2.0, 1.0]))
     _nifti(folder / "image.nii.gz", np.zeros((6, 6, 7), np.int16))
 
     def binary(name: str, files: list[str], **entries: Any) -> dict[str, Any]:
@@ -594,113 +484,51 @@ def _masks(folder: Path, shared: Path) -> None:
     _write_json(folder / "items.json", tasks)
 
 
-A, B, C = "a@x.org", "b@x.org", "c@x.org"
-
-
-def _entry(
-    by: str, scores: list[tuple[str, Any]] | None = None, series: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    annotator: dict[str, Any] = {
-        "updatedBy": by,
-        "updatedAt": "2024-05-02T10:00:00Z",
-        "series": series if series is not None else [{"name": "T1", "items": "ct.nii.gz"}],
-    }
-    if scores is not None:
-        annotator["scores"] = [{"secondaryUser": user, "score": value} for user, value in scores]
-    return annotator
-
-
-def _consensus_task(
-    name: str, entries: list[dict[str, Any]], overall: Any = 84.0, **extra: Any
-) -> dict[str, Any]:
-    task: dict[str, Any] = {
-        "name": name,
-        "taskId": f"id-{name}",
-        "currentStageName": "Review",
-        "consensus": True,
-    }
-    if overall is not None:
-        task["consensusScore"] = overall
-    task["consensusTasks"] = entries
-    task.update(extra)
-    return task
-
-
 def _consensus(folder: Path) -> None:
     """RB500-RB512: consensus tasks.json exports (RB505 needs a file of its own, all on 0-1)."""
     two = [{"name": "T1", "items": "t1.nii.gz"}, {"name": "T2", "items": "t2.nii.gz"}]
     truth = {"updatedBy": "reviewer@x.org", "series": [{"name": "T1c", "items": "ct.nii.gz"}]}
     tasks = [
-        _consensus_task(
-            "consensus-ok",
+        complete(name="consensus-ok"),
+        consensus([], overall=None, name="consensus-500"),
+        consensus(
+            [entry(A, [(B, 84.0), (C, 80.5)]), entry(B, [(A, 84.0), (C, 87.5)]), entry(C, [(A, 80.5)])],
+            name="consensus-501",
+        ),
+        consensus([entry(A, [(A, 100.0)]), entry(B, [(A, 84.0)])], name="consensus-502"),
+        consensus([entry(A, [("b@x.com", 84.0)]), entry(B, [(A, 84.0)])], name="consensus-503"),
+        consensus(
             [
-                _entry(A, [(B, 84.0), (C, 80.5)]),
-                _entry(B, [(A, 84.0), (C, 87.5)]),
-                _entry(C, [(A, 80.5), (B, 87.5)]),
+                entry(A, [(B, 84.0), (B, 84.0)]),
+                entry(B, [(A, 84.0), (C, 87.5)]),
+                entry(C, [(A, 80.5), (B, 87.5)]),
             ],
+            name="consensus-504",
         ),
-        _consensus_task("consensus-500", [], overall=None),
-        _consensus_task(
-            "consensus-501",
-            [_entry(A, [(B, 84.0), (C, 80.5)]), _entry(B, [(A, 84.0), (C, 87.5)]), _entry(C, [(A, 80.5)])],
+        consensus([entry(A, [(B, 91.0)]), entry(B, [(A, 91.0)])], overall=0.87, name="consensus-506"),
+        consensus([entry(A, [(B, 8400)]), entry(B, [(A, -3)])], name="consensus-507"),
+        consensus([entry(A, [(B, 82.0)]), entry(B, [(A, 64.5)])], name="consensus-508"),
+        consensus([entry(A, [])], overall=100.0, name="consensus-509"),
+        consensus([entry(A, [(B, 84.0)]), entry(B, [(A, 84.0)])], overall=None, name="consensus-510"),
+        consensus(
+            [entry(A, [(B, 84.0)]), entry(B, [(A, 84.0)]), entry(A, [(B, 84.0)])], name="consensus-511"
         ),
-        _consensus_task("consensus-502", [_entry(A, [(A, 100.0)]), _entry(B, [(A, 84.0)])]),
-        _consensus_task("consensus-503", [_entry(A, [("b@x.com", 84.0)]), _entry(B, [(A, 84.0)])]),
-        _consensus_task(
-            "consensus-504",
-            [
-                _entry(A, [(B, 84.0), (B, 84.0)]),
-                _entry(B, [(A, 84.0), (C, 87.5)]),
-                _entry(C, [(A, 80.5), (B, 87.5)]),
-            ],
-        ),
-        _consensus_task("consensus-506", [_entry(A, [(B, 91.0)]), _entry(B, [(A, 91.0)])], overall=0.87),
-        _consensus_task("consensus-507", [_entry(A, [(B, 8400)]), _entry(B, [(A, -3)])]),
-        _consensus_task("consensus-508", [_entry(A, [(B, 82.0)]), _entry(B, [(A, 64.5)])]),
-        _consensus_task("consensus-509", [_entry(A, [])], overall=100.0),
-        _consensus_task("consensus-510", [_entry(A, [(B, 84.0)]), _entry(B, [(A, 84.0)])], overall=None),
-        _consensus_task(
-            "consensus-511", [_entry(A, [(B, 84.0)]), _entry(B, [(A, 84.0)]), _entry(A, [(B, 84.0)])]
-        ),
-        _consensus_task(
-            "consensus-512",
-            [_entry(A, [(B, 84.0)], series=two), _entry(B, [(A, 84.0)], series=two[:1])],
+        consensus(
+            [entry(A, [(B, 84.0)], series=two), entry(B, [(A, 84.0)], series=two[:1])],
+            name="consensus-512",
             series=two,
         ),
-        _consensus_task(
-            "consensus-512-truth", [_entry(A, [(B, 84.0)]), _entry(B, [(A, 84.0)])], superTruth=truth
+        consensus(
+            [entry(A, [(B, 84.0)]), entry(B, [(A, 84.0)])], name="consensus-512-truth", superTruth=truth
         ),
     ]
     _write_json(folder / "tasks.json", tasks)
-    fraction = [
-        _consensus_task("fraction-505", [_entry(A, [(B, 0.84)]), _entry(B, [(A, 0.84)])], overall=0.84)
-    ]
+    fraction = [consensus([entry(A, [(B, 0.84)]), entry(B, [(A, 0.84)])], overall=0.84, name="fraction-505")]
     _write_json(folder / "fraction" / "tasks.json", fraction)
 
 
 def _export_folder(folder: Path) -> None:
     """RB550-RB553: a tasks.json beside `segmentations/`, with real masks."""
-
-    def series(
-        segmentations: Any, name: str | None = None, segment_map: dict[str, Any] | None = None, **flags: Any
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = {"items": "ct.nii.gz"}
-        if name is not None:
-            result["name"] = name
-        result["segmentations"] = segmentations
-        result["segmentMap"] = segment_map if segment_map is not None else {"1": "Liver"}
-        result.update(flags)
-        return result
-
-    def task(name: str, *all_series: dict[str, Any]) -> dict[str, Any]:
-        return {"name": name, "taskId": f"id-{name}", "series": list(all_series)}
-
-    def annotators(name: str, *paths: str) -> dict[str, Any]:
-        entries = [
-            {"updatedBy": f"user{k}@x.org", "series": [series(path)]} for k, path in enumerate(paths, 1)
-        ]
-        return {"name": name, "taskId": f"id-{name}", "consensus": True, "consensusTasks": entries}
-
     instances = [
         "segmentations/Export_004/A/instance-1.nii.gz",
         "segmentations/Export_004/A/instance-3.nii.gz",
@@ -737,24 +565,15 @@ def _export_folder(folder: Path) -> None:
         "segmentations/Export-7/A.nii.gz": 1,
     }
     for path, value in on_disk.items():
-        _nifti(folder / path, _cube({(1, 1, 1): value}, shape=(4, 4, 2)))
+        _nifti(folder / path, cube({(1, 1, 1): value}, shape=(4, 4, 2)))
     _write_json(folder / "tasks.json", tasks)
 
 
-CLASSES = [
-    {"class_name": "car", "geometry_type": "polygon"},
-    {"class_name": "bus", "geometry_type": "rectangle"},
-    {"class_name": "head", "geometry_type": "point"},
-    {"class_name": "lane", "geometry_type": "line"},
-    {"class_name": "road", "classification_type": "image_segmentation"},
-    {"class_name": "car_type", "classification_type": "select"},
-    {"class_name": "weather", "classification_type": "radio"},
-    {"class_name": "daytime", "classification_type": "select"},
+CLASSES = label_classes(
     {"class_name": "both", "geometry_type": "polygon", "classification_type": "select"},
     {"class_name": "voiture/légère", "geometry_type": "polygon"},
     {"class_name": "daytime", "classification_type": "checklist"},
-]
-TRIANGLE = [{"x": 10, "y": 10}, {"x": 60, "y": 10}, {"x": 35, "y": 50}]
+)
 
 
 def _points(*xy: tuple[float | None, float | None]) -> list[dict[str, Any]]:
@@ -765,104 +584,79 @@ def _square(x0: int, y0: int, x1: int, y1: int) -> list[dict[str, Any]]:
     return _points((x0, y0), (x1, y0), (x1, y1), (x0, y1))
 
 
-def _dg_object(key: str = "polygon", coords: Any = None, **extra: Any) -> dict[str, Any]:
-    return {
-        key: TRIANGLE if coords is None else coords,
-        "classifications": extra.pop("classifications", {}),
-        **extra,
-    }
-
-
-def _dg_task(
-    media_id: str,
-    name: str,
-    labels: dict[str, Any] | None = None,
-    status: str = "completed",
-    **classifications: Any,
-) -> dict[str, Any]:
-    return {
-        "internal_media_ID": media_id,
-        "external_media_ID": name,
-        "labeler": "u-1",
-        "status": status,
-        "global_classifications": classifications,
-        "labels": labels if labels is not None else {},
-    }
-
-
-_TWO_LEVELS = _dg_object(
+_TWO_LEVELS = dg_object(
     nested_geometries={
         "head": [
-            _dg_object(
-                "point", _points((2, 2)), nested_geometries={"head": [_dg_object("point", _points((1, 1)))]}
+            dg_object(
+                "point", _points((2, 2)), nested_geometries={"head": [dg_object("point", _points((1, 1)))]}
             )
         ]
     }
 )
 DATAGYM: list[Any] = [
     {"label_classes": CLASSES},  # RB601 `both`, RB602 `voiture/légère`, RB603 the second `daytime`
-    _dg_task(
+    dg_task(
         "m-1",
         "img_1.jpg",
-        {
-            "car": [_dg_object(classifications={"car_type": ["van"]})],
-            "bus": [_dg_object("rectangle", [{"x": 1, "y": 2, "w": 30, "h": 40}])],
+        labels={
+            "car": [dg_object(classifications={"car_type": ["van"]})],
+            "bus": [dg_object("rectangle", [{"x": 1, "y": 2, "w": 30, "h": 40}])],
         },
-        weather=["sunny", {"daytime": ["day"]}],
+        global_classifications={"weather": ["sunny", {"daytime": ["day"]}]},
     ),
     "img_2.jpg",  # RB600
-    _dg_task("m-1", "img_3.jpg"),  # RB604
-    _dg_task("m-4", "img_3.jpg"),  # RB605
-    _dg_task("m-5", "img_5.jpg", {"car": [_dg_object()]}, status="skipped"),  # RB606
+    dg_task("m-1", "img_3.jpg"),  # RB604
+    dg_task("m-4", "img_3.jpg"),  # RB605
+    dg_task("m-5", "img_5.jpg", status="skipped", labels={"car": [dg_object()]}),  # RB606
     # RB607 `cars`, RB608 a classification class as a label
-    _dg_task("m-6", "img_6.jpg", {"cars": [_dg_object()], "weather": [_dg_object("rectangle", [])]}),
-    _dg_task(
+    dg_task("m-6", "img_6.jpg", labels={"cars": [dg_object()], "weather": [dg_object("rectangle", [])]}),
+    dg_task(
         "m-7",
         "img_7.jpg",
-        {
+        labels={
             "car": [
                 # RB609 a rectangle under a polygon class
-                _dg_object("rectangle", [{"x": 1, "y": 1, "w": 5, "h": 5}]),
+                dg_object("rectangle", [{"x": 1, "y": 1, "w": 5, "h": 5}]),
                 # RB610 nested two levels deep
                 _TWO_LEVELS,
                 # RB611 a polygon of two points
-                _dg_object(coords=_points((57, 412), (54, 463))),
+                dg_object(coords=_points((57, 412), (54, 463))),
                 # RB613 a null vertex
-                _dg_object(coords=_points((10, 10), (None, None), (35, 50), (60, 10))),
+                dg_object(coords=_points((10, 10), (None, None), (35, 50), (60, 10))),
                 # RB614 fractional pixels
-                _dg_object(coords=_points((10, 10.5), (60, 10), (35.25, 50))),
+                dg_object(coords=_points((10, 10.5), (60, 10), (35.25, 50))),
                 # RB615 a bow tie
-                _dg_object(coords=_points((0, 0), (10, 10), (10, 0), (0, 10))),
+                dg_object(coords=_points((0, 0), (10, 10), (10, 0), (0, 10))),
                 # RB618 below the image (image-height 480)
-                _dg_object(coords=_points((10, 10), (60, 470), (35, 490))),
+                dg_object(coords=_points((10, 10), (60, 470), (35, 490))),
             ],
             "bus": [
                 # RB612 zero width
-                _dg_object("rectangle", [{"x": 120, "y": 80, "w": 0, "h": 45}]),
+                dg_object("rectangle", [{"x": 120, "y": 80, "w": 0, "h": 45}]),
                 # RB618 beyond the image (image-width 640)
-                _dg_object("rectangle", [{"x": 600, "y": 80, "w": 64, "h": 45}]),
+                dg_object("rectangle", [{"x": 600, "y": 80, "w": 64, "h": 45}]),
             ],
         },
-        road=["x"],  # RB608 a geometry class as a classification
+        global_classifications={"road": ["x"]},  # RB608 a geometry class as a classification
     ),
-    _dg_task(
+    dg_task(
         "m-8",
         "img_8.jpg",
-        {
+        labels={
             "road": [
                 # RB616 a cut-out outside its outer ring
-                _dg_object("image_segmentation", [_square(0, 0, 100, 100), _square(90, 90, 120, 120)]),
+                dg_object("image_segmentation", [_square(0, 0, 100, 100), _square(90, 90, 120, 120)]),
                 # RB617 a cut-out over the next instance
-                _dg_object("image_segmentation", [_square(200, 0, 300, 100), _square(230, 30, 270, 70)]),
-                _dg_object("image_segmentation", [_square(245, 45, 255, 55)]),
+                dg_object("image_segmentation", [_square(200, 0, 300, 100), _square(230, 30, 270, 70)]),
+                dg_object("image_segmentation", [_square(245, 45, 255, 55)]),
             ]
         },
     ),
-    _dg_task(
+    dg_task(
         "m-9",
         "img_9.jpg",
-        {"car": [_dg_object(classifications={"car_type": [None]})]},  # RB620 (required-classes)
-        weather=[],  # RB619
+        labels={"car": [dg_object(classifications={"car_type": [None]})]},  # RB620 (required-classes)
+        global_classifications={"weather": []},  # RB619
     ),
 ]
 
@@ -958,38 +752,13 @@ def _geometry(folder: Path) -> None:
     _write_json(folder / "geometry.json", tasks)
 
 
-CT_CLASS = "1.2.840.10008.5.1.4.1.1.2"
-RT_STRUCT_CLASS = "1.2.840.10008.5.1.4.1.1.481.3"
-SEG_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
 UID_ROOT = "1.2.826.0.1.3680043.8.498.7"  # fixed UIDs (pydicom's root): the same files every time
 CT_SERIES = f"{UID_ROOT}.1"
 SLICES = 5  # instances of the CT series, 5 mm apart
-PIXEL_SPACING = (0.5, 0.75)  # between rows, between columns
-DICOM_ORIGIN = (-10.0, -20.0, 30.0)  # the first slice's ImagePositionPatient (LPS, mm)
-AXIAL = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
+# not pydicom's implementation UID and name, which change with its version: the same bytes with any pydicom
+IMPLEMENTATION = (f"{UID_ROOT}.0", "RB-LINT-IDENTITY")
 # The series' grid as a NIfTI (RAS) affine: i along x by 0.75 mm, j along y by 0.5 mm, k along z by 5 mm.
-SERIES_AFFINE = np.array(
-    [
-        [-PIXEL_SPACING[1], 0, 0, -DICOM_ORIGIN[0]],
-        [0, -PIXEL_SPACING[0], 0, -DICOM_ORIGIN[1]],
-        [0, 0, 5.0, DICOM_ORIGIN[2]],
-        [0, 0, 0, 1],
-    ]
-)
-
-
-def _save_dicom(path: Path, ds: Dataset, sop_class: str) -> None:
-    """A DICOM file (explicit VR little endian) with its file meta information; no dates or times."""
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = UID(sop_class)
-    meta.MediaStorageSOPInstanceUID = UID(ds.SOPInstanceUID)
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    # not pydicom's own, which change with its version: the same bytes with any pydicom
-    meta.ImplementationClassUID, meta.ImplementationVersionName = UID(f"{UID_ROOT}.0"), "RB-LINT-IDENTITY"
-    ds.file_meta = meta
-    ds.SOPClassUID = UID(sop_class)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ds.save_as(path, enforce_file_format=True)
+SERIES_AFFINE = series_affine()
 
 
 def _ct_instance(
@@ -1002,66 +771,29 @@ def _ct_instance(
     orientation: tuple[float, ...] = AXIAL,
 ) -> None:
     """One CT instance of 4 x 4 pixels (fewer `rows` for a scout), `z` mm above the first slice."""
-    ds = Dataset()
-    ds.SOPInstanceUID = uid
-    ds.Modality = "CT"
-    ds.SeriesInstanceUID = series
-    ds.ImagePositionPatient = [DICOM_ORIGIN[0], DICOM_ORIGIN[1], DICOM_ORIGIN[2] + z]
-    ds.ImageOrientationPatient = list(orientation)
-    ds.PixelSpacing = list(PIXEL_SPACING)
-    ds.Rows, ds.Columns = rows, 4
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
-    ds.PixelData = np.zeros((rows, 4), np.uint16).tobytes()
-    _save_dicom(path, ds, CT_CLASS)
+    save_dicom(path, ct_image(uid, series, z, rows=rows, columns=4, orientation=orientation), IMPLEMENTATION)
 
 
 def _rt_struct(
     path: Path, uid: str, rois: list[str], *, referenced_series: str = CT_SERIES, images: list[str]
 ) -> None:
     """An RT Structure Set with these ROI names, drawn on `images` (SOPInstanceUIDs) of a series."""
-    ds = Dataset()
-    ds.SOPInstanceUID, ds.Modality, ds.SeriesInstanceUID = uid, "RTSTRUCT", f"{uid}.1"
-    contour_images = []
-    for image_uid in images:
-        image = Dataset()
-        image.ReferencedSOPClassUID, image.ReferencedSOPInstanceUID = CT_CLASS, image_uid
-        contour_images.append(image)
-    referenced = Dataset()
-    referenced.SeriesInstanceUID = referenced_series
-    referenced.ContourImageSequence = Sequence(contour_images)
-    study = Dataset()
-    study.ReferencedSOPInstanceUID = f"{UID_ROOT}.2"
-    study.RTReferencedSeriesSequence = Sequence([referenced])
-    frame = Dataset()
-    frame.FrameOfReferenceUID = f"{UID_ROOT}.3"
-    frame.RTReferencedStudySequence = Sequence([study])
-    ds.ReferencedFrameOfReferenceSequence = Sequence([frame])
-    entries = []
-    for number, name in enumerate(rois, 1):
-        entry = Dataset()
-        entry.ROINumber, entry.ROIName = number, name
-        entries.append(entry)
-    ds.StructureSetROISequence = Sequence(entries)
-    ds.ROIContourSequence = Sequence([])
-    _save_dicom(path, ds, RT_STRUCT_CLASS)
+    ds = structure_set(
+        rois,
+        uid=uid,
+        series_uid=f"{uid}.1",
+        study_uid=f"{UID_ROOT}.2",
+        frame_uid=f"{UID_ROOT}.3",
+        referenced_series=referenced_series,
+        images=images,
+    )
+    save_dicom(path, ds, IMPLEMENTATION)
 
 
 def _dicom_seg(path: Path, uid: str, labels: list[str]) -> None:
     """A DICOM Segmentation of the CT series with these segments (numbered from 1); no frames."""
-    ds = Dataset()
-    ds.SOPInstanceUID, ds.Modality, ds.SeriesInstanceUID = uid, "SEG", f"{uid}.1"
-    referenced = Dataset()
-    referenced.SeriesInstanceUID = CT_SERIES
-    ds.ReferencedSeriesSequence = Sequence([referenced])
-    segments = []
-    for number, label in enumerate(labels, 1):
-        segment = Dataset()
-        segment.SegmentNumber, segment.SegmentLabel = number, label
-        segments.append(segment)
-    ds.SegmentSequence = Sequence(segments)
-    ds.Rows, ds.Columns = 4, 4
-    _save_dicom(path, ds, SEG_CLASS)
+    ds = segmentation(labels, uid=uid, series_uid=f"{uid}.1", referenced_series=CT_SERIES, rows=4, columns=4)
+    save_dicom(path, ds, IMPLEMENTATION)
 
 
 def _dicom(folder: Path) -> None:
@@ -1086,11 +818,11 @@ def _dicom(folder: Path) -> None:
         images=[f"{UID_ROOT}.4.1"],
     )
     _dicom_seg(folder / "seg" / "segments.dcm", f"{UID_ROOT}.8", ["Liver", "Spleen"])
-    _nifti(folder / "masks" / "ct.nii.gz", _cube(ONE, shape=(4, 4, SLICES)), affine=SERIES_AFFINE)
-    _nifti(folder / "masks" / "short.nii.gz", _cube(ONE, shape=(4, 4, SLICES - 1)), affine=SERIES_AFFINE)
+    _nifti(folder / "masks" / "ct.nii.gz", cube(ONE, shape=(4, 4, SLICES)), affine=SERIES_AFFINE)
+    _nifti(folder / "masks" / "short.nii.gz", cube(ONE, shape=(4, 4, SLICES - 1)), affine=SERIES_AFFINE)
     shifted = SERIES_AFFINE.copy()
     shifted[2, 3] += 5.0  # one slice up
-    _nifti(folder / "masks" / "shifted.nii.gz", _cube(ONE, shape=(4, 4, SLICES)), affine=shifted)
+    _nifti(folder / "masks" / "shifted.nii.gz", cube(ONE, shape=(4, 4, SLICES)), affine=shifted)
 
     def dicom(name: str, items: list[str], **series: Any) -> dict[str, Any]:
         return {"name": name, "series": [{"name": "CT", "items": items, **series}]}

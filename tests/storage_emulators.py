@@ -13,7 +13,12 @@
 Pytest fixtures (import the `*_fixture` functions; the fixtures' names are without the suffix):
 `gcs_emulator` / `azurite` (module scope: started once per test module, stopped after it),
 `gcs_env` / `azure_env` (the environment pointing the clients at them, nothing else of the
-developer's setup), `proxies` (a factory of `storage_servers.FaultProxy` in front of an endpoint)."""
+developer's setup). Fault proxies come from the `proxy_for` fixture of storage_servers.
+
+`GCS` / `AZURE` (`Backend`s): what the tests shared by both backends (tests/test_storage_backends.py)
+need to know of each: its URL scheme, how to make a bucket, how to point the clients elsewhere, and
+the few things the two really do differently; the `backend` fixture gives each in turn, its emulator
+started. `FAST`, `MASK` and `PLANTED` are what those tests (and the backend-specific ones) use."""
 
 from __future__ import annotations
 
@@ -30,12 +35,17 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from http.server import HTTPServer
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
-from storage_servers import FaultProxy
+
+from rb_lint.storage import azure, gcs
+from rb_lint.storage.faults import Fault
+from rb_lint.storage.settings import StorageSettings
 
 AZURITE_ENV = "RB_LINT_AZURITE"
 AZURITE_ACCOUNT = "devstoreaccount1"
@@ -284,18 +294,101 @@ def azure_env_fixture(monkeypatch: pytest.MonkeyPatch, azurite: Azurite) -> Azur
     return azurite
 
 
-@pytest.fixture(name="proxies")
-def proxies_fixture() -> Iterator[Callable[[str], FaultProxy]]:
-    """A factory: `proxies("http://127.0.0.1:port")` → a FaultProxy in front of that server."""
-    made: list[FaultProxy] = []
+# -- the backends as the shared tests see them ---------------------------------------------------
+FAST = StorageSettings(timeout=1.0, retries=2, backoff=0.01, block_size=4096)
+MASK = bytes(range(256)) * 800  # 200 KiB: several ranged reads
+PLANTED = {
+    "root/a.nii.gz": b"first",
+    "root/b.nii.gz": b"second!",
+    "root/sub/c.nii.gz": MASK,
+    "elsewhere/d.nii.gz": b"d",
+}
 
-    def make(endpoint: str) -> FaultProxy:
-        proxy = FaultProxy(endpoint.split("://", 1)[-1].rstrip("/"))
-        made.append(proxy)
-        return proxy
 
-    try:
-        yield make
-    finally:
-        for proxy in made:
-            proxy.stop()
+@dataclass(frozen=True)
+class Backend:
+    """One emulated backend as the shared tests see it: what differs between backends is data here."""
+
+    name: str  # the test id
+    module: ModuleType  # rb_lint.storage.<backend>
+    scheme: str
+    alias: str  # another scheme of the same store
+    env_fixture: str  # the fixture that starts the emulator and points the clients at it
+    make_bucket: Callable[[Any, str, dict[str, bytes]], Any]  # (emulator, name, objects) -> a writer fs
+    endpoint_variable: str  # what points the clients at a server...
+    endpoint_setting: Callable[[str], str]  # ...and its value for an endpoint
+    info: Callable[[Any, str], Any]  # (fs, path) -> one object's properties, as the tests read them
+    list_missing_bucket: Callable[[Any, str], Any]  # (fs, path): a listing that raises FileNotFoundError
+    missing_bucket_reason: str
+    is_object_read: Callable[[str, str], bool]  # (method, path) of a request that reads an object's bytes
+    drop_settings: StorageSettings  # for reads through a proxy that drops them
+    listing_probes: int  # requests a listing makes besides the listing itself
+    throttle_code: str
+    reason_names_code: bool  # whether a problem's reason names the error code of the answer
+    error_answers: tuple[tuple[int, str, Fault], ...]  # (status, code, fault) the fault proxy answers
+    emulator: Any = None  # set by the `backend` fixture
+
+    def bucket(self, name: str, objects: dict[str, bytes]) -> Any:
+        """Makes the bucket (container) with `objects`; returns a filesystem for the test's own writes."""
+        return self.make_bucket(self.emulator, name, objects)
+
+    def point_at(self, monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
+        monkeypatch.setenv(self.endpoint_variable, self.endpoint_setting(endpoint))
+
+
+GCS = Backend(
+    name="gcs",
+    module=gcs,
+    scheme="gs",
+    alias="gcs",
+    env_fixture="gcs_env",
+    make_bucket=GcsEmulator.bucket,
+    endpoint_variable="STORAGE_EMULATOR_HOST",
+    endpoint_setting=str,
+    info=lambda fs, path: fs.info(path),
+    list_missing_bucket=lambda fs, path: fs.find(path),
+    missing_bucket_reason="no such bucket or container (HTTP 404)",
+    is_object_read=lambda method, path: "alt=media" in path,
+    drop_settings=FAST,
+    listing_probes=0,
+    throttle_code="SlowDown",
+    reason_names_code=False,  # gcsfs reads JSON error answers: the proxy's XML code is not seen
+    error_answers=(
+        (403, "injected", Fault.DENIED),
+        (401, "injected", Fault.CREDENTIALS),
+        (429, "injected", Fault.THROTTLED),
+        (503, "injected", Fault.THROTTLED),
+    ),
+)
+AZURE = Backend(
+    name="azure",
+    module=azure,
+    scheme="az",
+    alias="abfs",
+    env_fixture="azure_env",
+    make_bucket=Azurite.container,
+    endpoint_variable="AZURE_STORAGE_CONNECTION_STRING",
+    endpoint_setting=connection_string,
+    info=azure.info,  # one HEAD: adlfs's own `info` lists the folder after a miss
+    list_missing_bucket=lambda fs, path: fs.ls(path),
+    missing_bucket_reason="no such bucket or container (ContainerNotFound, HTTP 404)",
+    is_object_read=lambda method, path: method == "GET" and "comp=" not in path,
+    drop_settings=StorageSettings(timeout=1.0, retries=0, block_size=4096),  # the SDK itself reads 3 times
+    listing_probes=1,  # adlfs's find first asks whether the folder is itself a blob
+    throttle_code="ServerBusy",
+    reason_names_code=True,
+    error_answers=(
+        (403, "AuthorizationPermissionMismatch", Fault.DENIED),
+        (403, "AuthenticationFailed", Fault.CREDENTIALS),
+        (503, "ServerBusy", Fault.THROTTLED),
+        (500, "OperationTimedOut", Fault.TIMEOUT),
+    ),
+)
+BACKENDS = {backend.name: backend for backend in (GCS, AZURE)}
+
+
+@pytest.fixture(name="backend", params=list(BACKENDS))
+def backend_fixture(request: pytest.FixtureRequest) -> Backend:
+    """Each backend in turn, its emulator started (once per module) and the environment on it."""
+    backend = BACKENDS[request.param]
+    return replace(backend, emulator=request.getfixturevalue(backend.env_fixture))

@@ -343,8 +343,8 @@ class FaultProxy:
         self.thread.join(STOP_WAIT)
 
 
-@pytest.fixture
-def proxy_for() -> Iterator[Callable[[str], FaultProxy]]:
+@pytest.fixture(name="proxy_for")
+def proxy_for_fixture() -> Iterator[Callable[[str], FaultProxy]]:
     """A factory: `proxy_for("http://127.0.0.1:port")` → a FaultProxy in front of that server."""
     made: list[FaultProxy] = []
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from conftest import codes, only, position
+from datagym_builders import TRIANGLE, dg_task, label_classes
+from datagym_builders import dg_object as obj
 
 from rb_lint import Report, lint
 from rb_lint.io.loading import detect_kind
@@ -17,45 +19,10 @@ from rb_lint.models.schemas import SCHEMAS, render, schema_directory
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "datagym" / "export.json"
 
-CLASSES = [
-    {"class_name": "car", "geometry_type": "polygon"},
-    {"class_name": "bus", "geometry_type": "rectangle"},
-    {"class_name": "head", "geometry_type": "point"},
-    {"class_name": "lane", "geometry_type": "line"},
-    {"class_name": "road", "classification_type": "image_segmentation"},
-    {"class_name": "car_type", "classification_type": "select"},
-    {"class_name": "weather", "classification_type": "radio"},
-    {"class_name": "daytime", "classification_type": "select"},
+CLASSES = label_classes(
     {"class_name": "occlusion", "classification_type": "checklist"},
     {"class_name": "note", "classification_type": "freetext"},
-]
-TRIANGLE = [{"x": 10, "y": 10}, {"x": 60, "y": 10}, {"x": 35, "y": 50}]
-
-
-def dg_task(
-    media_id: str = "m-1",
-    name: str = "img_1.jpg",
-    status: str = "completed",
-    labels: dict[str, Any] | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
-    return {
-        "internal_media_ID": media_id,
-        "external_media_ID": name,
-        "labeler": "u-1",
-        "status": status,
-        "global_classifications": extra.pop("global_classifications", {}),
-        "labels": labels if labels is not None else {},
-        **extra,
-    }
-
-
-def obj(key: str = "polygon", coords: Any = None, **extra: Any) -> dict[str, Any]:
-    return {
-        key: TRIANGLE if coords is None else coords,
-        "classifications": extra.pop("classifications", {}),
-        **extra,
-    }
+)
 
 
 def export(*tasks: Any, classes: list[Any] | None = None) -> list[Any]:

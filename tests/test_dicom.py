@@ -18,50 +18,28 @@ import nibabel as nib
 import numpy as np
 import pytest
 from conftest import only, position
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.sequence import Sequence
-from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+from dicom_builders import AXIAL, ORIGIN, ct_image, save_dicom, segmentation, series_affine, structure_set
+from pydicom.uid import generate_uid
 
 from rb_lint import Report, lint_documents
 from rb_lint.facts.grid import series_grid
 from rb_lint.formats.dicom import DicomHeader, NotDicom, read_dicom
 
-CT_CLASS = "1.2.840.10008.5.1.4.1.1.2"
-RT_CLASS = "1.2.840.10008.5.1.4.1.1.481.3"
-SEG_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
 SERIES = "1.2.826.0.1.3680043.8.498.1"
 ROWS, COLUMNS = 8, 6
-SPACING = (0.5, 0.75)  # PixelSpacing: between rows, between columns
-ORIGIN = (-10.0, -20.0, 30.0)
-AXIAL = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
-
-
-def save(ds: Dataset, path: Path, sop_class: str) -> Path:
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = UID(sop_class)
-    meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta = meta
-    ds.SOPClassUID = sop_class
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ds.save_as(path, enforce_file_format=True)
-    return path
 
 
 def instance(path: Path, z: float, **changes: Any) -> str:
-    """One CT instance (Image Plane module, 8 rows x 6 columns of pixels); returns its SOPInstanceUID."""
-    ds = Dataset()
-    ds.SOPInstanceUID = changes.get("uid") or generate_uid()
-    ds.Modality = "CT"
-    ds.SeriesInstanceUID = changes.get("series", SERIES)
-    ds.ImagePositionPatient = [ORIGIN[0], ORIGIN[1], ORIGIN[2] + z]
-    ds.ImageOrientationPatient = list(changes.get("orientation", AXIAL))
-    ds.PixelSpacing = list(SPACING)
-    ds.Rows, ds.Columns = changes.get("rows", ROWS), changes.get("columns", COLUMNS)
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
-    ds.PixelData = np.zeros((ds.Rows, ds.Columns), np.uint16).tobytes()
-    save(ds, path, CT_CLASS)
+    """One CT instance (8 rows x 6 columns of pixels, a new UID unless `uid`); returns its SOPInstanceUID."""
+    ds = ct_image(
+        changes.get("uid") or generate_uid(),
+        changes.get("series", SERIES),
+        z,
+        rows=changes.get("rows", ROWS),
+        columns=changes.get("columns", COLUMNS),
+        orientation=changes.get("orientation", AXIAL),
+    )
+    save_dicom(path, ds)
     return str(ds.SOPInstanceUID)
 
 
@@ -81,59 +59,28 @@ def series(
 def rtstruct(
     path: Path, rois: list[str], referenced_series: str = SERIES, images: tuple[str, ...] = ()
 ) -> Path:
-    ds = Dataset()
-    ds.SOPInstanceUID, ds.Modality, ds.SeriesInstanceUID = generate_uid(), "RTSTRUCT", generate_uid()
-    contour_images = []
-    for uid in images:
-        image = Dataset()
-        image.ReferencedSOPClassUID, image.ReferencedSOPInstanceUID = CT_CLASS, uid
-        contour_images.append(image)
-    referenced = Dataset()
-    referenced.SeriesInstanceUID = referenced_series
-    referenced.ContourImageSequence = Sequence(contour_images)
-    study = Dataset()
-    study.ReferencedSOPInstanceUID = generate_uid()
-    study.RTReferencedSeriesSequence = Sequence([referenced])
-    frame = Dataset()
-    frame.FrameOfReferenceUID = generate_uid()
-    frame.RTReferencedStudySequence = Sequence([study])
-    ds.ReferencedFrameOfReferenceSequence = Sequence([frame])
-    entries = []
-    for number, name in enumerate(rois, 1):
-        entry = Dataset()
-        entry.ROINumber, entry.ROIName = number, name
-        entries.append(entry)
-    ds.StructureSetROISequence = Sequence(entries)
-    ds.ROIContourSequence = Sequence([])
-    return save(ds, path, RT_CLASS)
+    ds = structure_set(
+        rois,
+        uid=generate_uid(),
+        series_uid=generate_uid(),
+        study_uid=generate_uid(),
+        frame_uid=generate_uid(),
+        referenced_series=referenced_series,
+        images=images,
+    )
+    return save_dicom(path, ds)
 
 
 def dicom_seg(path: Path, labels: list[str], referenced_series: str = SERIES) -> Path:
-    ds = Dataset()
-    ds.SOPInstanceUID, ds.Modality, ds.SeriesInstanceUID = generate_uid(), "SEG", generate_uid()
-    referenced = Dataset()
-    referenced.SeriesInstanceUID = referenced_series
-    ds.ReferencedSeriesSequence = Sequence([referenced])
-    segments = []
-    for number, label in enumerate(labels, 1):
-        segment = Dataset()
-        segment.SegmentNumber, segment.SegmentLabel = number, label
-        segments.append(segment)
-    ds.SegmentSequence = Sequence(segments)
-    ds.Rows, ds.Columns = ROWS, COLUMNS
-    return save(ds, path, SEG_CLASS)
-
-
-def series_affine(slices: int = 4) -> np.ndarray:
-    """The RAS affine of the series above: LPS (i along x by 0.75, j along y by 0.5, k along z by 5)."""
-    return np.array(
-        [
-            [-SPACING[1], 0, 0, -ORIGIN[0]],
-            [0, -SPACING[0], 0, -ORIGIN[1]],
-            [0, 0, 5.0 if slices > 1 else 1.0, ORIGIN[2]],
-            [0, 0, 0, 1],
-        ]
+    ds = segmentation(
+        labels,
+        uid=generate_uid(),
+        series_uid=generate_uid(),
+        referenced_series=referenced_series,
+        rows=ROWS,
+        columns=COLUMNS,
     )
+    return save_dicom(path, ds)
 
 
 def mask(

@@ -13,6 +13,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 from conftest import codes, only, position, write
+from export_folder_builders import consensus, series, task
 
 from rb_lint import Report, lint
 
@@ -26,31 +27,6 @@ def nifti(path: Path, value: int = 1) -> None:
     data = np.zeros((4, 4, 2), dtype=np.uint8)
     data[1, 1, 0] = value
     nib.save(nib.Nifti1Image(data, np.eye(4)), str(path))
-
-
-def series(
-    segmentations: str | list[str],
-    name: str | None = None,
-    segment_map: dict[str, Any] | None = None,
-    **flags: Any,
-) -> dict[str, Any]:
-    result: dict[str, Any] = {"items": "ct.nii.gz"}
-    if name is not None:
-        result["name"] = name
-    result["segmentations"] = segmentations
-    result["segmentMap"] = segment_map if segment_map is not None else {"1": "Liver"}
-    result.update(flags)
-    return result
-
-
-def task(name: str, *all_series: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "taskId": f"id-{name}", "series": list(all_series)}
-
-
-def consensus(name: str, *paths: str) -> dict[str, Any]:
-    """One annotator per path (a single unnamed series each), scores left out."""
-    entries = [{"updatedBy": f"user{k}@x.org", "series": [series(path)]} for k, path in enumerate(paths, 1)]
-    return {"name": name, "taskId": f"id-{name}", "consensus": True, "consensusTasks": entries}
 
 
 @pytest.fixture

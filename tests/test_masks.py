@@ -15,23 +15,12 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import DATA, codes, only, position
-from test_nifti_support import save, write_nifti
+from test_nifti_support import cube, save, write_nifti
 
 from rb_lint import Options, Report, lint
 
 CORPUS = DATA / "corpus"
 Lint = Callable[..., Report]
-
-
-def cube(
-    values: dict[tuple[int, int, int], int] | None = None,
-    shape: tuple[int, ...] = (6, 6, 6),
-    dtype: Any = np.uint8,
-) -> np.ndarray:
-    data = np.zeros(shape, dtype=dtype)
-    for index, value in (values or {}).items():
-        data[index] = value
-    return data
 
 
 def series_doc(**series: Any) -> list[dict[str, Any]]:

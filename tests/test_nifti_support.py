@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -63,14 +64,35 @@ def nifti_bytes(
     return bytes(header.binaryblock) + b"\x00" * 4 + payload
 
 
-def write_nifti(path: Path, data: Any, *, compress: bool | None = None, **options: Any) -> Path:
-    """`nifti_bytes` written to `path`, gzip-compressed when the name ends in `.gz` (or as told)."""
+def write_nifti(
+    path: Path,
+    data: Any,
+    *,
+    compress: bool | None = None,
+    level: int = 1,
+    mtime: float | None = None,
+    **options: Any,
+) -> Path:
+    """`nifti_bytes` written to `path`, gzip-compressed when the name ends in `.gz` (or as told) at
+    `level`, with gzip's time stamp `mtime` (None: now)."""
     raw = nifti_bytes(data, **options)
     if compress if compress is not None else path.name.endswith(".gz"):
-        raw = gzip.compress(raw, compresslevel=1)
+        raw = gzip.compress(raw, compresslevel=level, mtime=mtime)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(raw)
     return path
+
+
+def cube(
+    values: Mapping[tuple[int, int, int], float] | None = None,
+    shape: tuple[int, ...] = (6, 6, 6),
+    dtype: Any = np.uint8,
+) -> np.ndarray:
+    """A mask of zeros of this shape and dtype, with these voxels set."""
+    data = np.zeros(shape, dtype=dtype)
+    for index, value in (values or {}).items():
+        data[index] = value
+    return data
 
 
 HEAVY = ("numpy", "nibabel", "isal", "concurrent.futures", "multiprocessing")

@@ -12,7 +12,7 @@ from typing import Any, get_args, get_origin
 
 import pytest
 from conftest import codes, only, position, task, write
-from taxonomy_builders import attribute, object_type
+from taxonomy_builders import legacy_taxonomy, object_type, taxonomy
 
 from rb_lint import Report
 from rb_lint.core.context import Options
@@ -22,52 +22,13 @@ VOXEL = {"i": 1, "j": 2, "k": 3}
 POINT = {"xNorm": 0.2, "yNorm": 0.3}
 
 
-TAXONOMY: dict[str, Any] = {
-    "name": "Test taxonomy",
-    "isNew": True,
-    "studyClassify": [attribute("Study quality", "SELECT", 0, "Diagnostic", "Limited")],
-    "seriesClassify": [attribute("Artifacts", "MULTISELECT", 0, "Motion", "Metal")],
-    "instanceClassify": [attribute("Key slice", "BOOL", 0)],
-    "objectTypes": [
-        object_type(
-            "Glioma",
-            0,
-            "SEGMENTATION",
-            "Brain",
-            "Tumor",
-            attributes=[
-                attribute(
-                    "Grade",
-                    "SELECT",
-                    0,
-                    "Low grade",
-                    "High grade",
-                    "Old grade",
-                    archived_options=("Old grade",),
-                ),
-                attribute("IDH mutant", "BOOL", 1),
-                attribute("Comment", "TEXT", 2),
-                attribute("Findings", "MULTISELECT", 3, "Cyst", "Mass"),
-                attribute("Legacy flag", "BOOL", 4, archived=True),
-            ],
-        ),
-        object_type("Edema", 1, "SEGMENTATION", "Brain", "Tumor"),
-        object_type("Necrosis", 2, "SEGMENTATION", "Brain", "Tumor"),
-        object_type("Enhancing tumor", 3, "SEGMENTATION", "Brain", "Tumor"),
-        object_type("Metastasis", 4, "SEGMENTATION", "Brain", "Tumor"),
-        object_type("Metastasis", 5, "SEGMENTATION", "Abdomen"),
-        object_type("Liver", 6, "SEGMENTATION", "Abdomen"),
-        object_type("Lymph node", 7, "BBOX", "Abdomen"),
-        object_type("Tumor core", 8, "SEGMENTATION", "Brain", archived=True),
-        object_type("Midline shift", 9, "LENGTH"),
-        object_type("Cobb angle", 10, "ANGLE"),
-        object_type("Kidney stone", 11, "POINT"),
-        object_type("Aortic centerline", 12, "POLYLINE"),
-        object_type("Spleen outline", 13, "POLYGON"),
-        object_type("Lesion ROI", 14, "ELLIPSE"),
-        object_type("Liver extent", 15, "CUBOID"),
-    ],
-}
+TAXONOMY = taxonomy(
+    "Test taxonomy",
+    object_type("Aortic centerline", 12, "POLYLINE"),
+    object_type("Spleen outline", 13, "POLYGON"),
+    object_type("Lesion ROI", 14, "ELLIPSE"),
+    object_type("Liver extent", 15, "CUBOID"),
+)
 
 # Each label list, a label of it, and a category of the right labelType.
 LABELS: dict[str, tuple[Callable[[Any], dict[str, Any]], str]] = {
@@ -244,28 +205,7 @@ def test_unreadable_taxonomy_is_a_usage_error(tmp_path: Path, content: str | Non
 
 # --- RB401 legacy-taxonomy -------------------------------------------------------------------
 
-V1 = {
-    "name": "Legacy",
-    "isNew": False,
-    "version": 1,
-    "categories": [
-        {
-            "name": "object",
-            "children": [
-                {
-                    "name": "Brain",
-                    "classId": 0,
-                    "children": [{"name": "Glioma", "classId": 1, "children": []}],
-                },
-                {"name": "Liver", "classId": 2, "children": []},
-            ],
-        }
-    ],
-    "attributes": [],
-    "taskCategories": [],
-    "taskAttributes": [],
-    "colorMap": [],
-}
+V1 = legacy_taxonomy()
 
 
 def test_linted_v1_taxonomy_gets_an_info_and_no_v2_structure_errors(lint_files: Any, tmp_path: Path) -> None:
