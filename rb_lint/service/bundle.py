@@ -212,6 +212,13 @@ class Writer:
     def discard(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        if error is not None:  # the request is answered with a problem: nothing of it stays on disk
+            self.discard()
+
     def claim(self, name: str) -> Path:
         """The file a bundle name becomes (its folders made); 422 for a duplicate or a clash."""
         relative = bundle_name(name)
@@ -274,8 +281,7 @@ def bundle_from_documents(body: DocumentsBody, settings: ServeSettings, *, in_me
         texts = {str(bundle_name(name)): _document_bytes(text) for name, text in body.documents.items()}
         if in_memory_allowed(body, texts):
             return _memory_bundle(body, texts, settings)
-    writer = Writer(settings)
-    try:
+    with Writer(settings) as writer:
         paths = [writer.write_bytes(name, _document_bytes(text)) for name, text in body.documents.items()]
         taxonomy = _taxonomy_from_body(body, writer)
         config, parsed = vet_client_config(body.config, set(writer.names), settings)
@@ -288,9 +294,6 @@ def bundle_from_documents(body: DocumentsBody, settings: ServeSettings, *, in_me
             select=body.select,
             ignore=body.ignore,
         )
-    except BaseException:
-        writer.discard()
-        raise
 
 
 def in_memory_allowed(body: DocumentsBody, texts: dict[str, bytes]) -> bool:
@@ -393,24 +396,21 @@ async def _from_multipart(request: Request, settings: ServeSettings) -> Bundle:
     except MultiPartException as error:
         too_many = error.message.startswith("Too many files")
         raise ProblemError(413 if too_many else 400, _multipart_problem(error.message, settings)) from None
-    writer = Writer(settings)
     try:
-        fields: dict[str, str] = {}
-        for key, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                if key != "files":
-                    raise ProblemError(422, "files are sent in the form field `files`")
-                await writer.write_upload(value.filename or "", value)
-            elif key in ("config", "taxonomy", "kind", "select", "ignore") and key not in fields:
-                fields[key] = value
-            else:
-                raise ProblemError(
-                    422, "form fields are `files`, `config`, `taxonomy`, `kind`, `select`, `ignore`"
-                )
-        return _multipart_bundle(writer, fields, settings)
-    except BaseException:
-        writer.discard()
-        raise
+        with Writer(settings) as writer:
+            fields: dict[str, str] = {}
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    if key != "files":
+                        raise ProblemError(422, "files are sent in the form field `files`")
+                    await writer.write_upload(value.filename or "", value)
+                elif key in ("config", "taxonomy", "kind", "select", "ignore") and key not in fields:
+                    fields[key] = value
+                else:
+                    raise ProblemError(
+                        422, "form fields are `files`, `config`, `taxonomy`, `kind`, `select`, `ignore`"
+                    )
+            return _multipart_bundle(writer, fields, settings)
     finally:
         await form.close()
 

@@ -127,8 +127,7 @@ def fetch_bundle(body: PathsBody, settings: ServeSettings) -> Bundle:
 
     root, targets = remote_targets(body, settings)
     stores = Stores()
-    writer = Writer(settings)
-    try:
+    with Writer(settings) as writer:
         for target in dict.fromkeys(targets):  # a path named twice is fetched once
             _fetch(stores, target, writer, settings)
         paths = [writer.names[PurePosixPath(target.key)] for target in targets[: len(body.paths)]]
@@ -141,9 +140,6 @@ def fetch_bundle(body: PathsBody, settings: ServeSettings) -> Bundle:
             select=body.select,
             ignore=body.ignore,
         )
-    except BaseException:
-        writer.discard()
-        raise
 
 
 def _fetch(stores: Stores, target: RemoteTarget, writer: Writer, settings: ServeSettings) -> None:
