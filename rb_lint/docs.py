@@ -1,7 +1,7 @@
 """Rule documentation generated from the registry: the README's rule table and one page per rule in
 `docs/rules/` (tests fail when either drifts).
 
-    python -m rb_lint.docs    # rewrite the README table and docs/rules/
+    python -m rb_lint.docs    # rewrite the README table, docs/rules/ and the rule index
 """
 
 from __future__ import annotations
@@ -99,4 +99,8 @@ def write(repository: Path = REPOSITORY) -> None:
 
 
 if __name__ == "__main__":
+    from rb_lint.rules import INDEX
+    from rb_lint.rules.__main__ import render_index
+
     write(Path(sys.argv[1]) if len(sys.argv) > 1 else REPOSITORY)
+    INDEX.write_text(render_index(), encoding="utf-8")  # what a run starts from (`rb_lint.rules`)

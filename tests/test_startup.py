@@ -347,11 +347,14 @@ COMMENTS_ONLY = "# comments only, as `rb-lint init` may write\n"
 
 @pytest.mark.parametrize("config", [TYPICAL_CONFIG, COMMENTS_ONLY, None])
 def test_checking_a_small_items_list_imports_no_heavy_package(tmp_path: Path, config: str | None):
-    """What a pre-commit hook runs on every commit: the rules of every family are registered, but
-    no DICOM reader, geometry library, mask machinery, network client or process pool is loaded."""
+    """What a pre-commit hook runs on every commit: every rule is known (from the rule index), the
+    families whose rules apply to an items list are imported, not the DataGym family, and no DICOM
+    reader, geometry library, mask machinery, network client or process pool is loaded."""
     _small_items_list(tmp_path, config)
     imported, _ = _check_in_a_child(tmp_path)
-    assert "rb_lint.rules" in imported and "rb_lint.rules.dicom" in imported  # every family registered
+    assert "rb_lint.rules" in imported and "rb_lint.rules.dicom" in imported  # the items-list families
+    assert not [m for m in imported if m.startswith(("rb_lint.rules.datagym", "rb_lint.facts.datagym"))]
+    assert "rb_lint.models.datagym" not in imported  # its models too: imported when validated
     heavy = [m for m in imported if any(m == p or m.startswith(p + ".") for p in NOT_FOR_AN_ITEMS_LIST)]
     assert heavy == []
 

@@ -442,9 +442,9 @@ def _show_settings(
     from rb_lint.core.context import Context
     from rb_lint.core.engine import build_filter
     from rb_lint.reporters.text import terminal_safe
-    from rb_lint.rules import ALL_RULES
+    from rb_lint.rules import indexed_rules  # the index: no family is imported
 
-    rule_filter = build_filter(Context(loaded, [], options), ALL_RULES, select, ignore, extend_select)
+    rule_filter = build_filter(Context(loaded, [], options), indexed_rules(), select, ignore, extend_select)
     rules = rule_filter.selected_rules()
     if options.taxonomy is not None:
         taxonomy = f"{options.taxonomy} (--taxonomy)"

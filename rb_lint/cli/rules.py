@@ -13,9 +13,9 @@ from rb_lint.models.kind_names import KIND_ALIASES, KINDS
 @click.command("rules")
 def list_rules() -> None:
     """List every rule: code, name, default severity and summary."""
-    from rb_lint.rules import ALL_RULES
+    from rb_lint.rules import indexed_rules  # the index: no family is imported
 
-    for rule in ALL_RULES:
+    for rule in indexed_rules():
         click.echo(f"{rule.code}  {rule.name:<36} {rule.severity!s:<8} {rule.summary}")
 
 
@@ -37,16 +37,18 @@ def _did_you_mean(word: str) -> str:
     """`did you mean `RB201` (duplicate-task-name)?` for the nearest code or name; the rules a
     prefix (`RB20`) stands for; or nothing."""
     from rb_lint.core.suggest import closest_name
-    from rb_lint.rules import ALL_RULES
+    from rb_lint.rules import indexed_rules
+
+    every = indexed_rules()
 
     word = word.strip()
     if word[:2].upper() == "RB" and word[2:].isdigit():
-        below = [r.code for r in ALL_RULES if r.code.startswith(word.upper())]
+        below = [r.code for r in every if r.code.startswith(word.upper())]
         if below:
             listed = ", ".join(below[:3]) + (", ..." if len(below) > 3 else "")
             return f"`{word}` is a prefix: did you mean one of {listed}?"
-    codes = {r.code: r for r in ALL_RULES}
-    names = {r.name: r for r in ALL_RULES}
+    codes = {r.code: r for r in every}
+    names = {r.name: r for r in every}
     near = closest_name(word.upper(), list(codes)) or closest_name(word.lower(), list(names))
     rule = codes.get(near or "") or names.get(near or "")
     return f"did you mean `{rule.code}` ({rule.name})?" if rule is not None else ""

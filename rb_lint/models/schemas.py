@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from rb_lint.models import datagym, kinds, tasks, taxonomy
+from rb_lint.models import kinds
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_BASE_URI = "https://rb-lint.dev/schemas/"
@@ -39,8 +40,18 @@ class FormatSchema:
     kind: str
     title: str
     description: str
-    document_type: Any
-    element_type: Any = None  # when set, a list document is validated element by element
+    # The types, as `module:name` in `rb_lint.models`: a kind's models are imported when its
+    # documents are first validated (an items list does not import the DataGym models; issue 17).
+    document_name: str
+    element_name: str | None = None  # when set, a list document is validated element by element
+
+    @cached_property
+    def document_type(self) -> Any:
+        return _model(self.document_name)
+
+    @cached_property
+    def element_type(self) -> Any:
+        return _model(self.element_name) if self.element_name is not None else None
 
     @cached_property
     def document_adapter(self) -> TypeAdapter[Any]:
@@ -71,23 +82,23 @@ SCHEMAS: dict[str, FormatSchema] = {
             kinds.ITEMS_LIST,
             "RedBrick items list",
             "A JSON array of tasks to upload with `redbrick upload` or the SDK.",
-            tasks.ItemsList,
-            tasks.UploadTask,
+            "tasks:ItemsList",
+            "tasks:UploadTask",
         ),
         FormatSchema(
             kinds.TASKS_EXPORT,
             kinds.TASKS_EXPORT,
             "RedBrick tasks.json export",
             "A JSON array of exported tasks, including consensus tasks; it can be re-uploaded.",
-            tasks.TasksExport,
-            tasks.AnyExportTask,
+            "tasks:TasksExport",
+            "tasks:AnyExportTask",
         ),
         FormatSchema(
             kinds.TAXONOMY,
             kinds.TAXONOMY,
             "RedBrick Taxonomy V2",
             "A RedBrick taxonomy (V2, `isNew: true`): object types, classifications, attributes.",
-            taxonomy.Taxonomy,
+            "taxonomy:Taxonomy",
         ),
         FormatSchema(
             kinds.DATAGYM,
@@ -95,11 +106,16 @@ SCHEMAS: dict[str, FormatSchema] = {
             "DataGym label export",
             'A JSON array: element 0 is `{"label_classes": [...]}`, then one object per task '
             "(image tasks with `labels` and `global_classifications`, or video tasks).",
-            datagym.Export,
-            datagym.Element,
+            "datagym:Export",
+            "datagym:Element",
         ),
     )
 }
+
+
+def _model(name: str) -> Any:
+    module, attribute = name.split(":")
+    return getattr(importlib.import_module(f"rb_lint.models.{module}"), attribute)
 
 
 def schema_for_kind(kind: str) -> FormatSchema | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, StringConstraints, Tag
+from typing_extensions import TypeAliasType
 
 from rb_lint.models.common import (
     INSTANCE_ID_PATTERN,
@@ -77,25 +78,32 @@ class AttributeV2(StrictModel):
     value: str | bool | list[str] | None = None
 
 
-AttributeValue = Annotated[
-    Annotated[str, Tag("string")]
-    | Annotated[Number, Tag("number")]
-    | Annotated[bool, Tag("boolean")]
-    | Annotated[list[str], Tag("array")],
-    tagged(
-        "attribute_value_type", "an attribute value is a string, a number, a boolean or a list of strings"
-    ),
-]
+# Named aliases, as `Category`: each union's validator is built once, however many labels use it.
+AttributeValue = TypeAliasType(
+    "AttributeValue",
+    Annotated[
+        Annotated[str, Tag("string")]
+        | Annotated[Number, Tag("number")]
+        | Annotated[bool, Tag("boolean")]
+        | Annotated[list[str], Tag("array")],
+        tagged(
+            "attribute_value_type", "an attribute value is a string, a number, a boolean or a list of strings"
+        ),
+    ],
+)
 AttributeValues = dict[str, AttributeValue]
 
-Attributes = Annotated[
-    Annotated[list[AttributeV2], Tag("array")] | Annotated[AttributeValues, Tag("object")],
-    tagged(
-        "attributes_type",
-        "attributes are a list of {attrId, name, optionId, value} "
-        "(Taxonomy V2) or an object of name: value (Taxonomy V1)",
-    ),
-]
+Attributes = TypeAliasType(
+    "Attributes",
+    Annotated[
+        Annotated[list[AttributeV2], Tag("array")] | Annotated[AttributeValues, Tag("object")],
+        tagged(
+            "attributes_type",
+            "attributes are a list of {attrId, name, optionId, value} "
+            "(Taxonomy V2) or an object of name: value (Taxonomy V1)",
+        ),
+    ],
+)
 
 
 class CommentPin(StrictModel):
@@ -115,10 +123,13 @@ class Comment(StrictModel):
     pin: CommentPin | None = None
 
 
-CommentValue = Annotated[
-    Annotated[str, Tag("string")] | Annotated[Comment, Tag("object")],
-    tagged("comment_type", "a comment is a string or an object {text, pin?}"),
-]
+CommentValue = TypeAliasType(
+    "CommentValue",
+    Annotated[
+        Annotated[str, Tag("string")] | Annotated[Comment, Tag("object")],
+        tagged("comment_type", "a comment is a string or an object {text, pin?}"),
+    ],
+)
 
 
 class LabelProps(StrictModel):
