@@ -16,6 +16,7 @@ from typing import Any
 import nibabel as nib
 import numpy as np
 import pytest
+from test_nifti_support import alter_cache_entry, cache_entries
 
 from rb_lint.nifti.batch import BatchSettings, scan_masks
 from rb_lint.nifti.cache import MaskCache
@@ -169,12 +170,11 @@ def claim_clean(cache_dir: Path) -> int:
     """Edit every stored scan result (a content entry's, or a stat memo's: a result is stored
     in one of them) to claim the mask holds only mapped values."""
     edited = 0
-    for entry in [*cache_dir.rglob("*.rbscan"), *cache_dir.rglob("*.rbstat")]:
-        mac, _, payload = entry.read_text().partition("\n")
+    for entry, _kind, payload in cache_entries(cache_dir):
         data = json.loads(payload)
         if "result" in data:
             data["result"]["values"]["present"] = [0, 1]
-            entry.write_text(mac + "\n" + json.dumps(data, separators=(",", ":")))
+            alter_cache_entry(cache_dir, entry, json.dumps(data, separators=(",", ":")).encode())
             edited += 1
     return edited
 
@@ -202,7 +202,7 @@ def test_a_committed_cache_is_not_trusted_in_a_clone(tmp_path: Path, keep_key: b
     git("commit", "-q", "-m", "data with a cache", cwd=origin)
     git("clone", "-q", str(origin), str(tmp_path / "clone"), cwd=tmp_path)
     clone = tmp_path / "clone"
-    assert any((clone / ".rb_lint_cache").rglob("*.rb*"))  # the edited entry came along
+    assert cache_entries(clone / ".rb_lint_cache")  # the edited entry came along
     done = run_cli(["items.json"], clone)
     assert done.returncode == 0, done.stderr
     assert "RB305" in done.stdout and "holds value 3" in done.stdout  # the real finding

@@ -19,7 +19,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from nibabel.arrayproxy import ArrayProxy
-from test_nifti_support import ROTATED, ByteOrder, nifti_bytes, save, write_nifti
+from test_nifti_support import (
+    ROTATED,
+    ByteOrder,
+    alter_cache_entry,
+    cache_entries,
+    nifti_bytes,
+    save,
+    write_nifti,
+)
 
 from rb_lint.nifti import (
     COMPRESSION,
@@ -390,6 +398,29 @@ def test_values_match_np_unique_when_background_is_skipped_in_blocks(
     assert values.present == expected_present(array)
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(backgrounds_and_splits(), st.sampled_from([1, 2, 3]), st.sampled_from([0, 1, 7]))
+def test_values_match_np_unique_when_stretches_are_cut_into_blocks(
+    case: tuple[np.ndarray, list[int]], words: int, unsplit: int
+) -> None:
+    """Stretches cut into blocks of a few words, background blocks dropped (`_words`), every
+    seam between the blocks kept, and stretches left whole after a busy one."""
+    from rb_lint.nifti import collector
+
+    array, cuts = case
+    raw = array.tobytes()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(collector, "BLOCK", 16)
+        patch.setattr(collector, "_ZEROS", bytearray(16))
+        patch.setattr(collector, "SMALL_WORDS", words)
+        patch.setattr(collector, "UNSPLIT", unsplit)
+        collector_ = collector.ValueCollector(array.dtype)
+        for start, end in zip([0, *cuts], [*cuts, len(raw)], strict=True):
+            collector_.feed(memoryview(raw)[start:end])
+        values = collector_.finish()
+    assert values.present == expected_present(array)
+
+
 def test_one_byte_labels_found_in_a_background_of_whole_blocks() -> None:
     """A label hiding in one 4 KiB block of a long background, in chunks of every alignment."""
     from rb_lint.nifti.collector import BLOCK, ValueCollector
@@ -611,15 +642,15 @@ def test_fresh_files_are_not_trusted_from_the_memo(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "garbage", [b"", b"{not json", b"[]", b'{"digest": "x", "result": 1}', b"\xff\xfe\x00"]
+    "garbage", [b"", b"{not json", b"[]", b'{"digest": "x", "result": 1}', b"\xff\xfe\x00", "text", 7]
 )
-def test_corrupted_cache_entries_are_ignored(tmp_path: Path, garbage: bytes) -> None:
+def test_corrupted_cache_entries_are_ignored(tmp_path: Path, garbage: object) -> None:
     mask = save(tmp_path / "m.nii.gz", np.full((4, 4, 4), 3, np.uint8))
     os.utime(mask, ns=(10**18, 10**18))
     cache_dir = tmp_path / "cache"
     scan_masks([mask], BatchSettings(cache_dir=cache_dir))
-    for entry in [*cache_dir.rglob("*.rbscan"), *cache_dir.rglob("*.rbstat")]:
-        entry.write_bytes(garbage)
+    for entry, _kind, _payload in cache_entries(cache_dir):
+        alter_cache_entry(cache_dir, entry, garbage, mac=garbage)
     result = scan_masks([mask], BatchSettings(cache_dir=cache_dir))[mask]
     assert result.values is not None and result.values.present == [3]
 
@@ -790,8 +821,8 @@ def test_a_memo_that_could_never_be_trusted_is_not_written(tmp_path: Path) -> No
     os.utime(old, ns=(10**18, 10**18))
     cache_dir = tmp_path / "cache"
     scan_masks([fresh, old], BatchSettings(cache_dir=cache_dir))
-    assert len(list(cache_dir.rglob("*.rbscan"))) == 1  # the fresh file's result, by content
-    assert len(list(cache_dir.rglob("*.rbstat"))) == 1  # only the old file's memo can ever hold
+    kinds = sorted(kind for _entry, kind, _payload in cache_entries(cache_dir))
+    assert kinds == ["scan", "stat"]  # the fresh file's result by content; only the old file's memo can hold
     assert MaskCache(cache_dir).lookup(old) is not None and MaskCache(cache_dir).lookup(fresh) is None
     assert not list(cache_dir.rglob("*.part"))
 
@@ -950,8 +981,11 @@ def test_a_stream_handing_back_no_bytes_is_unreadable() -> None:
 # -- the cache: one write per scan ----------------------------------------------------------------
 
 
-def test_a_scan_costs_one_cache_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Creating a file is what a cache write costs: one per scanned mask, memo or content entry."""
+def test_a_scan_costs_one_cache_entry_written_in_one_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One entry per scanned mask, memo or content entry; a run's entries go in batches (here
+    one transaction), never one transaction per mask."""
     from rb_lint.nifti import cache as cache_module
 
     old = [save(tmp_path / f"old{k}.nii.gz", np.full((4, 4, 4), k, np.uint8)) for k in range(3)]
@@ -960,20 +994,20 @@ def test_a_scan_costs_one_cache_write(tmp_path: Path, monkeypatch: pytest.Monkey
     fresh = [save(tmp_path / f"fresh{k}.nii", np.full((4, 4, 4), k + 5, np.uint8)) for k in range(2)]
     cache_dir = tmp_path / "cache"
     MaskCache(cache_dir).open()
-    written: list[Path] = []
-    real = cache_module._write_entry
+    transactions: list[list[Any]] = []
+    real = cache_module._insert
 
-    def recording(target: Path, data: bytes) -> None:
-        written.append(target)
-        real(target, data)
+    def recording(connection: Any, rows: list[Any], limit: int) -> None:
+        transactions.append(rows)
+        real(connection, rows, limit)
 
-    monkeypatch.setattr(cache_module, "_write_entry", recording)
+    monkeypatch.setattr(cache_module, "_insert", recording)
     scan_masks(old + fresh, BatchSettings(cache_dir=cache_dir))
-    assert len(written) == 5
-    assert sorted(p.suffix for p in written) == [".rbscan"] * 2 + [".rbstat"] * 3
-    written.clear()
+    assert len(transactions) == 1
+    assert sorted(row[1] for row in transactions[0]) == ["scan"] * 2 + ["stat"] * 3
+    transactions.clear()
     again = scan_masks(old, BatchSettings(cache_dir=cache_dir))  # from the memos: no write, no scan
-    assert written == [] and [again[p].values.present for p in old] == [[0], [1], [2]]  # type: ignore[union-attr]
+    assert transactions == [] and [again[p].values.present for p in old] == [[0], [1], [2]]  # type: ignore[union-attr]
 
 
 def test_a_touched_but_unchanged_file_is_not_scanned_again(
@@ -1003,27 +1037,27 @@ def test_a_memo_holding_a_result_is_signed(tmp_path: Path) -> None:
     os.utime(mask, ns=(10**18, 10**18))
     cache_dir = tmp_path / "cache"
     scan_masks([mask], BatchSettings(cache_dir=cache_dir))
-    (memo,) = cache_dir.rglob("*.rbstat")
-    mac, _, payload = memo.read_text().partition("\n")
+    ((memo, kind, payload),) = cache_entries(cache_dir)
     data = json.loads(payload)
-    assert data["result"]["values"]["present"] == [3]
+    assert kind == "stat" and data["result"]["values"]["present"] == [3]
     data["result"]["values"]["present"] = [0]
-    memo.write_text(mac + "\n" + json.dumps(data, separators=(",", ":")))
+    alter_cache_entry(cache_dir, memo, json.dumps(data, separators=(",", ":")).encode())
     assert MaskCache(cache_dir).lookup(mask) is None
     assert scan_masks([mask], BatchSettings(cache_dir=cache_dir))[mask].values.present == [3]  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_cache_writes_are_on_disk_when_the_scan_returns(tmp_path: Path, jobs: int) -> None:
-    """Entries are written by a thread while the scan goes on (in each worker too): all of them
-    are there when `scan_masks` returns, and none is left half-written."""
+    """Entries are written in batches while the scan goes on (in each worker too): all of them
+    are there when `scan_masks` returns, and no transaction is left open."""
     masks = [save(tmp_path / f"m{k}.nii.gz", _labelled((6, 10, 4), k)) for k in range(40)]
     for path in masks[::2]:
         os.utime(path, ns=(10**18, 10**18))
     cache_dir = tmp_path / "cache"
     first = scan_masks(masks, BatchSettings(cache_dir=cache_dir, jobs=jobs, force_parallel=True))
-    assert len(list(cache_dir.rglob("*.rbstat"))) == 20 and len(list(cache_dir.rglob("*.rbscan"))) == 20
-    assert not list(cache_dir.rglob("*.part"))
+    kinds = [kind for _entry, kind, _payload in cache_entries(cache_dir)]
+    assert kinds.count("stat") == 20 and kinds.count("scan") == 20
+    assert not list(cache_dir.rglob("*.part")) and not list(cache_dir.rglob("*-journal"))
     again = MaskCache(cache_dir)
     for path in masks:
         found = again.lookup(path) if path in masks[::2] else again.load(file_digest(path), str(path))

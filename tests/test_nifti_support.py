@@ -1,14 +1,19 @@
-"""Writing real NIfTI files for the mask tests: nibabel writes the headers, numpy the data."""
+"""Writing real NIfTI files for the mask tests: nibabel writes the headers, numpy the data; and
+reading or altering the mask cache's database as a test (or an attacker) would."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import nibabel as nib
 import numpy as np
+
+from rb_lint.nifti.cache import DATABASE
 
 ByteOrder = Literal["<", ">"]  # the byte orders `nifti_bytes` writes (numpy's `newbyteorder` codes)
 
@@ -93,6 +98,21 @@ def cube(
     for index, value in (values or {}).items():
         data[index] = value
     return data
+
+
+def cache_entries(cache_dir: Path) -> list[tuple[int, str, bytes]]:
+    """(id, kind, payload) of every entry of the cache's database, oldest first; kind is `scan`
+    (by content) or `stat` (a path's memo)."""
+    with contextlib.closing(sqlite3.connect(cache_dir / DATABASE)) as database:
+        return list(database.execute("SELECT id, kind, payload FROM scans ORDER BY id"))
+
+
+def alter_cache_entry(cache_dir: Path, entry: int, payload: Any, mac: Any = None) -> None:
+    """Replace an entry's payload (and its MAC, when given) behind rb-lint's back."""
+    with contextlib.closing(sqlite3.connect(cache_dir / DATABASE)) as database, database:
+        database.execute("UPDATE scans SET payload = ? WHERE id = ?", (payload, entry))
+        if mac is not None:
+            database.execute("UPDATE scans SET mac = ? WHERE id = ?", (mac, entry))
 
 
 HEAVY = ("numpy", "nibabel", "isal", "concurrent.futures", "multiprocessing")

@@ -1,9 +1,11 @@
 """Scan many masks once each: cache first, then a process pool, with an optional progress bar.
 
 Each distinct file is scanned at most once per run. Files whose result the cache holds (and
-that are unchanged on disk) are answered without being opened. The rest are scanned in worker
-processes, largest first; each worker hashes its file, looks the hash up, and only decompresses
-on a miss, then stores the result. A small file is read once (hashed and scanned from memory).
+that are unchanged on disk) are answered without being opened (their memos read many per
+query). The rest are scanned in worker processes, largest first; each worker hashes its file,
+looks the hash up, and only decompresses on a miss, then stores the result (in batches, one
+transaction each; the cache's database connection is closed before the workers are forked,
+and each opens its own). A small file is read once (hashed and scanned from memory).
 Small files go to the pool in tasks of several files, and only a few tasks per worker are
 submitted at a time, so the pool's bookkeeping grows with the number of tasks, not its square.
 Small batches run in-process, because starting workers costs more than scanning a few small
@@ -84,16 +86,14 @@ def scan_masks(paths: Iterable[Path], settings: BatchSettings) -> dict[Path, Sca
     """Results keyed by the paths given (each distinct path scanned once)."""
     unique = list(dict.fromkeys(paths))
     cache = open_cache(settings)
-    results: dict[Path, ScanResult] = {}
-    pending = []
-    for path in unique:
-        cached = cache.lookup(path) if cache is not None else None
-        if cached is not None:
-            results[path] = cached
-        else:
-            pending.append(path)
-    if pending:
-        results.update(_scan_pending(pending, settings, cache))
+    try:
+        results = cache.lookup_many(unique) if cache is not None else {}
+        pending = [path for path in unique if path not in results]
+        if pending:
+            results.update(_scan_pending(pending, settings, cache))
+    finally:
+        if cache is not None:
+            cache.close()  # every entry written
     return {path: results[path] for path in unique}
 
 
@@ -143,7 +143,7 @@ def scan_jobs(paths: list[str], max_bytes: int, cache: MaskCache | None) -> list
 
 
 def _deferred(cache: MaskCache | None) -> contextlib.AbstractContextManager[None]:
-    """Cache writes made off the scanning thread, all done when the block ends."""
+    """Cache writes made in batches (a transaction each), all done when the block ends."""
     return cache.deferred() if cache is not None else contextlib.nullcontext()
 
 
@@ -191,7 +191,7 @@ def _scan_pending(
                 _on_cluster(order, settings, cache, progress, sizes, results)
             elif parallel:
                 _in_pool(order, settings.max_bytes, cache, jobs, progress, sizes, results)
-            with _deferred(cache):  # after the pool: the workers are forked without a writer thread
+            with _deferred(cache):
                 for path in order:  # in-process: everything, or what a broken pool left over
                     if path not in results:
                         results[path] = scan_job(str(path), settings.max_bytes, cache)
@@ -249,6 +249,8 @@ def _in_pool(
 
     context = _context()
     forking = context.get_start_method() == "fork"
+    if cache is not None:
+        cache.close()  # a database connection must not cross fork(): each worker opens its own
     if forking:
         header.preload()  # imported once here rather than in every worker
         gc.freeze()  # forked workers must not copy the parent's heap by collecting garbage in it
@@ -332,6 +334,8 @@ def _on_cluster(
     after (stat on the client: another machine's device numbers would never match here)."""
     from rb_lint.nifti import dask_executor
 
+    if cache is not None:
+        cache.close()  # a cluster may fork local workers: reopened here when results come back
     cluster = dask_executor.session(settings.scheduler, settings.jobs)
     tasks = _tasks(order, sizes, cluster.workers())
     before = {path: _stat(path) for path in order} if cache is not None else {}

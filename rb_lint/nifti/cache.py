@@ -3,23 +3,28 @@
 Layout under the cache directory (`.rb_lint_cache/` in the project root by default)::
 
     CACHEDIR.TAG, .gitignore, key, key.stat
-    masks/<rb-lint version>-f<format>/<digest[:2]>/<digest>.rbscan   result, keyed by content
-    masks/<rb-lint version>-f<format>/stat/<path hash>.rbstat         path + stat -> digest (+ result)
+    scans-f4.sqlite      one SQLite database: every entry of every rb-lint version, a row each
 
-A scan costs one write: the result goes into the path's stat memo (a re-run then reads one file
-per mask), or, when that memo could never be trusted (a file modified just before it was
-hashed) or there is no path (a remote object), into a content entry. Creating a file is what a
-write costs (0.3-0.5 ms on some file systems, a tenth of a small mask's scan).
+An entry is a content entry (`scan`: digest -> result) or a path's stat memo (`stat`: path +
+stat -> digest, and the result). A scan costs one entry: its path's memo (a re-run then reads
+one row per mask, fetched `PREFETCH` at a time), or, when that memo could never be trusted (a
+file modified just before it was hashed) or there is no path (a remote object), a content entry.
+Entries are written in transactions of up to `BATCH` rows (`deferred()`), without fsync
+(`synchronous=OFF`) and with a rollback journal: a crash may lose entries, never make a wrong
+one. The database keeps the entries written among its last `MAX_ENTRIES` rows (at most that
+many): the oldest written go first.
 
 What the cache promises:
 
 - It only writes into a folder it created (one that did not exist, or that carries rb-lint's own
-  CACHEDIR.TAG), never into the project root or one of its ancestors, never through a symlink.
-  Otherwise there is no cache, and `open()` says why (the caller prints it once).
+  CACHEDIR.TAG), never into the project root or one of its ancestors, never through a symlink
+  (a symlinked database or journal means no cache). Otherwise there is no cache, and `open()`
+  says why (the caller prints it once).
 - It only trusts what it wrote itself, here. `key` holds a random secret; `key.stat` records the
   key file's device, inode and ctime. A folder whose key file no longer matches its record was
   copied, restored or committed and cloned: it is foreign, neither read nor written. Every entry
-  carries a keyed BLAKE2b MAC of its text under the secret, so an edited entry is ignored.
+  carries a keyed BLAKE2b MAC of its name and text under the secret, so an edited or moved entry
+  is ignored.
 - Results are keyed by content and rb-lint's version (a memo's result is used for its own path
   only, when the digest matches: a file touched but unchanged is not scanned again): a gzip
   file by all its bytes; an uncompressed file by its size and the bytes its scan depends on
@@ -30,9 +35,13 @@ What the cache promises:
 - The stat memo only saves re-hashing a file whose size, mtime, ctime, inode and device are
   unchanged; it is not trusted when the file was modified within two seconds of being hashed (a
   coarse-mtime filesystem could hide a later edit), as git does for its index.
+- It never stops or hangs a run: a damaged database is deleted and made again; one locked by
+  another process for `LOCK_ATTEMPTS` x `LOCK_SECONDS` is given up (the run goes on without a
+  cache, after a one-line warning). Any malformed or unsigned entry is ignored. The per-file
+  tree of older rb-lint versions (`masks/`) is neither read nor deleted.
 
-Writes go to a temporary file renamed into place; any unreadable, malformed or unsigned entry is
-ignored.
+A connection never crosses `fork()`: `close()` it before forking (the pool does); a process
+that finds one opened by another process opens its own.
 """
 
 from __future__ import annotations
@@ -42,25 +51,42 @@ import functools
 import hashlib
 import hmac
 import io
-import itertools
 import json
 import os
-import queue
 import re
 import secrets
 import struct
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from rb_lint.nifti.header import NIFTI2_SIZE, parse_header
 from rb_lint.nifti.scan import COMPRESSION, ScanResult, _check_name
 from rb_lint.nifti.stream import GZIP_MAGIC
 
+if TYPE_CHECKING:
+    import sqlite3
+
 # 3: names are not part of a result (RB313 is recomputed), raw files keyed by what is read, MACs
-FORMAT = 3
+# 4: one SQLite database instead of a file per entry; content keyed by SHA-256
+FORMAT = 4
+DATABASE = f"scans-f{FORMAT}.sqlite"
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS scans (id INTEGER PRIMARY KEY, tag TEXT NOT NULL, kind TEXT NOT NULL, "
+    "name BLOB NOT NULL, mac BLOB NOT NULL, payload BLOB NOT NULL, UNIQUE (tag, kind, name))"
+)
+SCAN, STAT = "scan", "stat"  # entry kinds: by content, by path
+BATCH = 256  # entries written per transaction
+PREFETCH = 500  # memos read per query
+KNOWN_LIMIT = 50_000  # prefetched memos kept for the scans that follow (a few MB)
+MAX_ENTRIES = 200_000  # rows kept at most (~100 MB); the oldest written go first
+LOCK_SECONDS = 5.0  # waited for another process's lock, `LOCK_ATTEMPTS` times, then no cache
+LOCK_ATTEMPTS = 3
 RACY_NS = 2_000_000_000
 READ_SIZE = 1 << 20
 HEAD_SIZES = (64 << 10, 2 << 20)  # read to parse a header (the scanner reads at most 1 MiB for it)
@@ -72,6 +98,7 @@ CACHEDIR_TAG = (
     "# This file is a cache directory tag created by rb-lint.\n"
     "# For information about cache directory tags, see https://bford.info/cachedir/\n"
 )
+_T = TypeVar("_T")
 
 
 @functools.cache
@@ -84,8 +111,18 @@ def rb_lint_version() -> str:
         return "0.0.0+unknown"
 
 
-def new_hasher(kind: bytes = b"file") -> hashlib.blake2b:
-    return hashlib.blake2b(digest_size=32, person=kind)
+class Digest(Protocol):
+    def update(self, data: Any, /) -> None: ...
+
+    def hexdigest(self) -> str: ...
+
+
+def new_hasher(kind: bytes = b"file") -> Digest:
+    """SHA-256 (twice as fast as BLAKE2b where the processor has SHA instructions), its input
+    prefixed by what is hashed (`file`: a whole file, `raw`: what a scan of it reads)."""
+    hasher = hashlib.sha256()
+    hasher.update(b"rb-lint " + kind + b"\0")
+    return hasher
 
 
 def bytes_digest(data: bytes) -> str:
@@ -138,7 +175,7 @@ def _read_up_to(handle: io.FileIO, count: int) -> bytes:
     return bytes(data)
 
 
-def _hash_range(path: str | Path, hasher: hashlib.blake2b, start: int, end: int | None) -> None:
+def _hash_range(path: str | Path, hasher: Digest, start: int, end: int | None) -> None:
     buffer = bytearray(READ_SIZE)
     view = memoryview(buffer)
     left = end - start if end is not None else None
@@ -157,36 +194,50 @@ class MaskCache:
     """Scan results under `directory`. `open()` (or the first use) checks that the folder may be
     used; `protected` are folders the cache must never be (the project root) nor contain."""
 
+    max_entries = MAX_ENTRIES
+
     def __init__(
         self, directory: Path, tool_version: str | None = None, protected: Sequence[Path] = ()
     ) -> None:
         self.directory = Path(os.path.abspath(directory))
         self.protected = tuple(protected)
-        tag = re.sub(r"[^\w.+-]", "_", f"{tool_version or rb_lint_version()}-f{FORMAT}")
-        self.base = self.directory / "masks" / tag
+        self.tag = f"{tool_version or rb_lint_version()}-f{FORMAT}"
+        self.database = self.directory / DATABASE
         self.secret: bytes | None = None
         self.refused: str | None = None  # why the folder is not used
+        self.gave_up: str | None = None  # why the cache stopped being used during the run
         self.opened = False
-        self._writer: _Writer | None = None  # within `deferred()`: writes go to a thread
+        self._fresh()
+
+    def _fresh(self) -> None:
+        """The state no other process may share: the connection, unwritten entries, prefetched memos."""
+        self._connection: sqlite3.Connection | None = None
+        self._owner = 0  # the process that opened `_connection`
+        self._lock = threading.RLock()  # remote scans use the cache from several threads
+        self._pending: dict[tuple[str, bytes], tuple[bytes, bytes]] = {}  # (kind, name) -> (mac, payload)
+        self._known: dict[tuple[str, bytes], tuple[bytes, bytes] | None] = {}  # `lookup_many`'s misses
+        self._deferring = 0
 
     def __getstate__(self) -> dict[str, object]:
-        """Pickled for a worker without a writer thread (it makes its own)."""
-        return {**self.__dict__, "_writer": None}
+        """Pickled for a worker: without connection nor pending entries (it makes its own)."""
+        shared = ("directory", "protected", "tag", "database", "secret", "refused", "gave_up", "opened")
+        return {name: self.__dict__[name] for name in shared}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._fresh()
 
     @contextlib.contextmanager
     def deferred(self) -> Iterator[None]:
-        """Writes made inside go to a thread that creates the files while the caller scans on
-        (creating a file waits on the file system more than it uses the processor); all are
-        on disk when the block ends."""
-        if self._writer is not None:
-            yield
-            return
-        self._writer = _Writer()
+        """Writes made inside are kept and written `BATCH` per transaction; all are in the
+        database when the block ends."""
+        self._deferring += 1
         try:
             yield
         finally:
-            writer, self._writer = self._writer, None
-            writer.close()
+            self._deferring -= 1
+            if not self._deferring:
+                self.flush()
 
     # -- the folder ------------------------------------------------------------------------------
     def open(self) -> str | None:
@@ -196,6 +247,8 @@ class MaskCache:
             self.opened = True
             try:
                 self.secret = self._open()
+                with self._lock:
+                    self._connect()
             except _Refused as refusal:
                 self.refused = str(refusal)
             except OSError as error:
@@ -206,7 +259,17 @@ class MaskCache:
 
     @property
     def usable(self) -> bool:
-        return self.open() is None and self.secret is not None
+        return self.open() is None and self.secret is not None and self.gave_up is None
+
+    def close(self) -> None:
+        """Write what is pending and close the connection (before `fork()`: a later use in
+        this process or a child opens a new one)."""
+        self.flush()
+        with self._lock:
+            connection, self._connection = self._connection, None
+            if connection is not None and self._owner == os.getpid():
+                with contextlib.suppress(Exception):
+                    connection.close()
 
     def _open(self) -> bytes:
         directory, shown = self.directory, _shown(self.directory)
@@ -265,11 +328,129 @@ class MaskCache:
         _write_atomic(directory / KEY_RECORD, json.dumps(_key_stat(key)))
         return secret
 
+    # -- the database ----------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        """This process's connection (opened on first need). Raises _Refused: a symlinked
+        database or journal, a database locked for too long, or one that cannot be made again."""
+        if self._connection is not None and self._owner == os.getpid():
+            return self._connection
+        if self._connection is not None:  # inherited through fork: neither used nor closed here
+            _INHERITED.append(self._connection)
+            self._connection = None
+        shown = _shown(self.database)
+        for path in (self.database, Path(f"{self.database}-journal")):
+            if os.path.islink(path):
+                raise _Refused(f"the mask cache database {shown} (or its journal) is a symbolic link")
+        for _attempt in range(2):  # a damaged database is deleted and made again, once
+            try:
+                connection: sqlite3.Connection = _sqlite().connect(
+                    self.database, timeout=LOCK_SECONDS, isolation_level=None, check_same_thread=False
+                )
+            except _sqlite().Error as error:
+                raise _Refused(f"cannot use the mask cache database {shown}: {error}") from None
+            try:
+                _patiently(functools.partial(_prepare, connection))
+            except _Locked:
+                connection.close()
+                raise _Refused(f"the mask cache database {shown} is locked by another process") from None
+            except _sqlite().Error as error:
+                connection.close()
+                if not _damaged(error, preparing=True):
+                    raise _Refused(f"cannot use the mask cache database {shown}: {error}") from None
+                _remove_database(self.database)
+                continue
+            self._connection, self._owner = connection, os.getpid()
+            return connection
+        raise _Refused(f"the mask cache database {shown} is damaged and could not be made again")
+
+    def _use(self, operation: Callable[[sqlite3.Connection], _T]) -> _T | None:
+        """`operation` on this process's connection (retried while another process holds the
+        lock, `LOCK_ATTEMPTS` times); None, and no cache from then on, when it cannot be done."""
+        with self._lock:
+            if not self.usable:
+                return None
+            try:
+                connection = self._connect()
+                return _patiently(lambda: operation(connection))
+            except _Refused as refusal:
+                self._give_up(str(refusal))
+            except _Locked:
+                self._give_up(f"the mask cache database {_shown(self.database)} is locked by another process")
+            except _sqlite().Error as error:  # a full disk, or damaged under us (made again)
+                self._give_up(f"cannot use the mask cache database {_shown(self.database)}: {error}")
+                if _damaged(error, preparing=False):
+                    _remove_database(self.database)
+            return None
+
+    def _give_up(self, reason: str) -> None:
+        self.gave_up, self._pending, self._known = reason, {}, {}
+        connection, self._connection = self._connection, None
+        if connection is not None and self._owner == os.getpid():
+            with contextlib.suppress(Exception):
+                connection.close()
+        with contextlib.suppress(OSError, ValueError):
+            print(f"rb-lint: warning: {reason}; scanning on without a cache", file=sys.stderr, flush=True)
+
+    def flush(self) -> None:
+        """Write the pending entries, in one transaction."""
+        with self._lock:
+            rows = [
+                (self.tag, kind, name, mac, payload) for (kind, name), (mac, payload) in self._pending.items()
+            ]
+            self._pending = {}
+            if rows:
+                self._use(functools.partial(_insert, rows=rows, limit=self.max_entries))
+
+    def _row(self, kind: str, name: bytes) -> tuple[bytes, bytes] | None:
+        with self._lock:
+            pending = self._pending.get((kind, name))
+            if pending is not None:
+                return pending
+            if (kind, name) in self._known:
+                return self._known[kind, name]
+            return self._use(functools.partial(_select, tag=self.tag, kind=kind, name=name))
+
+    def _read_signed(self, kind: str, name: bytes) -> object:
+        if not self.usable:
+            return None
+        row = self._row(kind, name)
+        if row is None:
+            return None
+        mac, payload = row
+        if not (isinstance(mac, bytes) and isinstance(payload, bytes)):
+            return None
+        if not hmac.compare_digest(mac, self._mac(kind, name, payload)):
+            return None
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return None
+
+    def _write_signed(self, kind: str, name: bytes, data: dict[str, object]) -> None:
+        if not self.usable:
+            return
+        payload = json.dumps(data, separators=(",", ":")).encode("ascii")  # lone surrogates escaped
+        with self._lock:
+            self._known.pop((kind, name), None)
+            self._pending[kind, name] = (self._mac(kind, name, payload), payload)
+            if not self._deferring or len(self._pending) >= BATCH:
+                self.flush()
+
+    def _mac(self, kind: str, name: bytes, payload: bytes) -> bytes:
+        """Over the entry's version tag, kind and name too: a row moved to another key is not
+        trusted."""
+        assert self.secret is not None
+        tag = self.tag.encode("utf-8", "surrogateescape")
+        mac = hashlib.blake2b(key=self.secret, digest_size=32, person=b"rb-lint")
+        mac.update(struct.pack("<III", len(tag), len(kind), len(name)) + tag + kind.encode("ascii") + name)
+        mac.update(payload)
+        return mac.digest()
+
     # -- content-keyed results ---------------------------------------------------------------
     def load(self, digest: str, path: str) -> ScanResult | None:
         """The result for this content: its content entry, or the one the path's memo holds
         for the same digest (a file touched but unchanged)."""
-        entry = self._read_signed(self._entry(digest))
+        entry = self._read_signed(SCAN, digest.encode("utf-8", "surrogateescape"))
         if isinstance(entry, dict) and entry.get("digest") == digest and entry.get("kind") == "scan":
             found = _rebuild(path, entry.get("result"))
             if found is not None:
@@ -282,12 +463,13 @@ class MaskCache:
     def store(self, digest: str, result: ScanResult) -> None:
         if result.cacheable:
             data = _result_data(result)
-            self._write_signed(self._entry(digest), {"kind": "scan", "digest": digest, "result": data})
+            name = digest.encode("utf-8", "surrogateescape")
+            self._write_signed(SCAN, name, {"kind": "scan", "digest": digest, "result": data})
 
     def record(
         self, path: str | Path, stat: os.stat_result, digest: str, hashed_ns: int, result: ScanResult
     ) -> None:
-        """Keep a scan's result in ONE write: in the path's memo (which then answers `lookup`
+        """Keep a scan's result in ONE entry: in the path's memo (which then answers `lookup`
         with one read), or, when the memo could never be trusted (`remember`), by content."""
         if result.cacheable and not self.remember(path, stat, digest, hashed_ns, result):
             self.store(digest, result)
@@ -299,7 +481,7 @@ class MaskCache:
         return None if memo is None else str(memo["digest"])
 
     def _memo_record(self, path: str | Path) -> dict[str, object] | None:
-        memo = self._read_signed(self._memo(path))
+        memo = self._read_signed(STAT, _name(path))
         if not isinstance(memo, dict) or memo.get("kind") != "stat" or memo.get("path") != _key(path):
             return None
         return memo if isinstance(memo.get("digest"), str) else None
@@ -343,7 +525,7 @@ class MaskCache:
         }
         if result is not None and result.cacheable:
             memo["result"] = _result_data(result)
-        self._write_signed(self._memo(path), memo)
+        self._write_signed(STAT, _name(path), memo)
         return True
 
     def lookup(self, path: str | Path) -> ScanResult | None:
@@ -356,66 +538,125 @@ class MaskCache:
             return _rebuild(str(path), memo["result"])
         return self.load(str(memo["digest"]), str(path))
 
-    # -- files ---------------------------------------------------------------------------------
-    def _entry(self, digest: str) -> Path:
-        return self.base / digest[:2] / f"{digest}.rbscan"
-
-    def _memo(self, path: str | Path) -> Path:
-        name = hashlib.sha1(os.fsencode(_key(path)), usedforsecurity=False).hexdigest()
-        return self.base / "stat" / f"{name}.rbstat"
-
-    def _mac(self, payload: bytes) -> str:
-        assert self.secret is not None
-        return hashlib.blake2b(payload, key=self.secret, digest_size=32, person=b"rb-lint").hexdigest()
-
-    def _read_signed(self, path: Path) -> object:
+    def lookup_many(self, paths: Sequence[Path]) -> dict[Path, ScanResult]:
+        """`lookup` of many paths, their memos read `PREFETCH` per query; the memos of those
+        missed are kept for the scans that follow (`load` of a touched but unchanged file) in
+        this process and the workers it forks."""
+        found: dict[Path, ScanResult] = {}
         if not self.usable:
-            return None
+            return found
+        for start in range(0, len(paths), PREFETCH):
+            part = paths[start : start + PREFETCH]
+            names = [_name(path) for path in part]
+            rows = self._use(functools.partial(_select_many, tag=self.tag, kind=STAT, names=names))
+            if rows is None:
+                return found
+            with self._lock:
+                self._known.update({(STAT, name): rows.get(name) for name in names})
+            for path, name in zip(part, names, strict=True):
+                result = self.lookup(path)
+                if result is not None:
+                    found[path] = result
+                    self._known.pop((STAT, name), None)
+            if len(self._known) > KNOWN_LIMIT:  # memory stays bounded: `load` asks the database
+                for name in names:
+                    self._known.pop((STAT, name), None)
+        return found
+
+
+def _prepare(connection: sqlite3.Connection) -> None:
+    """Settings, the table, and a first read (a file that is not this database fails here)."""
+    connection.execute("PRAGMA synchronous=OFF")  # a crash may lose entries; each is checked by its MAC
+    connection.execute("PRAGMA journal_mode=DELETE").fetchall()  # a rollback journal, never WAL
+    connection.execute(SCHEMA)
+    connection.execute("SELECT id, tag, kind, name, mac, payload FROM scans LIMIT 1").fetchall()
+
+
+def _select(connection: sqlite3.Connection, tag: str, kind: str, name: bytes) -> tuple[bytes, bytes] | None:
+    row = connection.execute(
+        "SELECT mac, payload FROM scans WHERE tag = ? AND kind = ? AND name = ?", (tag, kind, name)
+    ).fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+def _select_many(
+    connection: sqlite3.Connection, tag: str, kind: str, names: list[bytes]
+) -> dict[bytes, tuple[bytes, bytes]]:
+    marks = ",".join("?" * len(names))
+    rows = connection.execute(
+        f"SELECT name, mac, payload FROM scans WHERE tag = ? AND kind = ? AND name IN ({marks})",
+        (tag, kind, *names),
+    )
+    return {name: (mac, payload) for name, mac, payload in rows}
+
+
+def _insert(
+    connection: sqlite3.Connection, rows: list[tuple[str, str, bytes, bytes, bytes]], limit: int
+) -> None:
+    """One transaction: the rows (a rewritten entry becomes the newest), then the entries not
+    written among the last `limit` rows deleted: ids grow by one per row written, so at most
+    `limit` are left, found through the primary key (no count of the table)."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.executemany(
+            "INSERT OR REPLACE INTO scans (tag, kind, name, mac, payload) VALUES (?, ?, ?, ?, ?)", rows
+        )
+        low, high = connection.execute("SELECT min(id), max(id) FROM scans").fetchone()
+        if high is not None and high - low >= limit:
+            connection.execute("DELETE FROM scans WHERE id <= ?", (high - limit,))
+        connection.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(Exception):
+            connection.execute("ROLLBACK")
+        raise
+
+
+def _patiently(operation: Callable[[], _T]) -> _T:
+    """`operation`, tried `LOCK_ATTEMPTS` times while the database is locked (each attempt
+    waits up to `LOCK_SECONDS` for the lock); raises _Locked after that."""
+    for _attempt in range(LOCK_ATTEMPTS):
         try:
-            mac, _, payload = path.read_bytes().partition(b"\n")
-            if not hmac.compare_digest(mac, self._mac(payload).encode("ascii")):
-                return None
-            return json.loads(payload)
-        except (OSError, ValueError):
-            return None
+            return operation()
+        except _sqlite().OperationalError as error:
+            if not _is_locked(error):
+                raise
+    raise _Locked
 
-    def _write_signed(self, target: Path, data: dict[str, object]) -> None:
-        if not self.usable:
-            return
-        payload = json.dumps(data, separators=(",", ":")).encode("ascii")  # lone surrogates escaped
-        entry = self._mac(payload).encode("ascii") + b"\n" + payload
-        if self._writer is not None:
-            self._writer.put(target, entry)
-            return
+
+def _is_locked(error: Exception) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return int(code) & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+def _damaged(error: Exception, preparing: bool) -> bool:
+    """Whether the error says the database file is damaged (not full, read-only or locked). While
+    preparing, a table not as this version makes it is damage too."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None:  # Python < 3.11: by the exception's type
+        return type(error) is _sqlite().DatabaseError or (preparing and not _is_locked(error))
+    return int(code) & 0xFF in ((1, 11, 26) if preparing else (11, 26))  # ERROR, CORRUPT, NOTADB
+
+
+def _remove_database(database: Path) -> None:
+    for path in (database, Path(f"{database}-journal")):
         with contextlib.suppress(OSError):
-            _write_entry(target, entry)
+            os.unlink(path)
 
 
-class _Writer:
-    """Entries written by one thread, in order; at most `PENDING` wait (then the caller does)."""
+def _sqlite() -> ModuleType:
+    import sqlite3  # not at import: a lint that scans no mask does not load it
 
-    PENDING = 256
+    return sqlite3
 
-    def __init__(self) -> None:
-        self.queue: queue.Queue[tuple[Path, bytes] | None] = queue.Queue(self.PENDING)
-        self.thread: threading.Thread | None = None
 
-    def put(self, target: Path, entry: bytes) -> None:
-        if self.thread is None:
-            self.thread = threading.Thread(target=self._run, name="rb-lint-cache-writer", daemon=True)
-            self.thread.start()
-        self.queue.put((target, entry))
+class _Locked(Exception):
+    """Another process held the database's lock for `LOCK_ATTEMPTS` x `LOCK_SECONDS`."""
 
-    def _run(self) -> None:
-        while (item := self.queue.get()) is not None:
-            with contextlib.suppress(OSError):
-                _write_entry(*item)
 
-    def close(self) -> None:
-        if self.thread is not None:
-            self.queue.put(None)
-            self.thread.join()
-            self.thread = None
+_INHERITED: list[object] = []  # connections a forked child inherited: never closed there
 
 
 def _result_data(result: ScanResult) -> dict[str, object]:
@@ -479,6 +720,11 @@ def _key(path: str | Path) -> str:
     return os.path.abspath(path)
 
 
+def _name(path: str | Path) -> bytes:
+    """A memo's name: the absolute path's bytes (any file name, undecodable ones too)."""
+    return os.fsencode(_key(path))
+
+
 def _read_bytes(path: Path, limit: int) -> bytes:
     try:
         with open(path, "rb") as handle:
@@ -492,34 +738,6 @@ def _read_json(path: Path) -> object:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-
-
-_TEMPORARY = itertools.count()
-
-
-def _write_entry(target: Path, data: bytes) -> None:
-    """`_write_atomic` for the many small entries of a run, in a few system calls: a new file of
-    a name no other writer uses (pid, counter, random; `O_EXCL`, never through a symlink), with
-    the permissions the umask gives, renamed into place. Its folder is made on first need."""
-    temporary = target.parent / f".tmp-{os.getpid()}-{next(_TEMPORARY)}-{secrets.token_hex(4)}.part"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        handle = os.open(temporary, flags, 0o666)
-    except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(temporary, flags, 0o666)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(handle, view) :]
-        finally:
-            os.close(handle)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def _write_atomic(target: Path, text: str) -> None:
