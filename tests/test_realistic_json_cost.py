@@ -8,6 +8,7 @@ of the cyclic collector are still freed when the document is released.
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import os
 import weakref
@@ -212,3 +213,67 @@ def test_series_and_path_facts_keep_no_per_object_dict(tmp_path: Path) -> None:
         assert not hasattr(series, "__dict__")  # slots: a list of 500,000 tasks has a million series
         (ref,) = series.refs
         assert ref.pointer == f"{series.pointer}/segmentations" and ref.own_pointer is None
+
+
+def test_a_mask_named_by_many_tasks_is_looked_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A clean list names each mask from many tasks: whether it is there (and a Git LFS pointer)
+    # is asked once per file, not once per path string naming it; findings are those of one.
+    from test_nifti_support import cube, write_nifti
+
+    from rb_lint.facts import mask_scans
+
+    lfs_pointer = importlib.import_module("rb_lint.rules.parsing.lfs_pointer")  # the module, not the rule
+    write_nifti(tmp_path / "masks" / "a.nii.gz", cube({(1, 1, 1): 1}))
+    tasks = [
+        _series_with(where, index) for index, where in enumerate(["masks/a.nii.gz"] * 5 + ["masks/b.nii.gz"])
+    ]
+    write(tmp_path / "items.json", tasks)
+    asked: list[Path] = []
+    original_exists, original_pointer = mask_scans.file_exists, lfs_pointer.lfs_pointer_file
+
+    def file_exists(ctx: Any, path: Path) -> bool:
+        asked.append(path)
+        return original_exists(ctx, path)
+
+    def lfs_pointer_file(ctx: Any, path: Path) -> bool:
+        asked.append(path)
+        return original_pointer(ctx, path)
+
+    monkeypatch.setattr(mask_scans, "file_exists", file_exists)
+    monkeypatch.setattr(lfs_pointer, "lfs_pointer_file", lfs_pointer_file)
+    report = lint([tmp_path / "items.json"], config={})
+    assert not report.errors
+    assert sorted(p.name for p in asked) == [
+        "a.nii.gz",
+        "a.nii.gz",
+        "b.nii.gz",
+        "b.nii.gz",
+    ]  # once each, per fact
+    assert codes(report).count("RB301") == 1  # b.nii.gz does not exist
+    assert not {"RB304", "RB305"} & set(codes(report))  # a.nii.gz holds exactly id 1
+
+
+def test_where_a_path_string_leads_is_decided_once_per_string(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "masks").mkdir()
+    (tmp_path / "masks" / "seg.nii.gz").write_bytes(b"x")
+    items = [_series_with("masks/seg.nii.gz", index) for index in range(4)]
+    for item in items:
+        item["series"][0]["items"] = "images/ct.nii.gz"  # one local item, named by each task too
+    write(tmp_path / "items.json", items)
+    decided: list[tuple[str, str]] = []
+    original = remote._local_path
+
+    def local_path(doc: Any, ctx: Any, base: str, ref: Any, table: Any) -> Any:
+        decided.append((ref.role, ref.written))
+        return original(doc, ctx, base, ref, table)
+
+    monkeypatch.setattr(remote, "_local_path", local_path)
+    report = lint([tmp_path / "items.json"], config={})
+    assert not report.errors
+    assert sorted(decided) == [("item", "images/ct.nii.gz"), ("segmentation", "masks/seg.nii.gz")]
+    missing = [f for f in report.findings if f.code == "RB301"]
+    assert not missing  # the mask is there (not a NIfTI: another rule's business)

@@ -188,6 +188,8 @@ def _dicom_series(doc: Document, ctx: Context) -> list[DicomSeries]:
     found = []
     for pointer, series in walk.all_series(doc):
         raw = series.get("items")
+        if type(raw) is str and not is_dicom_item(raw):
+            continue  # the common case, without a list
         items = walk.as_list(raw)
         if not items or not all(isinstance(i, str) and is_dicom_item(i) for i in items):
             continue

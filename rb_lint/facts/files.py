@@ -183,34 +183,42 @@ def _read_files(doc: Document, root: Path) -> list[NamedFile]:
 def _files_of(doc: Document, root: Path, every_series: list[tuple[str, walk.Series]]) -> list[NamedFile]:
     found = []
     is_remote = maskpaths.is_remote
+    table = maskpaths.resolutions(doc, root)  # taken once, not asked of the memo per path
     for pointer, series in every_series:
         items = series.get("items")
         if not (isinstance(items, str) and is_remote(items)):  # a remote file is read by nobody
             names = walk.as_list(items)
             nifti_image = len(names) == 1 and isinstance(names[0], str) and _nifti(names[0])
             if nifti_image or (bool(names) and all(isinstance(n, str) and is_dicom_item(n) for n in names)):
-                found += _named(doc, root, pointer, "items", items, lambda _written: True)
+                found += _named(table, doc, root, pointer, "items", items, _any)
         segmentations = series.get("segmentations")
         if segmentations is not None and not (isinstance(segmentations, str) and is_remote(segmentations)):
-            found += _named(
-                doc,
-                root,
-                pointer,
-                "segmentations",
-                segmentations,
-                lambda written: _nifti(written) or is_dicom_segmentation(written),
-            )
+            found += _named(table, doc, root, pointer, "segmentations", segmentations, _segmentation_file)
     return found
 
 
+def _any(_written: str) -> bool:
+    return True
+
+
+def _segmentation_file(written: str) -> bool:
+    return _nifti(written) or is_dicom_segmentation(written)
+
+
 def _named(
-    doc: Document, root: Path, pointer: str, key: str, raw: object, wanted: Callable[[str], bool]
+    table: dict[str, maskpaths.Resolution],
+    doc: Document,
+    root: Path,
+    pointer: str,
+    key: str,
+    raw: object,
+    wanted: Callable[[str], bool],
 ) -> list[NamedFile]:
     found = []
     for index, written in enumerate(walk.as_list(raw)):
         if not isinstance(written, str) or not written or maskpaths.is_remote(written) or not wanted(written):
             continue  # a remote file is read by nobody: its local facts are not resolved
-        where, path, _escapes = maskpaths.resolve(doc, written, root)
+        where, path, _escapes, _real = maskpaths.locate_in(table, doc, written, root)
         if where == maskpaths.LOCAL and path is not None:
             found.append(NamedFile(walk.element_pointer(pointer, key, raw, index), written, path))
     return found

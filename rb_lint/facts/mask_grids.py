@@ -47,6 +47,8 @@ def local_nifti_image(ctx: Context, doc: Document, series: walk.Series) -> Image
     if len(items) != 1 or not isinstance(items[0], str):
         return None
     written = items[0]
+    if maskpaths.is_remote(written):
+        return None  # as `resolve` would say, without asking for the document's resolutions
     where, path, _ = maskpaths.resolve(doc, written, ctx.root)
     if where != maskpaths.LOCAL or path is None or not written.lower().endswith(NIFTI_SUFFIXES):
         return None

@@ -95,12 +95,22 @@ def mask_scans(doc: Document, ctx: Context) -> dict[Path | str, ScanResult]:
 def _scan_document(doc: Document, ctx: Context) -> dict[Path, ScanResult]:
     if not (doc.parsed and doc.kind in TASK_KINDS):
         return {}
-    paths = [
-        ref.path
-        for series in document_masks(doc, ctx).local
-        for ref in series.refs
-        if ref.path is not None and scannable(ctx, ref)
-    ]
+    exists: dict[Path, bool] = {}  # asked once per file, not per path string naming it
+    paths = []
+    for series in document_masks(doc, ctx).local:
+        for ref in series.refs:
+            path = ref.path
+            if (
+                path is None
+                or ref.where != maskpaths.LOCAL
+                or not ref.written.lower().endswith(NIFTI_SUFFIXES)
+            ):
+                continue
+            found = exists.get(path)
+            if found is None:
+                found = exists[path] = file_exists(ctx, path)
+            if found:  # `scannable`
+                paths.append(path)
     run = ctx.memo(_run_scans, ctx)
     missing = [path for path in dict.fromkeys(paths) if path not in run.results]
     if missing:
@@ -180,8 +190,27 @@ def scan_result(ctx: Context, ref: MaskRef) -> ScanResult | None:
 
 
 def scanned_masks(ctx: Context, series: SeriesMasks) -> list[ScannedMask]:
-    """The series' files that were scanned, with their results (computed once per series)."""
-    return series.doc.memo(_scanned_masks, ctx, series)
+    """The series' files that were scanned, with their results (computed once per document)."""
+    return series.doc.memo(_scanned_by_series, series.doc, ctx).get(series.pointer, [])
+
+
+def _scanned_by_series(doc: Document, ctx: Context) -> dict[str, list[ScannedMask]]:
+    """`scanned_masks` of every series that has some, by the series' pointer: one pass, not a
+    fact per series."""
+    masks = document_masks(doc, ctx)
+    found: dict[str, list[ScannedMask]] = {}
+    if storage_map(ctx).network:
+        for series in masks.series:
+            if scanned := _scanned_masks(ctx, series):
+                found[series.pointer] = scanned
+        return found
+    # Only local NIfTI paths have results: those in the document's scan (which holds exactly the
+    # paths that are `scannable`, and scans nothing when none is).
+    scans = doc.memo(_scan_document, doc, ctx) if masks.local else {}
+    for series in masks.local:
+        if scanned := _scanned_local_masks(series, scans):
+            found[series.pointer] = scanned
+    return found
 
 
 def _scanned_masks(ctx: Context, series: SeriesMasks) -> list[ScannedMask]:
@@ -193,6 +222,18 @@ def _scanned_masks(ctx: Context, series: SeriesMasks) -> list[ScannedMask]:
     return found
 
 
+def _scanned_local_masks(series: SeriesMasks, scans: dict[Path, ScanResult]) -> list[ScannedMask]:
+    """`_scanned_masks` when nothing is fetched (`scans`: the document's)."""
+    found = []
+    for ref in series.refs:
+        path = ref.path
+        if path is not None and ref.where == maskpaths.LOCAL and ref.written.lower().endswith(NIFTI_SUFFIXES):
+            result = scans.get(path)
+            if result is not None:
+                found.append(ScannedMask(ref, result))
+    return found
+
+
 def series_with_files(doc: Document, ctx: Context) -> list[SeriesMasks]:
     """Series with at least one scanned mask file (the only ones content rules look at)."""
     return doc.memo(_series_with_files, doc, ctx)
@@ -201,7 +242,8 @@ def series_with_files(doc: Document, ctx: Context) -> list[SeriesMasks]:
 def _series_with_files(doc: Document, ctx: Context) -> list[SeriesMasks]:
     masks = document_masks(doc, ctx)
     candidates = masks.series if storage_map(ctx).network else masks.local
-    return [s for s in candidates if scanned_masks(ctx, s)]
+    scanned = doc.memo(_scanned_by_series, doc, ctx)
+    return [s for s in candidates if s.pointer in scanned]
 
 
 def scanned_files(doc: Document, ctx: Context) -> Iterator[tuple[SeriesMasks, ScannedMask]]:

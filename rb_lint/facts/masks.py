@@ -23,6 +23,7 @@ from rb_lint.models.kinds import TASK_KINDS
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 MAX_LISTED = 12
+_NO_GROUPS: dict[int, set[int]] = {}  # shared by the series without groups: never modified
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,26 +62,30 @@ class SeriesMasks:
         "doc",
         "pointer",
         "refs",
+        "segment_map",
         "series",
     )
 
     def __init__(
-        self, doc: Document, pointer: str, series: dict[str, Any], refs: tuple[MaskRef, ...]
+        self,
+        doc: Document,
+        pointer: str,
+        series: dict[str, Any],
+        refs: tuple[MaskRef, ...],
+        segment_map: dict[str, Any] | None = None,
     ) -> None:
         self.doc = doc
         self.pointer = pointer
         self.series = series
         self.refs = refs  # the `segmentations` path strings
+        # Its segmentMap ({} when it has none that is an object): read by most mask rules, per series.
+        self.segment_map: dict[str, Any] = walk.segment_map(series) if segment_map is None else segment_map
         self._instances: dict[int, str] | None = None
         self._entries: tuple[InstanceEntry, ...] | None = None
         self._group_members: dict[int, set[int]] | None = None
 
     def __repr__(self) -> str:
         return f"SeriesMasks({self.pointer!r}, refs={self.refs!r})"
-
-    @property
-    def segment_map(self) -> dict[str, Any]:
-        return walk.segment_map(self.series)
 
     @property
     def binary(self) -> bool:
@@ -90,9 +95,7 @@ class SeriesMasks:
     def instances(self) -> dict[int, str]:
         """Instance id -> its segmentMap key, for keys that are instance ids."""
         if self._instances is None:
-            self._instances = {
-                value: key for key in self.segment_map if (value := instance_id(key)) is not None
-            }
+            self._instances = _instances_of(tuple(self.segment_map))
         return self._instances
 
     @property
@@ -150,6 +153,22 @@ class SeriesMasks:
         return f"{name if isinstance(name, str) else tokens[0]}/{'/'.join(tokens[1:])}:{suffix}"
 
 
+# Instance ids by segmentMap keys, shared (never modified): a list's series repeat the same few
+# sets of keys (`"1"`, `"2"`), and a dict per series costs ~160 bytes (a million series in a list).
+_SHARED_INSTANCES: dict[tuple[str, ...], dict[int, str]] = {}
+_MAX_SHARED_INSTANCES = 10_000
+
+
+def _instances_of(keys: tuple[str, ...]) -> dict[int, str]:
+    found = _SHARED_INSTANCES.get(keys)
+    if found is None:
+        if len(_SHARED_INSTANCES) >= _MAX_SHARED_INSTANCES:
+            _SHARED_INSTANCES.clear()  # unique keys would only grow the table: start afresh
+        found = {value: key for key in keys if (value := instance_id(key)) is not None}
+        _SHARED_INSTANCES[keys] = found
+    return found
+
+
 @dataclass(frozen=True)
 class DocumentMasks:
     """A document's series, sorted once into the groups the rules look at (so that a list of
@@ -174,25 +193,34 @@ def _document_masks(doc: Document, root: Path) -> DocumentMasks:
 
 
 def _sorted_masks(doc: Document, root: Path) -> DocumentMasks:
-    every: list[SeriesMasks] = []
+    """One pass over the series (a list of 500,000 tasks has a million): each is sorted into its
+    groups as it is met."""
+    found = DocumentMasks([], [], [], [], [])
     task_kind = doc.kind in TASK_KINDS  # `maskpaths.segmentation_refs`, one series at a time
+    table = maskpaths.resolutions(doc, root)
+    series_refs, local = maskpaths.series_segmentation_refs, maskpaths.LOCAL
     for pointer, series in walk.all_series(doc):
-        refs = maskpaths.series_segmentation_refs(doc, pointer, series, root) if task_kind else ()
-        if refs or walk.segment_map(series):
-            every.append(SeriesMasks(doc, pointer, series, refs))
-    # Most segmentMaps map ids to category strings: only those with object entries are looked into.
-    with_objects = [
-        (s, objects)
-        for s in every
-        if (objects := [entry for entry in s.segment_map.values() if isinstance(entry, dict)])
-    ]
-    return DocumentMasks(
-        series=every,
-        local=[s for s in every if any(r.where == maskpaths.LOCAL for r in s.refs)],
-        binary=[s for s in every if s.binary],
-        with_masks=[s for s, objects in with_objects if any("mask" in entry for entry in objects)],
-        with_groups=[s for s, objects in with_objects if any("overlappingGroups" in e for e in objects)],
-    )
+        refs = series_refs(doc, pointer, series, root, table) if task_kind else ()
+        segment_map = series.get("segmentMap")
+        if not isinstance(segment_map, dict):
+            segment_map = {}
+        if not (refs or segment_map):
+            continue
+        masks = SeriesMasks(doc, pointer, series, refs, segment_map)
+        found.series.append(masks)
+        if any(r.where == local for r in refs):
+            found.local.append(masks)
+        if series.get("binaryMask") is True:
+            found.binary.append(masks)
+        # Most segmentMaps map ids to category strings: only those with object entries are looked into.
+        objects = [entry for entry in segment_map.values() if isinstance(entry, dict)]
+        if objects and any("mask" in entry for entry in objects):
+            found.with_masks.append(masks)
+        if objects and any("overlappingGroups" in entry for entry in objects):
+            found.with_groups.append(masks)
+        else:
+            masks._group_members = _NO_GROUPS  # known without a look at each entry
+    return found
 
 
 def listed(values: Sequence[object], limit: int = MAX_LISTED) -> str:

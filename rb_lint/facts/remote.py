@@ -131,12 +131,20 @@ def _document_locations(doc: Document, ctx: Context) -> DocumentLocations:
     strings = path_strings(doc, full_urls=storages.network)
     base = os.path.abspath(doc.directory)
     folders: dict[str, bool] = {}  # whether the first folder of a path is here, once per folder
-    paths = [_local_path(doc, ctx, base, ref) for ref in strings]
-    here = [
-        path is not None and _here(ctx, base, ref, path, folders)
-        for ref, path in zip(strings, paths, strict=True)
-    ]
-    pairs = list(zip(strings, paths, here, strict=True))
+    table = maskpaths.resolutions(doc, ctx.root)
+    # A list names the same file from many tasks: where a string leads, and whether something is
+    # there, is worked out once per role and string.
+    known: dict[tuple[str, str], tuple[Path | None, bool]] = {}
+    pairs = []
+    for ref in strings:
+        place = known.get((ref.role, ref.written))
+        if place is None:
+            path = _local_path(doc, ctx, base, ref, table)
+            place = known[ref.role, ref.written] = (
+                path,
+                path is not None and _here(ctx, base, ref, path, folders),
+            )
+        pairs.append((ref, *place))
 
     def local(role: str) -> bool:  # something of the role is here, or shows it would be
         chosen = [(ref, path, found) for ref, path, found in pairs if ref.role == role]
@@ -148,9 +156,13 @@ def _document_locations(doc: Document, ctx: Context) -> DocumentLocations:
     # An export's masks are files the exporter wrote next to it.
     any_local = items_local or doc.kind == TASKS_EXPORT or local(SEGMENTATION)
     located = []
+    locations: dict[tuple[str, str, str | None, bool], Location] = {}  # once per distinct string
     for ref, path, found in pairs:
-        direct = items_local if ref.role == ITEM else any_local
-        location = resolve(ref, found, direct, storages)
+        key = (ref.role, ref.written, ref.storage_id, found)
+        location = locations.get(key)
+        if location is None:
+            direct = items_local if ref.role == ITEM else any_local
+            location = locations[key] = resolve(ref, found, direct, storages)
         fetched = (location.place is Place.STORAGE or storages.network) and location.url is not None
         located.append(Located(ref, location, path, fetched))
     return DocumentLocations(
@@ -187,14 +199,16 @@ def _here(ctx: Context, base: str, ref: PathString, path: Path, folders: dict[st
     return local_file(ctx, path).present
 
 
-def _local_path(doc: Document, ctx: Context, base: str, ref: PathString) -> Path | None:
+def _local_path(
+    doc: Document, ctx: Context, base: str, ref: PathString, table: dict[str, maskpaths.Resolution]
+) -> Path | None:
     """The local file a string names (None for a full URL). Segmentations as the mask facts resolve
     them (symbolic links, once per document and string); items by joining to the document's folder
     (string work: an items list of 100,000 keys in as many folders asks nothing more)."""
     if is_full_url(ref.written):
         return None
     if ref.role == SEGMENTATION:
-        return maskpaths.resolve(doc, ref.written, ctx.root)[1]
+        return maskpaths.locate_in(table, doc, ref.written, ctx.root)[1]
     text = ref.written[7:] if ref.written[:7].lower() == "file://" else ref.written
     return Path(os.path.normpath(os.path.join(base, text)))
 

@@ -49,6 +49,7 @@ _PIXEL_DATA = frozenset({0x7FE00010, 0x7FE00009, 0x7FE00008})
 _UNDEFINED = 0xFFFFFFFF
 _NUMERIC = re.compile(r"^\d+$")
 _URL_SUFFIX = re.compile(r"[?#].*$")
+_NIFTI_ENDINGS = (".nii.gz", ".nii")  # never DICOM, whatever comes before
 
 
 @dataclass(frozen=True)
@@ -106,17 +107,24 @@ def suffix(written: str) -> str:
 
 
 def is_dicom_item(written: str) -> bool:
+    if written.endswith(_NIFTI_ENDINGS):  # most paths of a large list: no suffix to work out
+        return False
     return suffix(written) in ITEM_SUFFIXES
 
 
 def is_dicom_segmentation(written: str) -> bool:
+    if written.endswith(_NIFTI_ENDINGS):
+        return False
     return suffix(written) == "dcm"
 
 
 def dicom_segmentations_only(series: dict[str, Any]) -> bool:
     """The series' `segmentations` are one or more paths, all `.dcm` (an RT-STRUCT or DICOM-SEG
     upload, whose segmentMap keys are ROI names or segment numbers)."""
-    paths = walk.as_list(series.get("segmentations"))
+    raw = series.get("segmentations")
+    if type(raw) is str:  # the common case, without a list
+        return is_dicom_segmentation(raw)
+    paths = walk.as_list(raw)
     return bool(paths) and all(isinstance(p, str) and is_dicom_segmentation(p) for p in paths)
 
 

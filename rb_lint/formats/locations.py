@@ -119,6 +119,7 @@ def _path_strings(doc: Document, full_urls: bool) -> list[PathString]:
     if doc.kind not in TASK_KINDS:
         return []
     found: list[PathString] = []
+    is_url = maskpaths.is_remote  # `is_full_url`, without a call more per string
     for _task_pointer, task, _owner, group in walk.series_sets(doc):
         raw_id = task.get("storageId")
         storage_id = raw_id if isinstance(raw_id, str) and raw_id else None
@@ -126,7 +127,7 @@ def _path_strings(doc: Document, full_urls: bool) -> list[PathString]:
             for key, role in _ROLES:
                 raw = series.get(key)
                 if type(raw) is str:  # the common case, without a list and an index
-                    if raw and (full_urls or not is_full_url(raw)):
+                    if raw and (full_urls or not is_url(raw)):
                         found.append(
                             PathString(series_pointer, f"{series_pointer}/{key}", raw, role, storage_id)
                         )

@@ -22,6 +22,7 @@ from rb_lint.models.kinds import TASK_KINDS
 
 # s3://, gs://, http(s)://, az://, abfs(s)://, wasb(s)://, and Azure blob URLs.
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)", re.IGNORECASE)
+_COMMON_SCHEMES = ("s3://", "gs://", "https://", "http://", "az://")
 LOCAL = "local"
 REMOTE = "remote"
 
@@ -50,8 +51,14 @@ class MaskRef:
 
 
 def is_remote(written: str) -> bool:
-    if "://" not in written:  # most local paths: no regular expression needed
+    if written.startswith(_COMMON_SCHEMES):  # most URLs of a large list
+        return True
+    end = written.find("://")
+    if end < 0:  # most local paths: no regular expression needed
         return False
+    scheme = written[:end]
+    if scheme.isalnum() and scheme.isascii() and scheme[0].isalpha():  # `s3`, `gs`, `https`: no regex
+        return scheme.lower() != "file"
     return _REMOTE.match(written) is not None and written[:7].lower() != "file://"
 
 
@@ -63,9 +70,28 @@ def resolve(doc: Document, written: str, root: Path) -> tuple[str, Path | None, 
 
 def locate(doc: Document, written: str, root: Path) -> tuple[str, Path | None, bool, Path | None]:
     """`resolve`, and the real path (every symbolic link resolved) of a local file."""
-    if is_remote(written):
-        return REMOTE, None, False, None  # nothing is asked of the file system
-    found = doc.memo(_located, doc, written, root)
+    return locate_in(resolutions(doc, root), doc, written, root)
+
+
+def resolutions(doc: Document, root: Path) -> dict[str, Resolution]:
+    """The local path strings of a document resolved so far (once per document and string): a loop
+    over a document's series takes it once rather than asking the memo per path."""
+    return doc.memo(_resolutions, doc, root)
+
+
+def _resolutions(doc: Document, root: Path) -> dict[str, Resolution]:
+    return {}
+
+
+def locate_in(
+    table: dict[str, Resolution], doc: Document, written: str, root: Path
+) -> tuple[str, Path | None, bool, Path | None]:
+    """`locate`, with the document's `resolutions` already in hand."""
+    found = table.get(written)
+    if found is None:
+        if is_remote(written):
+            return REMOTE, None, False, None  # nothing is asked of the file system
+        found = table[written] = _located(doc, written, root)
     return LOCAL, found.path, found.escapes_root, found.real
 
 
@@ -74,6 +100,9 @@ class _Located:
     path: Path
     escapes_root: bool
     real: Path
+
+
+Resolution = _Located  # what `resolutions` holds per local path string
 
 
 def _located(doc: Document, written: str, root: Path) -> _Located:
@@ -152,19 +181,27 @@ def segmentation_refs(doc: Document, root: Path) -> Iterator[MaskRef]:
     """Every `segmentations` path of every series (consensus annotators' and super truth's too)."""
     if doc.kind not in TASK_KINDS:
         return
+    table = resolutions(doc, root)
     for series_pointer, series in walk.all_series(doc):
-        yield from series_segmentation_refs(doc, series_pointer, series, root)
+        yield from series_segmentation_refs(doc, series_pointer, series, root, table)
 
 
 def series_segmentation_refs(
-    doc: Document, series_pointer: str, series: walk.Series, root: Path
+    doc: Document,
+    series_pointer: str,
+    series: walk.Series,
+    root: Path,
+    table: dict[str, Resolution] | None = None,
 ) -> tuple[MaskRef, ...]:
-    """The `segmentations` paths of one series, in order."""
+    """The `segmentations` paths of one series, in order (`table`: the document's `resolutions`)."""
+    if table is None:
+        table = resolutions(doc, root)
     raw = series.get("segmentations")
     if type(raw) is str:  # the common case, without a list and an index
-        return (_ref(doc, series_pointer, None, raw, root),) if raw else ()
+        return (_ref(table, doc, series_pointer, None, raw, root),) if raw else ()
     return tuple(
         _ref(
+            table,
             doc,
             series_pointer,
             walk.element_pointer(series_pointer, "segmentations", raw, index),
@@ -180,6 +217,7 @@ def entry_mask_refs(doc: Document, root: Path) -> Iterator[MaskRef]:
     """Every segmentMap entry's `mask` path, or each path of a list `mask` (binary-mask uploads)."""
     if doc.kind not in TASK_KINDS:
         return
+    table = resolutions(doc, root)
     for series_pointer, series in walk.all_series(doc):
         for instance, entry in walk.segment_map(series).items():
             raw = entry.get("mask") if isinstance(entry, dict) else None
@@ -187,9 +225,16 @@ def entry_mask_refs(doc: Document, root: Path) -> Iterator[MaskRef]:
             for index, mask in enumerate(walk.as_list(raw)):
                 if isinstance(mask, str) and mask:
                     pointer = walk.element_pointer(entry_pointer, "mask", raw, index)
-                    yield _ref(doc, series_pointer, pointer, mask, root)
+                    yield _ref(table, doc, series_pointer, pointer, mask, root)
 
 
-def _ref(doc: Document, series_pointer: str, pointer: str | None, written: str, root: Path) -> MaskRef:
-    where, path, escapes, real = locate(doc, written, root)
+def _ref(
+    table: dict[str, Resolution],
+    doc: Document,
+    series_pointer: str,
+    pointer: str | None,
+    written: str,
+    root: Path,
+) -> MaskRef:
+    where, path, escapes, real = locate_in(table, doc, written, root)
     return MaskRef(doc, series_pointer, pointer, written, where, path, escapes, real)

@@ -70,41 +70,41 @@ def _validate(data: Any, schema: FormatSchema) -> Iterator[SchemaError]:
     if schema.element_adapter is not None:
         if not isinstance(data, list):
             return  # the top-level shape is reported by its own rule
+        validate, element_type = schema.element_adapter.validate_python, schema.element_type
         for index, element in enumerate(data):
             if isinstance(element, dict):
-                yield from _errors(
-                    schema.element_adapter.validate_python,
-                    element,
-                    schema.element_type,
-                    join_pointer("", index),
-                    seen,
-                )
+                # Inline (no generator, no pointer) for the elements without an error: nearly all.
+                try:
+                    validate(element)
+                except ValidationError as error:
+                    yield from _described(error, element, element_type, join_pointer("", index), seen)
     else:
-        yield from _errors(schema.document_adapter.validate_python, data, schema.document_type, "", seen)
+        try:
+            schema.document_adapter.validate_python(data)
+        except ValidationError as error:
+            yield from _described(error, data, schema.document_type, "", seen)
 
 
-def _errors(
-    validate: Any, data: Any, root_type: Any, prefix: str, seen: set[tuple[Any, ...]]
+def _described(
+    error: ValidationError, data: Any, root_type: Any, prefix: str, seen: set[tuple[Any, ...]]
 ) -> Iterator[SchemaError]:
-    try:
-        validate(data)
-    except ValidationError as error:
-        for detail in error.errors(include_url=False):
-            place = _locate(tuple(detail["loc"]), data, root_type, prefix)
-            found = SchemaError(
-                place.pointer,
-                place.at,
-                place.parent_key,
-                detail.get("input"),
-                place.model,
-                detail["type"],
-                detail["msg"],
-                detail.get("ctx", {}),
-            )
-            identity = (found.pointer, found.at, found.key, found.model, found.error_type, found.message)
-            if identity not in seen:  # pydantic may repeat an error (once per union member tried)
-                seen.add(identity)
-                yield found
+    """The errors of one validation, located, each distinct one once."""
+    for detail in error.errors(include_url=False):
+        place = _locate(tuple(detail["loc"]), data, root_type, prefix)
+        found = SchemaError(
+            place.pointer,
+            place.at,
+            place.parent_key,
+            detail.get("input"),
+            place.model,
+            detail["type"],
+            detail["msg"],
+            detail.get("ctx", {}),
+        )
+        identity = (found.pointer, found.at, found.key, found.model, found.error_type, found.message)
+        if identity not in seen:  # pydantic may repeat an error (once per union member tried)
+            seen.add(identity)
+            yield found
 
 
 @dataclass

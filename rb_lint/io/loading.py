@@ -275,9 +275,10 @@ def detect_kind(data: Any) -> str:
     first = data[0]
     if isinstance(first, dict) and "label_classes" in first:
         return DATAGYM
+    # `isdisjoint`, not a set per task: a list of 500,000 tasks is looked through to its end.
     objects = [item for item in data if isinstance(item, dict)]
-    if not objects or not any(TASK_KEYS & obj.keys() for obj in objects):
+    if not objects or all(TASK_KEYS.isdisjoint(obj) for obj in objects):
         return UNKNOWN
-    if any(EXPORT_ONLY_KEYS & obj.keys() for obj in objects):
+    if not all(EXPORT_ONLY_KEYS.isdisjoint(obj) for obj in objects):
         return TASKS_EXPORT
     return ITEMS_LIST

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
 from rb_lint.facts.files import FileState, LocalFile, local_file
 from rb_lint.facts.masks import document_masks
-from rb_lint.facts.remote import Located, document_locations, remote_object
+from rb_lint.facts.remote import Located, document_locations, remote_object, storage_map
+from rb_lint.formats import maskpaths
 from rb_lint.formats.locations import SEGMENTATION, Place
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
@@ -43,13 +45,23 @@ def mask_file_missing(doc: Document, ctx: Context) -> Iterator[Hit]:
         {"items": "ct.nii.gz", "segmentations": "seg.nii.gz", "segmentMap": {"1": "Liver"}}
     """
     located = document_locations(doc, ctx).by_pointer  # looked up once, not per path
-    for series in document_masks(doc, ctx).series:
+    masks = document_masks(doc, ctx)
+    # Without network access full URLs are not located (`document_locations`): only the series
+    # with a local path have something to look up.
+    network = storage_map(ctx).network
+    problems: dict[Path, str | None] = {}  # a file named by many tasks is judged once
+    for series in masks.series if network else masks.local:
         for ref in series.refs:
+            if not network and ref.where == maskpaths.REMOTE:
+                continue
             found = located.get(ref.pointer)
             if found is None or found.ref.role != SEGMENTATION:
                 continue
             if found.location.place is Place.LOCAL and found.path is not None:
-                problem = _problem(local_file(ctx, found.path))
+                if found.path in problems:
+                    problem = problems[found.path]
+                else:
+                    problem = problems[found.path] = _problem(local_file(ctx, found.path))
             else:
                 problem = _remote_problem(doc, ctx, found)
             if problem:

@@ -37,8 +37,11 @@ def mask_grid_mismatch(doc: Document, ctx: Context) -> Iterator[Hit]:
     """
     tolerance = ctx.config.masks.affine_tolerance
     for series in series_with_files(doc, ctx):
+        scanned = scanned_masks(ctx, series)
+        if len(scanned) < 2:
+            continue  # one mask is on its own grid (the image's is RB325's)
         first: tuple[str, Header] | None = None
-        for mask in scanned_masks(ctx, series):
+        for mask in scanned:
             header = readable_header(mask.result)
             if header is None:
                 continue

@@ -8,7 +8,7 @@ from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
 from rb_lint.facts.masks import document_masks
-from rb_lint.facts.remote import Located, document_locations
+from rb_lint.facts.remote import Located, document_locations, storage_map
 from rb_lint.formats import maskpaths
 from rb_lint.formats.locations import SEGMENTATION, Place
 from rb_lint.formats.maskpaths import MaskRef
@@ -58,9 +58,11 @@ def remote_mask_not_checked(doc: Document, ctx: Context) -> Iterator[Hit]:
     """
     located = document_locations(doc, ctx).by_pointer  # looked up once, not per path
     count, first, every_url = 0, None, True  # counted, not listed: a list may name a million
+    # Without network access full URLs are not located: their pointers need not be made.
+    unlisted = None if storage_map(ctx).network else maskpaths.REMOTE
     for series in document_masks(doc, ctx).series:
         for ref in series.refs:
-            url = _unchecked_url(ref, located.get(ref.pointer))
+            url = _unchecked_url(ref, None if ref.where == unlisted else located.get(ref.pointer))
             if url is None:
                 continue
             count, every_url = count + 1, every_url and url

@@ -52,12 +52,12 @@ def segment_id_not_in_masks(doc: Document, ctx: Context) -> Iterator[Hit]:
         scanned = _complete(ctx, series)
         if scanned is None:
             continue
-        present: set[int] = set()
-        for mask in scanned:
-            present.update(mask.result.values.present if mask.result.values else [])
-        for group, members in series.group_members.items():
+        present = {v for mask in scanned if mask.result.values for v in mask.result.values.present}
+        for group, members in series.group_members.items():  # empty, and known so, without groups
             if group in present:
                 present |= members
+        if present.issuperset(series.instances):
+            continue  # the common case: every id is there (nothing to describe)
         holdings = "; ".join(
             f"`{mask.ref.written}` holds {listed(mask.result.values.present if mask.result.values else [])}"
             for mask in scanned

@@ -38,12 +38,12 @@ def unmapped_mask_values(doc: Document, ctx: Context) -> Iterator[Hit]:
     for series in series_with_files(doc, ctx):
         if series.binary or not isinstance(series.series.get("segmentMap"), dict):
             continue
-        known = set(series.instances) | set(series.group_members)
+        instances, groups = series.instances, series.group_members  # looked up, not copied per series
         for mask in scanned_masks(ctx, series):
             values = mask.result.values
             if values is None:
                 continue
-            extra = [v for v in values.present if v and v not in known]
+            extra = [v for v in values.present if v and v not in instances and v not in groups]
             if extra:
                 many = len(extra) > 1
                 yield Hit(

@@ -33,6 +33,8 @@ def duplicate_series_name(doc: Document, ctx: Context) -> Iterator[Hit]:
         "series": [{"name": "T1", "items": "t1.nii.gz"}, {"name": "T1c", "items": "t1c.nii.gz"}]
     """
     for group in series_groups(doc):
+        if len(group.series) < 2:
+            continue  # nothing to repeat
         seen: dict[str, int] = {}
         for index, (pointer, series) in enumerate(group.series):
             name = series.get("name")

@@ -35,6 +35,8 @@ def repeated_instance_id(doc: Document, ctx: Context) -> Iterator[Hit]:
         "series": [{"segmentMap": {"1": "Liver"}, ...}, {"segmentMap": {"2": "Spleen"}, ...}]
     """
     for group in series_groups(doc):
+        if len(group.series) < 2:
+            continue  # ids are unique across a task's series: one series repeats nothing
         owner: dict[str, int] = {}
         for index, (pointer, series) in enumerate(group.series):
             for instance in walk.segment_map(series):

@@ -38,11 +38,17 @@ def series_file_name_collision(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         "series": [{"name": "T1 (post)", ...}, {"name": "T1 (pre)", ...}]
     """
+    stem_of: dict[str, str] = {}  # `walk.export_file_stem`, once per name (names repeat)
     for group in series_groups(doc):
+        if len(group.series) < 2:
+            continue  # one series collides with nothing
         stems: dict[str, tuple[int, str]] = {}
         for index, (pointer, series) in enumerate(group.series):
             name = walk.series_export_name(series, index)
-            stem = walk.series_export_stem(series, index)
+            stem = stem_of.get(name)
+            if stem is None:
+                stem = stem_of[name] = walk.export_file_stem(name)
+            stem = stem or walk.series_letter(index)  # `walk.series_export_stem`
             earlier = stems.setdefault(stem.lower(), (index, name))
             if earlier[0] == index or (earlier[1] == name and "name" in group.series[earlier[0]][1]):
                 continue  # the same explicit name twice is RB202's business

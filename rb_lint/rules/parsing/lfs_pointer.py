@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
@@ -44,7 +45,14 @@ def lfs_pointer(doc: Document, ctx: Context) -> Iterator[Hit]:
         (after `git lfs pull`)
         masks/seg.nii.gz: the NIfTI mask itself
     """
-    pointers = [named for named in read_files(doc, ctx) if lfs_pointer_file(ctx, named.path)]
+    is_pointer: dict[Path, bool] = {}  # asked once per file, not per path string naming it
+    pointers = []
+    for named in read_files(doc, ctx):
+        found = is_pointer.get(named.path)
+        if found is None:
+            found = is_pointer[named.path] = lfs_pointer_file(ctx, named.path)
+        if found:
+            pointers.append(named)
     if not pointers:
         return
     first = pointers[0]

@@ -39,8 +39,11 @@ def mask_flag_in_segmentmap(doc: Document, ctx: Context) -> Iterator[Hit]:
         "segmentMap": {"1": {"category": "Liver", "mask": "liver.nii.gz"}}, "binaryMask": true
     """
     for pointer, series in walk.all_series(doc):
+        segment_map = walk.segment_map(series)
+        if not segment_map:
+            continue
         for flag in SERIES_FLAGS:
-            if flag in walk.segment_map(series):
+            if flag in segment_map:
                 flag_pointer = join_pointer(pointer, "segmentMap", flag)
                 yield Hit(
                     f"`{flag}` is a series flag, not a segmentMap entry: move "
