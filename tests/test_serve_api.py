@@ -139,14 +139,28 @@ def multipart(folder: Path, names: list[str]) -> list[tuple[str, tuple[str, byte
 
 def uploads_left(temp: Path) -> list[Path]:
     """What the server left in its TMPDIR: anything but its one empty folder for in-memory
-    bundles (`rb-lint-empty-root-*`, removed when it stops), which must stay empty."""
+    bundles (`rb-lint-empty-root-*`, removed when it stops), which must stay empty, and its jobs
+    folder (`rb-lint-jobs-*`: each job's state and reports until it expires, never an upload)."""
     left = []
     for path in temp.iterdir():
-        if path.name.startswith("rb-lint-empty-root-") and path.is_dir() and not path.is_symlink():
+        if path.is_symlink() or not path.is_dir():
+            left.append(path)
+        elif path.name.startswith("rb-lint-empty-root-"):
             left += list(path.iterdir())
+        elif path.name.startswith("rb-lint-jobs-"):
+            left += [file for file in path.rglob("*") if not _job_record(file)]
         else:
             left.append(path)
     return left
+
+
+def _job_record(path: Path) -> bool:
+    """A file or folder the jobs folder keeps: a job's folder, its state, reports, cancel marker."""
+    if path.name == ".lock":
+        return path.parent.name.startswith("rb-lint-jobs-")
+    if path.is_dir():
+        return path.parent.name.startswith("rb-lint-jobs-")
+    return path.name in {"state.json", "cancel"} or path.name.startswith("report.")
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -508,5 +522,5 @@ def test_several_workers_serve_with_the_same_settings(tmp_path: Path) -> None:
             for _ in range(4):
                 response = client.post("/v1/lint", json={"paths": ["a.json"], "select": ["RB201"]})
                 assert [f["code"] for f in response.json()["findings"]] == ["RB201"]
-            # Each process keeps its own jobs: refused, rather than a poll that may answer 404.
-            assert_problem(client.post("/v1/jobs", json={"paths": ["a.json"]}), 501)
+            job = client.post("/v1/jobs", json={"paths": ["a.json"]})  # any process answers for it
+            assert job.status_code == 202, job.text

@@ -103,6 +103,11 @@ def bundle_folders(temp: Path) -> list[str]:
     return sorted(path.name for path in temp.iterdir() if path.name.startswith("rb-lint-serve-"))
 
 
+def jobs_folders(temp: Path) -> list[Path]:
+    """The server's jobs folder (`rb-lint-jobs-*`: job states and reports), when it has one."""
+    return sorted(path for path in temp.iterdir() if path.name.startswith("rb-lint-jobs-"))
+
+
 @pytest.fixture(scope="module")
 def temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The server's TMPDIR: where its bundle folders are made (and must be gone again)."""
@@ -250,6 +255,8 @@ def test_stopping_the_server_cancels_its_jobs_and_removes_their_files(tmp_path: 
         submit(http, [items_part([])])  # queued behind it
         wait_for(http, running, lambda status: status["progress"]["masks_scanned"] > 0)
         assert len(bundle_folders(tmp_path)) == 2
+        assert len(jobs_folders(tmp_path)) == 1  # one process: it made its jobs folder with its first job
         stop(server.process)  # SIGTERM: uvicorn's shutdown runs the app's
         assert server.process.returncode is not None
     assert bundle_folders(tmp_path) == []
+    assert jobs_folders(tmp_path) == []

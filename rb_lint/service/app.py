@@ -399,6 +399,7 @@ def settings_to_environment(settings: ServeSettings) -> str:
     values["roots"] = [str(root) for root in settings.roots]
     values["cors_origins"] = list(settings.cors_origins)
     values["remote_roots"] = list(settings.remote_roots)
+    values["jobs_dir"] = None if settings.jobs_dir is None else str(settings.jobs_dir)
     values["token"] = None  # the token travels in RB_LINT_TOKEN, never in another variable
     return json.dumps(values)
 
@@ -412,5 +413,7 @@ def app_from_environment() -> FastAPI:
     values["roots"] = tuple(Path(root) for root in values.get("roots", ()))
     values["remote_roots"] = tuple(values.get("remote_roots", ()))
     values["cors_origins"] = tuple(values.get("cors_origins", ()))
+    jobs_dir = values.get("jobs_dir")
+    values["jobs_dir"] = None if jobs_dir is None else Path(jobs_dir)
     values["token"] = token_from_environment()
     return create_app(ServeSettings(**values))

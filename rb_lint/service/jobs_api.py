@@ -5,6 +5,9 @@ GET    /v1/jobs/{id}         state and progress
 GET    /v1/jobs/{id}/report  the report once `done` (format by `?format=` or `Accept`);
                              409 before, the job's problem when it failed, 404 unknown/expired
 DELETE /v1/jobs/{id}         cancel a queued or running job; forget a finished one (204)
+
+Any server process answers for any job (the `JobStore` keeps them in files): the store's work,
+file reads and writes under a lock shared by the processes, runs in a worker thread.
 """
 
 from __future__ import annotations
@@ -18,8 +21,7 @@ from starlette.responses import JSONResponse, Response
 from rb_lint.service import metrics
 from rb_lint.service.bundle import read_bundle
 from rb_lint.service.jobs import JobStore
-from rb_lint.service.linting import negotiate_format, render_report
-from rb_lint.service.problems import ProblemError
+from rb_lint.service.linting import negotiate_format
 from rb_lint.service.settings import ServeSettings
 
 JOB_STATUS_EXAMPLE = {
@@ -55,25 +57,15 @@ def router(settings: ServeSettings, store: JobStore) -> APIRouter:
         summary="Submit a bundle to lint in the background",
         responses={
             202: {"content": {"application/json": {"example": {"id": "p0B8jJ2k…", "state": "queued"}}}},
-            501: {"description": "The server runs several processes (`--workers`): jobs need one."},
             503: {"description": "The server keeps as many jobs as it may; retry after `Retry-After`."},
         },
     )
     async def submit_job(request: Request) -> JSONResponse:
         """The same bodies as `POST /v1/lint` (JSON documents, multipart files, or `paths`). Answers
         202 with the job's `Location`; poll it, then fetch `/v1/jobs/{id}/report`."""
-        if settings.workers > 1:  # each process keeps its own jobs: a poll may reach another one
-            raise ProblemError(
-                501,
-                "jobs need a single server process (`rb-lint serve --workers 1`): with several, "
-                "a job's status could be asked of a process that does not hold it",
-            )
-        store.check_room()  # before the upload is read
+        await anyio.to_thread.run_sync(store.check_room)  # before the upload is read
         bundle = await read_bundle(request, settings)
-        app = request.app
-        job = store.submit(
-            bundle, on_finish=lambda ended: metrics.job_finished(app, ended.state, ended.report)
-        )
+        job = await anyio.to_thread.run_sync(store.submit, bundle)
         location = f"/v1/jobs/{job.id}"
         return JSONResponse(
             {"id": job.id, "state": job.state}, status_code=202, headers={"Location": location}
@@ -84,7 +76,8 @@ def router(settings: ServeSettings, store: JobStore) -> APIRouter:
         """`state` is `queued`, `running`, `done`, `failed` or `cancelled`; `progress` counts the
         documents linted and the masks and bytes scanned so far; `expires` is when a finished
         job (and its report) is forgotten."""
-        return JSONResponse(store.get(job_id).status(settings.job_ttl))
+        job = await anyio.to_thread.run_sync(store.get, job_id)
+        return JSONResponse(job.status(settings.job_ttl))
 
     @routes.get(
         "/{job_id}/report",
@@ -99,12 +92,7 @@ def router(settings: ServeSettings, store: JobStore) -> APIRouter:
         """The report as `POST /v1/lint` answers it (`?format=` or `Accept`), once the job is
         `done`. A `failed` job answers the problem its run met."""
         fmt = negotiate_format(request)
-        job = store.get(job_id)
-        if job.state == "failed" and job.problem is not None:
-            raise job.problem
-        if job.state != "done" or job.report is None:
-            raise ProblemError(409, f"the job is {job.state}: its report exists once it is done")
-        body, media_type = await anyio.to_thread.run_sync(render_report, job.report, job.bundle, fmt)
+        body, media_type = await anyio.to_thread.run_sync(store.report, job_id, fmt)
         return Response(body, media_type=media_type)
 
     @routes.delete(
@@ -120,7 +108,7 @@ def router(settings: ServeSettings, store: JobStore) -> APIRouter:
         """A queued job is cancelled at once (200); a running one stops at its next document or
         mask (202; poll until `cancelled`); a finished one is forgotten (204). The job's files are
         removed in every case."""
-        job = store.cancel(job_id)
+        job = await anyio.to_thread.run_sync(store.cancel, job_id)
         if job is None:
             return Response(status_code=204)
         return JSONResponse(
@@ -133,7 +121,7 @@ def router(settings: ServeSettings, store: JobStore) -> APIRouter:
 def install(app: FastAPI, settings: ServeSettings) -> JobStore:
     """Create the app's `JobStore` (`app.state.jobs`, read by `/readyz` and the metrics) and mount
     its routes. Call `store.shutdown()` when the app stops."""
-    store = JobStore(settings)
+    store = JobStore(settings, on_finish=lambda state, report: metrics.job_finished(app, state, report))
     app.state.jobs = store
     app.include_router(router(settings, store))
     return store

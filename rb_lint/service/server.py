@@ -3,6 +3,10 @@
 The socket is bound here, before uvicorn starts, so a busy port is a one-line error (`BindError`)
 and port 0 yields the port the system chose. Access logging is off (a request line may carry what
 a client sent); uvicorn logs warnings and errors only.
+
+With several workers, the jobs' private folder is made here too, before any worker starts (every
+process answers for every job from it: `rb_lint.service.jobs`), and removed once they all stopped;
+one process makes its own with its first job.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rb_lint.service.settings import TOKEN_VARIABLE, ServeSettings
@@ -55,10 +61,14 @@ def run(settings: ServeSettings, on_listening: Callable[[str], None] | None = No
     """Serve until interrupted. `on_listening(url)` is called once the socket listens."""
     import uvicorn
 
+    from rb_lint.service.jobs import make_jobs_folder, remove_jobs_folder
+
     sock = listening_socket(settings.host, settings.port)
+    jobs_dir: Path | None = None
     try:
         if settings.workers > 1:
-            _run_workers(settings, sock, on_listening)
+            jobs_dir = make_jobs_folder()
+            _run_workers(replace(settings, jobs_dir=jobs_dir), sock, on_listening)
             return
         from rb_lint.service.app import create_app
 
@@ -67,6 +77,8 @@ def run(settings: ServeSettings, on_listening: Callable[[str], None] | None = No
         server.run(sockets=[sock])
     finally:
         sock.close()
+        if jobs_dir is not None:
+            remove_jobs_folder(jobs_dir)
 
 
 def _run_workers(

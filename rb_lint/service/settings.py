@@ -30,6 +30,9 @@ class ServeSettings:
     # a server setting, so clients never pick a URL outside them.
     remote_roots: tuple[str, ...] = ()
     access_log: bool = False  # one line a request: method, route template, status, duration (no content)
+    # The jobs' private folder, shared by the server's processes: made by `server.run` before its
+    # workers start (None: a `JobStore` makes its own, for an app built without the server).
+    jobs_dir: Path | None = None
 
     @property
     def concurrency(self) -> int:
