@@ -15,6 +15,10 @@ import pytest
 from rb_lint import Report, lint
 from rb_lint.core.findings import Finding
 
+# Test modules import this plugin module before naming it in `pytest_plugins`: register it first so
+# its asserts are rewritten too (and pytest does not warn that it cannot).
+pytest.register_assert_rewrite("storage_servers")
+
 DATA = Path(__file__).parent / "data"
 
 
