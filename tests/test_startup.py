@@ -359,6 +359,44 @@ def test_checking_a_small_items_list_imports_no_heavy_package(tmp_path: Path, co
     assert heavy == []
 
 
+# Loaded only when a run needs them: the mask scanner's batches and cache (a mask to scan), the
+# storage clients (a remote object to ask for), the fix plans (a finding with a fix), the taxonomy
+# models (a taxonomy to validate).
+ONLY_WHEN_NEEDED = (
+    "rb_lint.nifti.batch",
+    "rb_lint.nifti.cache",
+    "rb_lint.storage.access",
+    "rb_lint.storage.settings",
+    "rb_lint.io.edits",
+    "rb_lint.core.fixes",
+    "rb_lint.models.taxonomy",
+)
+
+
+@pytest.mark.parametrize("config", [TYPICAL_CONFIG, None])
+def test_a_clean_items_list_of_remote_images_loads_no_scanning_storage_or_fix_machinery(
+    tmp_path: Path, config: str | None
+):
+    _small_items_list(tmp_path, config)
+    imported, _ = _check_in_a_child(tmp_path)
+    assert "rb_lint.facts.mask_scans" in imported and "rb_lint.facts.remote" in imported  # the probe works
+    assert [m for m in ONLY_WHEN_NEEDED if m in imported] == []
+
+
+def test_the_machinery_loads_when_a_document_needs_it(tmp_path: Path):
+    """The other side of the above: a local mask is scanned (by the batch scanner) and a finding
+    with a fix carries its plan, in a fresh interpreter."""
+    (tmp_path / "seg.nii.gz").write_bytes(b"not a nifti file")
+    task = {"name": "study-1", "series": [{"items": "s3://bucket/a.dcm", "segmentations": "seg.nii.gz"}]}
+    (tmp_path / "items.json").write_text("\ufeff" + json.dumps([task]), encoding="utf-8")
+    code = _run_cli(["check", str(tmp_path / "items.json"), "--format", "json"])
+    imported = _imported_by(code)
+    assert {"rb_lint.nifti.batch", "rb_lint.io.edits"} <= set(imported)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT)
+    found = {f["code"] for f in json.loads(run.stdout)["findings"]}
+    assert {"RB004", "RB312"} <= found, run.stdout
+
+
 @pytest.mark.parametrize("config", [TYPICAL_CONFIG, COMMENTS_ONLY, None])
 def test_a_check_builds_only_the_validators_its_documents_need(tmp_path: Path, config: str | None):
     """The models of tasks.json exports, consensus tasks, taxonomies and DataGym exports are

@@ -22,7 +22,6 @@ from rb_lint.core.context import Context
 from rb_lint.core.engine import build_filter, run
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import Rule, rule
-from rb_lint.facts import mask_scans
 from rb_lint.formats import walk
 from rb_lint.io.document import Document, DocumentReleased
 from rb_lint.io.loading import pending_document
@@ -256,7 +255,7 @@ def test_a_mask_named_by_several_documents_is_scanned_once(
         scanned.append(paths)
         return real(paths, settings)
 
-    monkeypatch.setattr(mask_scans, "scan_masks", counting)  # as the fact module imported it
+    monkeypatch.setattr(batch, "scan_masks", counting)  # the fact module looks it up there when it scans
     write(tmp_path / "a.json", [task("a", segmentations=["shared.nii.gz"])])
     write(tmp_path / "b.json", [task("b", segmentations=["shared.nii.gz", "own.nii.gz"])])
     report = lint([tmp_path], config={}, select=["RB3"])

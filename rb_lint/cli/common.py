@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
@@ -57,6 +56,8 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except Exception as error:
             if kwargs.get("verbose"):
+                import traceback  # only for a bug: not at every start-up
+
                 traceback.print_exc()
             fail(f"internal error: {type(error).__name__}: {error} (run with -v for details)")
 

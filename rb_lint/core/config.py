@@ -9,8 +9,8 @@ else the current folder. Never the first path's own folder: `rb-lint check items
 `rb-lint check .` must agree on where `../masks` and the cache are.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: pydantic evaluates every field's annotation when a model
+# is defined, and strings would each be compiled first (start-up, issue 17).
 import os
 import re
 import sys

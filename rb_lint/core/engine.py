@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import os
-import traceback
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rb_lint.core.config import ConfigError, Selection, check_codes, relative_posix
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Finding, Hit, Severity
-from rb_lint.core.fixes import Fix
 from rb_lint.core.globs import GlobError, PathGlobs, PointerIgnore, path_globs, pointer_ignore
 from rb_lint.core.memo import Memo
 from rb_lint.core.rule import Rule
 from rb_lint.core.target import Target
+
+if TYPE_CHECKING:
+    from rb_lint.core.fixes import Fix
 
 
 @dataclass
@@ -203,6 +205,8 @@ def _run_guarded(
     except ConfigError:
         raise  # a usage problem a rule ran into (an unreadable --taxonomy): exit 2, cleanly
     except Exception as error:
+        import traceback  # only when a rule crashes: not at every start-up
+
         detail = traceback.format_exc() if ctx.options.verbose else ""
         errors.append(
             f"{where}: rule {rule.code} ({rule.name}) failed: "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 
 
@@ -16,5 +15,7 @@ def closest_name(word: str, choices: Sequence[str], cutoff: float = 0.6) -> str 
     starting = [choice for choice in choices if folded and choice.casefold().startswith(folded)]
     if len(starting) == 1:
         return starting[0]
+    import difflib  # only for a misspelt name: not at every start-up
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
     return close[0] if close else None

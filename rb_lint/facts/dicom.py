@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -249,6 +248,8 @@ def _slice_stack(doc: Document, ctx: Context, pointer: str) -> SliceStack | None
         key=lambda pair: pair[1],
     )
     gaps = [b - a for (_f, a), (_g, b) in itertools.pairwise(ordered)]
+    import statistics  # only for a series of local DICOM files: not at every start-up
+
     spacing = statistics.median_low(gaps) if gaps else None
     row_spacing, column_spacing = first.pixel_spacing
     return SliceStack(

@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rb_lint.core.config import ConfigError, cache_directory
 from rb_lint.core.context import Context
@@ -31,10 +31,12 @@ from rb_lint.formats import maskpaths
 from rb_lint.formats.maskpaths import MaskRef
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
-from rb_lint.nifti.batch import BatchSettings, default_jobs, scan_masks
 from rb_lint.nifti.executors import DASK, EXECUTORS, LOCAL, SCHEDULER_VARIABLE, ExecutorError, UnsharedFile
 from rb_lint.nifti.header import Header
 from rb_lint.nifti.scan import NOT_NIFTI, ScanResult
+
+if TYPE_CHECKING:
+    from rb_lint.nifti.batch import BatchSettings
 
 
 @dataclass(frozen=True, slots=True)  # one per local mask path: no `__dict__` each
@@ -121,6 +123,10 @@ def _scan_document(doc: Document, ctx: Context) -> dict[Path, ScanResult]:
 def _scan(run: _RunScans, paths: list[Path], ctx: Context) -> dict[Path, ScanResult]:
     """`scan_masks`; an executor that cannot scan (an unreachable Dask scheduler, workers that do
     not see the files) is a usage problem: one line, exit code 2, not a finding per mask."""
+    # Imported here, and looked up when called: the scanning machinery (cache, process pool) loads
+    # only when a run has masks to scan (issue 17, start-up).
+    from rb_lint.nifti.batch import scan_masks
+
     return _on_executor(ctx, lambda settings: scan_masks(paths, settings), run)
 
 
@@ -155,6 +161,8 @@ def scan_settings(ctx: Context) -> BatchSettings:
 
 
 def _settings(ctx: Context) -> BatchSettings:
+    from rb_lint.nifti.batch import BatchSettings, default_jobs  # only when masks are scanned
+
     config = ctx.config.masks
     explicit = ctx.options.jobs or config.jobs
     cache_dir = cache_directory(ctx.loaded, ctx.options.cache_dir) if ctx.options.use_cache else None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rb_lint.core.config import ConfigError, cache_directory
 from rb_lint.core.context import Context
@@ -36,14 +37,16 @@ from rb_lint.formats.locations import (
 )
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASKS_EXPORT
-from rb_lint.nifti.batch import BatchSettings
-from rb_lint.nifti.cache import MaskCache
 from rb_lint.nifti.executors import DASK
 from rb_lint.nifti.scan import ScanResult
-from rb_lint.storage.access import RemoteObject, Stores, unusable
 from rb_lint.storage.faults import MissingExtra, StorageProblem
-from rb_lint.storage.settings import StorageSettings
 from rb_lint.storage.urls import parse_url
+
+if TYPE_CHECKING:  # imported where used: the scanning and storage machinery loads only when needed
+    from rb_lint.nifti.batch import BatchSettings
+    from rb_lint.nifti.cache import MaskCache
+    from rb_lint.storage.access import RemoteObject, Stores
+    from rb_lint.storage.settings import StorageSettings
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 
@@ -76,6 +79,8 @@ def _storage_map(ctx: Context) -> StorageMap:
 
 
 def storage_settings(ctx: Context) -> StorageSettings:
+    from rb_lint.storage.settings import StorageSettings
+
     table = ctx.config.storage
     return StorageSettings(
         endpoint_url=table.endpoint_url,
@@ -91,6 +96,8 @@ def stores(ctx: Context) -> Stores:
 
 
 def _stores(ctx: Context) -> Stores:
+    from rb_lint.storage.access import Stores
+
     return Stores(storage_settings(ctx))
 
 
@@ -317,6 +324,8 @@ def _tell_scanned(ctx: Context, scanned: list[RemoteObject]) -> None:
 def _cache(ctx: Context) -> MaskCache | None:
     if not ctx.options.use_cache:
         return None
+    from rb_lint.nifti.cache import MaskCache
+
     return MaskCache(cache_directory(ctx.loaded, ctx.options.cache_dir), protected=[ctx.root])
 
 
@@ -340,6 +349,10 @@ def unusable_storage(ctx: Context) -> str | None:
     """A one-line reason when every object asked for in the run failed with no credentials or
     access denied: the storage is unusable as a whole (exit 2); None otherwise."""
     run = ctx.memo(_run_remote, ctx)
+    if not run.objects:  # nothing was asked for (no storage access module loaded)
+        return None
+    from rb_lint.storage.access import unusable
+
     found: StorageProblem | None = unusable(run.objects.values())
     if found is None:
         return None

@@ -12,7 +12,6 @@ no longer applies (the pointer is gone, the new key already exists) resolves to 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -71,6 +70,8 @@ class Source:
 
     @cached_property
     def basis(self) -> str:
+        import hashlib  # OpenSSL's library loads only when a fix is planned
+
         raw = ("\ufeff" if self._bom else "").encode("utf-8") + self.text.encode("utf-8", "surrogatepass")
         return hashlib.sha256(raw).hexdigest()
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from rb_lint.core.findings import Hit, LoadProblem
 from rb_lint.io.document import Document
-from rb_lint.io.edits import RemoveBom, RemoveTrailingCommas
 from rb_lint.io.jsonpos import ParsedJSON, SyntaxProblem, join_pointer, parse_json, parse_json_array_stream
 from rb_lint.models.kinds import (
     DATAGYM,
@@ -156,6 +155,8 @@ def document_from_bytes(raw: bytes, path: Path, display_path: str, kind: str | N
         return doc
     problems: list[LoadProblem] = []
     if raw.startswith(codecs.BOM_UTF8):
+        from rb_lint.io.edits import RemoveBom  # the fix plans: only for a document that needs one
+
         problems.append(
             LoadProblem(
                 "RB004",
@@ -211,6 +212,8 @@ def document_from_text(
     result = parse_json(text)
     if isinstance(result, SyntaxProblem):
         comma = text[result.offset : result.offset + 1] == ","  # a trailing comma: the fix removes them all
+        from rb_lint.io.edits import RemoveTrailingCommas  # the fix plans: only for a broken document
+
         fix = RemoveTrailingCommas() if comma else None
         doc.load_problems.append(LoadProblem("RB001", Hit(result.message, offset=result.offset, fix=fix)))
         return doc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic_core import PydanticCustomError
@@ -16,6 +16,12 @@ INSTANCE_ID_PATTERN = (
 )
 
 _INSTANCE_ID = re.compile(INSTANCE_ID_PATTERN)
+
+# An object type's labelType (the taxonomy), which a task's labels are filed by: here, so that the
+# items-list models do not import the taxonomy's.
+LabelType = Literal[
+    "BBOX", "CUBOID", "POINT", "POLYLINE", "POLYGON", "ELLIPSE", "SEGMENTATION", "LENGTH", "ANGLE"
+]
 
 
 def instance_id(key: str) -> int | None:

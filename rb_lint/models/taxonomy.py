@@ -6,11 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Tag
 
-from rb_lint.models.common import StrictModel, by_json_type_int_apart, tagged
+from rb_lint.models.common import LabelType, StrictModel, by_json_type_int_apart, tagged
 
-LabelType = Literal[
-    "BBOX", "CUBOID", "POINT", "POLYLINE", "POLYGON", "ELLIPSE", "SEGMENTATION", "LENGTH", "ANGLE"
-]
 AttrType = Literal["BOOL", "TEXT", "SELECT", "MULTISELECT"]
 
 # The SDK types it `Union[str, bool, int, List[int]]`: optionId(s) for SELECT/MULTISELECT, a boolean

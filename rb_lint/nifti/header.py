@@ -13,14 +13,16 @@ from __future__ import annotations
 import copy
 import functools
 import io
-import logging
 import math
 import struct
 import sys
 import warnings
 from dataclasses import dataclass, field, fields
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import logging
 
 NIFTI1_SIZE = 348
 NIFTI2_SIZE = 540
@@ -48,11 +50,6 @@ COMPLEX_OR_RGB = frozenset({32, 1792, 2048, 128, 2304})
 # Bytes per voxel of each datatype (for the size check, scannable or not).
 ITEMSIZE = {2: 1, 256: 1, 4: 2, 512: 2, 8: 4, 768: 4, 16: 4, 1024: 8, 1280: 8, 64: 8,
             32: 8, 1792: 16, 2048: 32, 128: 3, 2304: 4, 1536: 16, 1: 1, 0: 0}  # fmt: skip
-
-# nibabel logs the problems it fixes to its own logger, which prints them; these go nowhere.
-_QUIET = logging.getLogger("rb_lint.nifti.header")
-_QUIET.addHandler(logging.NullHandler())
-_QUIET.propagate = False
 
 
 class NotNifti(Exception):
@@ -196,6 +193,18 @@ def _nibabel() -> tuple[Any, Any, type[Exception]]:
     """nibabel's header classes and its error for a header it refuses, imported on first use."""
     nifti1, nifti2 = import_module("nibabel.nifti1"), import_module("nibabel.nifti2")
     return nifti1.Nifti1Header, nifti2.Nifti2Header, import_module("nibabel.spatialimages").HeaderDataError
+
+
+@functools.cache
+def _quiet() -> logging.Logger:
+    """A logger for nibabel's fixes, which it would print to its own: these go nowhere (made on
+    first use: logging is not imported by a run that parses no header)."""
+    import logging
+
+    quiet = logging.getLogger("rb_lint.nifti.header")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
+    return quiet
 
 
 @functools.cache
@@ -360,7 +369,7 @@ def _fix_as_loaded(header: Any) -> None:
     datatype is the scanner's business (an unknown or unscannable one is reported as such, after
     the header has been read), so the header is given a valid one."""
     header.set_data_dtype(_numpy().uint8)
-    header.check_fix(logger=_QUIET)
+    header.check_fix(logger=_quiet())
 
 
 def _extension_codes(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from typing import TYPE_CHECKING
@@ -17,11 +18,17 @@ _COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 # What a terminal acts on rather than shows: C0 controls (ESC starts colour, OSC retitles the window,
 # newlines and carriage returns forge lines), DEL, C1 controls, Unicode line separators, bidi
 # overrides, and lone surrogates (not encodable). Strings from linted files may hold any of them.
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_UNSAFE_BUT_LINE_BREAKS = re.compile(
+_UNSAFE = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+_UNSAFE_BUT_LINE_BREAKS = (
     r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+@functools.cache
+def _unsafe(line_breaks: bool) -> re.Pattern[str]:
+    """Compiled on first use (~1 ms): a clean run escapes nothing (start-up, issue 17)."""
+    return re.compile(_UNSAFE_BUT_LINE_BREAKS if line_breaks else _UNSAFE)
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -34,7 +41,7 @@ def terminal_safe(text: str, line_breaks: bool = False) -> str:
     """Data-derived text (paths, pointers, messages quoting keys and values) made inert for a
     terminal: control characters become visible escapes (`\\x1b`, `\\n`), on one line.
     `line_breaks=True` leaves CR and LF for a caller that escapes them its own way."""
-    return (_UNSAFE_BUT_LINE_BREAKS if line_breaks else _UNSAFE).sub(_escape_char, text)
+    return _unsafe(line_breaks).sub(_escape_char, text)
 
 
 def paint(text: str, code: str, color: bool) -> str:

@@ -12,7 +12,6 @@ from rb_lint.facts.mask_scans import ScannedMask, scan_result, scanned_masks, se
 from rb_lint.facts.masks import SeriesMasks, listed
 from rb_lint.formats.maskpaths import MaskRef
 from rb_lint.io.document import Document
-from rb_lint.io.edits import RemoveMember
 from rb_lint.io.jsonpos import join_pointer
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -65,6 +64,8 @@ def segment_id_not_in_masks(doc: Document, ctx: Context) -> Iterator[Hit]:
         files = "file" if len(scanned) == 1 else "files"
         for instance, key in series.instances.items():
             if instance not in present:
+                from rb_lint.io.edits import RemoveMember  # fix plans: with a finding (start-up)
+
                 entry = join_pointer(series.pointer, "segmentMap", key)
                 yield Hit(
                     f"instance id `{key}` (`{_category(series.segment_map[key])}`) is in none of the series' "
@@ -115,6 +116,4 @@ def _empty(ctx: Context, ref: MaskRef | None) -> bool:
 def _category(entry: Any) -> str:
     if isinstance(entry, dict):
         entry = entry.get("category")
-    if isinstance(entry, list):
-        return " > ".join(str(part) for part in entry)
-    return str(entry)
+    return " > ".join(str(part) for part in entry) if isinstance(entry, list) else str(entry)

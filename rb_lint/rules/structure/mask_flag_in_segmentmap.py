@@ -10,7 +10,6 @@ from rb_lint.core.rule import rule
 from rb_lint.formats import walk
 from rb_lint.formats.validation import SERIES_FLAGS
 from rb_lint.io.document import Document
-from rb_lint.io.edits import MoveMember
 from rb_lint.io.jsonpos import join_pointer
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -44,6 +43,8 @@ def mask_flag_in_segmentmap(doc: Document, ctx: Context) -> Iterator[Hit]:
             continue
         for flag in SERIES_FLAGS:
             if flag in segment_map:
+                from rb_lint.io.edits import MoveMember  # fix plans: with a finding (start-up)
+
                 flag_pointer = join_pointer(pointer, "segmentMap", flag)
                 yield Hit(
                     f"`{flag}` is a series flag, not a segmentMap entry: move "

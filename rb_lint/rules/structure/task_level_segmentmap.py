@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
 from rb_lint.formats import walk
 from rb_lint.io.document import Document
-from rb_lint.io.edits import MoveMember
 from rb_lint.io.jsonpos import join_pointer
 from rb_lint.models.kinds import TASK_KINDS
+
+if TYPE_CHECKING:
+    from rb_lint.io.edits import MoveMember
 
 
 @rule(
@@ -56,4 +58,6 @@ def _onto_the_only_series(pointer: str, task: dict[str, Any]) -> MoveMember | No
         return None
     if "segmentMap" in series[0]:
         return None
+    from rb_lint.io.edits import MoveMember  # fix plans: with a finding (start-up)
+
     return MoveMember(join_pointer(pointer, "segmentMap"), join_pointer(pointer, "series", 0), safe=False)

@@ -13,7 +13,6 @@ from rb_lint.core.suggest import closest_name
 from rb_lint.facts.structure import validation_errors
 from rb_lint.formats.validation import VALIDATED_KINDS, SchemaError
 from rb_lint.io.document import Document
-from rb_lint.io.edits import RenameKey
 
 # Keys that belong somewhere else: where.
 MISPLACED_KEY_HINTS = {
@@ -67,6 +66,8 @@ def unknown_key(doc: Document, ctx: Context) -> Iterator[Hit]:
         if error.error_type != "extra_forbidden" or _task_level_segment_map(error):
             continue
         if error.pointer not in reported:
+            from rb_lint.io.edits import RenameKey  # fix plans: with a finding (start-up)
+
             reported.add(error.pointer)
             suggestion = _suggestion(error)
             fix = RenameKey(error.pointer, suggestion) if suggestion else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
@@ -11,8 +11,10 @@ from rb_lint.core.rule import rule
 from rb_lint.facts.taxonomy import listed, task_references
 from rb_lint.formats.taxonomy_index import Resolution, TaxonomyIndex, render_category, taxonomy_for
 from rb_lint.io.document import Document
-from rb_lint.io.edits import ReplaceValue
 from rb_lint.models.kinds import TASK_KINDS
+
+if TYPE_CHECKING:
+    from rb_lint.io.edits import ReplaceValue
 
 
 @rule("RB402", "unknown-category", Severity.ERROR, "A category is not in the taxonomy.", kinds=TASK_KINDS)
@@ -52,6 +54,8 @@ def _to_suggestion(index: TaxonomyIndex, pointer: str, value: Any, found: Resolu
     suggestion = found.suggestion
     if not isinstance(value, str) or suggestion is None or len(index.by_leaf.get(suggestion, [])) != 1:
         return None
+    from rb_lint.io.edits import ReplaceValue  # fix plans: with a finding (start-up)
+
     return ReplaceValue(pointer, suggestion, safe=False)
 
 
