@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
 from conftest import only, position, write
 
-from rb_lint import lint
+from rb_lint import lint, lint_documents
 from rb_lint.io.loading import STREAMING_THRESHOLD, read_document
 
 GOOD = '[\n  {"name": "patient-001", "series": [{"items": "ct.nii.gz"}]}\n]\n'
@@ -149,3 +150,16 @@ def test_large_file_with_a_syntax_error_falls_back_to_an_exact_position(tmp_path
     write(tmp_path / "big.json", text)
     finding = only(lint([tmp_path], config={}), "RB001")
     assert (finding.line, finding.column) == position(text, ",\n]")
+
+
+def test_a_run_leaves_nothing_frozen_out_of_the_garbage_collector(tmp_path: Path) -> None:
+    """Parsing freezes what the collector tracks, garbage cycles included: a long-lived process
+    (the service, the language server) linted tens of KB of uncollectable garbage per request
+    until each run unfroze it at its end."""
+    tasks = [{"name": f"t{n}", "series": [{"items": f"s3://b/t{n}.dcm"}]} for n in range(3)]
+    for _ in range(3):
+        lint_documents({"a.json": json.dumps(tasks, indent=2)}, root=tmp_path)
+        assert gc.get_freeze_count() == 0
+    write(tmp_path / "b.json", tasks)
+    lint([tmp_path / "b.json"])
+    assert gc.get_freeze_count() == 0

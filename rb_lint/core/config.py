@@ -11,6 +11,7 @@ else the current folder. Never the first path's own folder: `rb-lint check items
 
 # No `from __future__ import annotations`: pydantic evaluates every field's annotation when a model
 # is defined, and strings would each be compiled first (start-up, issue 17).
+import functools
 import os
 import re
 import sys
@@ -290,7 +291,14 @@ def cache_directory(loaded: LoadedConfig, override: Path | None = None) -> Path:
 
 def default_config() -> Config:
     """`Config()`, built without validating anything: the defaults are valid, and validating them
-    would build every section's validator (tens of milliseconds at start-up)."""
+    would build every section's validator (tens of milliseconds at start-up). A copy of one built
+    once: pydantic inspects each default factory's signature on every `model_construct`, which
+    costs time and leaves garbage cycles (the service builds a config per request)."""
+    return _default_config().model_copy(deep=True)
+
+
+@functools.cache
+def _default_config() -> Config:
     return Config.model_construct(
         _fields_set=set(),
         masks=MasksConfig.model_construct(_fields_set=set()),

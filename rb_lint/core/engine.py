@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -121,6 +122,15 @@ def run(documents: Sequence[Target], ctx: Context, rule_filter: RuleFilter) -> R
     rules declared they need are computed, then it is released before the next is read; the
     project rules run last, on what was kept. So at most one document is parsed at a time (plus
     pinned taxonomies), however many are linted."""
+    try:
+        return _run(documents, ctx, rule_filter)
+    finally:
+        # Parsing freezes the collector's objects (`collector_paused`), garbage cycles included: in a
+        # long-lived process (the service, the language server) they must become collectable again.
+        gc.unfreeze()
+
+
+def _run(documents: Sequence[Target], ctx: Context, rule_filter: RuleFilter) -> Report:
     rules = rule_filter.selected_rules()
     hits: dict[int, list[tuple[Rule, Hit]]] = defaultdict(list)
     errors: list[str] = []
