@@ -58,6 +58,7 @@ class SeriesMasks:
         "__weakref__",
         "_entries",
         "_group_members",
+        "_instance_table",
         "_instances",
         "doc",
         "pointer",
@@ -73,6 +74,7 @@ class SeriesMasks:
         series: dict[str, Any],
         refs: tuple[MaskRef, ...],
         segment_map: dict[str, Any] | None = None,
+        instance_table: dict[tuple[str, ...], dict[int, str]] | None = None,
     ) -> None:
         self.doc = doc
         self.pointer = pointer
@@ -80,6 +82,7 @@ class SeriesMasks:
         self.refs = refs  # the `segmentations` path strings
         # Its segmentMap ({} when it has none that is an object): read by most mask rules, per series.
         self.segment_map: dict[str, Any] = walk.segment_map(series) if segment_map is None else segment_map
+        self._instance_table = {} if instance_table is None else instance_table  # the document's, shared
         self._instances: dict[int, str] | None = None
         self._entries: tuple[InstanceEntry, ...] | None = None
         self._group_members: dict[int, set[int]] | None = None
@@ -95,7 +98,7 @@ class SeriesMasks:
     def instances(self) -> dict[int, str]:
         """Instance id -> its segmentMap key, for keys that are instance ids."""
         if self._instances is None:
-            self._instances = _instances_of(tuple(self.segment_map))
+            self._instances = _instances_of(self._instance_table, tuple(self.segment_map))
         return self._instances
 
     @property
@@ -153,19 +156,14 @@ class SeriesMasks:
         return f"{name if isinstance(name, str) else tokens[0]}/{'/'.join(tokens[1:])}:{suffix}"
 
 
-# Instance ids by segmentMap keys, shared (never modified): a list's series repeat the same few
-# sets of keys (`"1"`, `"2"`), and a dict per series costs ~160 bytes (a million series in a list).
-_SHARED_INSTANCES: dict[tuple[str, ...], dict[int, str]] = {}
-_MAX_SHARED_INSTANCES = 10_000
-
-
-def _instances_of(keys: tuple[str, ...]) -> dict[int, str]:
-    found = _SHARED_INSTANCES.get(keys)
+def _instances_of(table: dict[tuple[str, ...], dict[int, str]], keys: tuple[str, ...]) -> dict[int, str]:
+    """Instance ids by segmentMap keys, from the document's table of them, shared between its series
+    (never modified): a list's series repeat the same few sets of keys (`"1"`, `"2"`), and a dict
+    per series costs ~160 bytes (a million series in a list). Per document, not per process: a
+    long-lived process (the service) keeps nothing of a document once its run is over."""
+    found = table.get(keys)
     if found is None:
-        if len(_SHARED_INSTANCES) >= _MAX_SHARED_INSTANCES:
-            _SHARED_INSTANCES.clear()  # unique keys would only grow the table: start afresh
-        found = {value: key for key in keys if (value := instance_id(key)) is not None}
-        _SHARED_INSTANCES[keys] = found
+        found = table[keys] = {value: key for key in keys if (value := instance_id(key)) is not None}
     return found
 
 
@@ -198,6 +196,7 @@ def _sorted_masks(doc: Document, root: Path) -> DocumentMasks:
     found = DocumentMasks([], [], [], [], [])
     task_kind = doc.kind in TASK_KINDS  # `maskpaths.segmentation_refs`, one series at a time
     table = maskpaths.resolutions(doc, root)
+    instance_table: dict[tuple[str, ...], dict[int, str]] = {}
     series_refs, local = maskpaths.series_segmentation_refs, maskpaths.LOCAL
     for pointer, series in walk.all_series(doc):
         refs = series_refs(doc, pointer, series, root, table) if task_kind else ()
@@ -206,7 +205,7 @@ def _sorted_masks(doc: Document, root: Path) -> DocumentMasks:
             segment_map = {}
         if not (refs or segment_map):
             continue
-        masks = SeriesMasks(doc, pointer, series, refs, segment_map)
+        masks = SeriesMasks(doc, pointer, series, refs, segment_map, instance_table)
         found.series.append(masks)
         if any(r.where == local for r in refs):
             found.local.append(masks)
