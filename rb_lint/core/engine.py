@@ -125,6 +125,8 @@ def run(documents: Sequence[Target], ctx: Context, rule_filter: RuleFilter) -> R
     try:
         return _run(documents, ctx, rule_filter)
     finally:
+        for doc in documents:  # the project rules have run: what was kept for them can go
+            doc.memo.forget()
         # Parsing freezes the collector's objects (`collector_paused`), garbage cycles included: in a
         # long-lived process (the service, the language server) they must become collectable again.
         gc.unfreeze()

@@ -72,6 +72,11 @@ class Memo:
         kept = self._kept
         self._values = {key: value for key, value in self._values.items() if key in kept} if kept else {}
 
+    def forget(self) -> None:
+        """Forget every fact, kept ones included: kept facts may refer to their document (a cycle
+        that only a full collector pass would free)."""
+        self._values, self._kept = {}, set()
+
     def __len__(self) -> int:
         return len(self._values)
 

@@ -23,6 +23,7 @@ Part = Literal["value", "key", "first-key"]
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DELIMITERS = frozenset(" \t\n\r,]}")
 _MAX_SHARED_STRINGS = 100_000
+_FREEZE_FROM = 100_000  # objects made while paused: below it, freezing saves next to nothing
 _scan_value = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _scan_string = json.decoder.scanstring  # type: ignore[attr-defined]
 
@@ -112,13 +113,19 @@ def collector_paused() -> Iterator[None]:
 
     Facts that make an object per task or per path of a large document (no cycles either) use it
     too: otherwise each full pass scans them again, while they live, however many there are. Frozen
-    objects are still freed when the document is released (their counts drop to zero)."""
+    objects are still freed when the document is released (their counts drop to zero).
+
+    Only a block that made many objects freezes: `gc.freeze()` takes every tracked object, young
+    garbage cycles included, which reach the oldest generation once thawed, bypassing the count
+    that triggers full passes. A long-lived process (the service) linting small documents would
+    pile them up; their generations handle them as usual."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if gc.get_count()[0] >= _FREEZE_FROM:
+            gc.freeze()
         if was_enabled:
             gc.enable()
 
