@@ -5,10 +5,10 @@ from __future__ import annotations
 import gc
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rb_lint.core.config import ConfigError, Selection, check_codes, relative_posix
 from rb_lint.core.context import Context
@@ -43,6 +43,28 @@ class Report:
         if self.errors:
             return 2
         return 1 if self.failing(fail_on) else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything a reporter reads, as JSON values (`from_dict` makes the report again): rules
+        by code, and no finding's fix (only `--show-fixes` shows one)."""
+        return {
+            "findings": [{**f.to_dict(), "fingerprint_key": f.fingerprint_key} for f in self.findings],
+            "files": list(self.files),
+            "rules": [rule.code for rule in self.rules],
+            "root": str(self.root),
+            "errors": list(self.errors),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], rules: Mapping[str, Rule]) -> Report:
+        """The report `to_dict()` wrote; `rules`: every rule by code (KeyError for an unknown one)."""
+        return cls(
+            findings=[Finding.from_dict(finding) for finding in data["findings"]],
+            files=[str(path) for path in data["files"]],
+            rules=[rules[code] for code in data["rules"]],
+            root=Path(data["root"]),
+            errors=[str(error) for error in data["errors"]],
+        )
 
 
 @dataclass

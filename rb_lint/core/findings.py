@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from rb_lint.core.fixes import Fix, FixPlan
@@ -88,3 +89,18 @@ class Finding:
             "column": self.column,
             "pointer": self.pointer,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """A finding from `to_dict()`'s fields (and `fingerprint_key` when given); never a fix."""
+        return cls(
+            code=str(data["code"]),
+            name=str(data["name"]),
+            severity=Severity.parse(str(data["severity"])),
+            message=str(data["message"]),
+            path=str(data["path"]),
+            line=int(data["line"]),
+            column=int(data["column"]),
+            pointer=str(data["pointer"]),
+            fingerprint_key=str(data.get("fingerprint_key", "")),
+        )

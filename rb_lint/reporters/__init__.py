@@ -32,6 +32,61 @@ class RenderOptions:
     # lints with `lint(display_root=...)` and never changes its working directory). Fingerprints
     # and SARIF's artifact locations resolve the paths against it.
     path_origin: Path | None = None
+    # What rendering reads from the file system, read beforehand (`resolve_paths`): a server renders
+    # a stored job report after the job's files are gone.
+    resolved: ResolvedPaths | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedPaths:
+    """The parts of a report that resolve its finding paths on the file system, computed once
+    (`resolve_paths`) for one `RenderOptions`: rendered with them, a report is the same later,
+    whatever became of its files (removed, replaced by a link)."""
+
+    fingerprints: list[str]  # one per finding (JSON, JSON Lines): relative to `fingerprint_base`
+    sarif_fingerprints: list[str]  # SARIF's: relative to `path_origin`
+    artifacts: dict[str, dict[str, str]]  # finding path -> its SARIF artifact location
+    root_uri: str  # SARIF's `%SRCROOT%` and working directory
+
+    def to_dict(self) -> dict[str, Any]:
+        same = self.sarif_fingerprints == self.fingerprints
+        return {
+            "fingerprints": self.fingerprints,
+            "sarif_fingerprints": None if same else self.sarif_fingerprints,
+            "artifacts": self.artifacts,
+            "root_uri": self.root_uri,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ResolvedPaths:
+        prints = [str(value) for value in data["fingerprints"]]
+        sarif = data.get("sarif_fingerprints")
+        return cls(
+            fingerprints=prints,
+            sarif_fingerprints=prints if sarif is None else [str(value) for value in sarif],
+            artifacts={str(path): dict(location) for path, location in data["artifacts"].items()},
+            root_uri=str(data["root_uri"]),
+        )
+
+
+def resolve_paths(report: Report, options: RenderOptions) -> ResolvedPaths:
+    """What `report`'s reporters would read from the file system, rendered with `options`."""
+    from rb_lint.io.fingerprints import fingerprints
+    from rb_lint.reporters import sarif
+
+    origin = options.path_origin
+    root = origin or Path.cwd()
+    prints = fingerprints(report.findings, options.fingerprint_base or root, origin)
+    same = options.fingerprint_base is None or options.fingerprint_base == root
+    return ResolvedPaths(
+        fingerprints=prints,
+        sarif_fingerprints=prints if same else fingerprints(report.findings, root, origin),
+        artifacts={
+            path: dict(sarif.artifact_location(path, root))
+            for path in dict.fromkeys(f.path for f in report.findings)
+        },
+        root_uri=sarif.directory_uri(root),
+    )
 
 
 Reporter: TypeAlias = "Callable[[Report, RenderOptions], str]"

@@ -41,9 +41,12 @@ def as_document(
     suppressed: int = 0,
     fingerprint_base: Path | None = None,
     path_origin: Path | None = None,
+    prints: list[str] | None = None,
 ) -> dict[str, Any]:
+    """`prints`: the findings' fingerprints when read beforehand (`RenderOptions.resolved`)."""
     counts = report.counts()
-    prints = fingerprints(report.findings, fingerprint_base or path_origin or Path.cwd(), path_origin)
+    if prints is None:
+        prints = fingerprints(report.findings, fingerprint_base or path_origin or Path.cwd(), path_origin)
     return {
         "version": FORMAT_VERSION,
         "tool": {"name": "rb-lint", "version": tool_version()},
@@ -61,5 +64,6 @@ def as_document(
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    document = as_document(report, options.suppressed, options.fingerprint_base, options.path_origin)
+    prints = options.resolved.fingerprints if options.resolved is not None else None
+    document = as_document(report, options.suppressed, options.fingerprint_base, options.path_origin, prints)
     return json.dumps(document, indent=2) + "\n"

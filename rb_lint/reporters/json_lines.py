@@ -20,8 +20,11 @@ if TYPE_CHECKING:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    base = options.fingerprint_base or options.path_origin or Path.cwd()
-    prints = fingerprints(report.findings, base, options.path_origin)
+    if options.resolved is not None:
+        prints = options.resolved.fingerprints
+    else:
+        base = options.fingerprint_base or options.path_origin or Path.cwd()
+        prints = fingerprints(report.findings, base, options.path_origin)
     return "".join(
         json.dumps({**finding.to_dict(), "fingerprint": fingerprint}) + "\n"
         for finding, fingerprint in zip(report.findings, prints, strict=True)

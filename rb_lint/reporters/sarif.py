@@ -34,7 +34,7 @@ from rb_lint.models import FORMAT_SDK_VERSION
 from rb_lint.reporters.json_format import tool_version
 
 if TYPE_CHECKING:
-    from rb_lint.reporters import RenderOptions
+    from rb_lint.reporters import RenderOptions, ResolvedPaths
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -131,10 +131,21 @@ def artifact_location(path: str, root: Path) -> dict[str, str]:
     return {"uri": quote(os.fsencode(relative)), "uriBaseId": SRCROOT}
 
 
-def result(finding: Finding, fingerprint: str, rule_index: int | None, root: Path) -> dict[str, Any]:
+def result(
+    finding: Finding,
+    fingerprint: str,
+    rule_index: int | None,
+    root: Path,
+    resolved_paths: ResolvedPaths | None = None,
+) -> dict[str, Any]:
+    artifact = (
+        resolved_paths.artifacts[finding.path]
+        if resolved_paths is not None
+        else artifact_location(finding.path, root)
+    )
     location: dict[str, Any] = {
         "physicalLocation": {
-            "artifactLocation": dict(artifact_location(finding.path, root)),
+            "artifactLocation": dict(artifact),
             "region": {"startLine": finding.line, "startColumn": finding.column},
         }
     }
@@ -180,19 +191,30 @@ def notifications(report: Report, dropped: int) -> list[dict[str, Any]]:
     return notes
 
 
-def as_document(report: Report, root: Path | None = None) -> dict[str, Any]:
+def as_document(
+    report: Report, root: Path | None = None, resolved_paths: ResolvedPaths | None = None
+) -> dict[str, Any]:
     """`root`: `%SRCROOT%`, the folder the report's relative finding paths are relative to
-    (`RenderOptions.path_origin`; default: the working directory)."""
+    (`RenderOptions.path_origin`; default: the working directory). `resolved_paths`: the
+    fingerprints, locations and root URI read beforehand (`RenderOptions.resolved`), else now."""
     origin = root
     root = root or Path.cwd()
     rules = list(report.rules)
     index = {rule.code: i for i, rule in enumerate(rules)}
-    prints = fingerprints(report.findings, root, origin)
+    prints = (
+        resolved_paths.sarif_fingerprints
+        if resolved_paths is not None
+        else fingerprints(report.findings, root, origin)
+    )
     kept = kept_indices(report.findings, MAX_RESULTS)
-    results = [result(report.findings[i], prints[i], index.get(report.findings[i].code), root) for i in kept]
+    results = [
+        result(report.findings[i], prints[i], index.get(report.findings[i].code), root, resolved_paths)
+        for i in kept
+    ]
+    root_uri = resolved_paths.root_uri if resolved_paths is not None else directory_uri(root)
     invocation: dict[str, Any] = {
         "executionSuccessful": not report.errors,
-        "workingDirectory": {"uri": _directory_uri(root)},
+        "workingDirectory": {"uri": root_uri},
     }
     notes = notifications(report, len(report.findings) - len(kept))
     if notes:
@@ -212,7 +234,7 @@ def as_document(report: Report, root: Path | None = None) -> dict[str, Any]:
                     }
                 },
                 "invocations": [invocation],
-                "originalUriBaseIds": {SRCROOT: {"uri": _directory_uri(root)}},
+                "originalUriBaseIds": {SRCROOT: {"uri": root_uri}},
                 "columnKind": "unicodeCodePoints",
                 "results": results,
             }
@@ -220,7 +242,7 @@ def as_document(report: Report, root: Path | None = None) -> dict[str, Any]:
     }
 
 
-def _directory_uri(path: Path) -> str:
+def directory_uri(path: Path) -> str:
     uri = resolved(path).as_uri()
     return uri if uri.endswith("/") else uri + "/"
 
@@ -228,4 +250,4 @@ def _directory_uri(path: Path) -> str:
 def render(report: Report, options: RenderOptions) -> str:
     # One line: `indent` would switch json to its pure-Python encoder, six times slower on the
     # 25,000-result runs this format must handle.
-    return json.dumps(as_document(report, options.path_origin)) + "\n"
+    return json.dumps(as_document(report, options.path_origin, options.resolved)) + "\n"

@@ -7,9 +7,14 @@ cancelled run by raising `RunCancelled`.
 Several server processes (`--workers`) answer for the same jobs, so a job lives in files, never
 only in the memory of the process that accepted it: the server makes one private folder (0700,
 `rb-lint-jobs-*` in the temporary directory) before its workers start and removes it when it stops.
+The folder names the process that made it (`.owner`) and each worker process (`.process-<pid>`):
+a server killed with SIGKILL leaves its folder behind, and the next server of the same user
+removes it once all those processes are gone (`remove_stale_jobs_folders`).
 Each job has a folder there, named by its id (random, and checked before any path is built):
-`state.json` (replaced atomically: written to a temporary file, then `os.replace`), the report in
-every format once it is done (`report.<format>`, written before the state says `done`), and a
+`state.json` (replaced atomically: written to a temporary file, then `os.replace`), the report
+once it is done (`report.json`, written before the state says `done`: one serialised form, with
+what rendering reads from the bundle's files read at the run's end; each format is rendered when
+asked for, by whichever process answers, and a few recent bodies are kept in its memory), and a
 `cancel` marker another process may leave. The job runs in the process that accepted it, on that
 process's pool (`settings.job_workers` threads); that process alone writes the state while the job is
 queued or running, and notices a cancel marker at the run's next progress callback (a queued job
@@ -31,10 +36,12 @@ import queue
 import re
 import secrets
 import shutil
+import stat
 import sys
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -45,7 +52,7 @@ from typing import Any, Literal
 from rb_lint.core.context import RunCancelled
 from rb_lint.core.engine import Report
 from rb_lint.service.bundle import Bundle
-from rb_lint.service.linting import MEDIA_TYPES, lint_bundle, render_report
+from rb_lint.service.linting import lint_bundle, render_stored, stored_report
 from rb_lint.service.problems import ProblemError
 from rb_lint.service.settings import ServeSettings
 
@@ -59,10 +66,15 @@ ID_BYTES = 18  # 144 random bits: 24 URL-safe characters
 JOB_ID = re.compile(r"[A-Za-z0-9_-]{24}")  # what `secrets.token_urlsafe(ID_BYTES)` makes, only that
 STATE_FILE = "state.json"
 CANCEL_FILE = "cancel"
-REPORT_PREFIX = "report."
+REPORT_FILE = "report.json"  # `stored_report`'s JSON, never a format's body
 LOCK_FILE = ".lock"  # not a job id: no id has a dot
+OWNER_FILE = ".owner"  # {"pid", "namespace"} of the process that made the folder
+PROCESS_PREFIX = ".process-"  # + the pid of each `--workers` process using the folder
+PID = re.compile(r"[1-9][0-9]{0,9}")
 PROGRESS_INTERVAL = 0.2  # seconds between two progress writes of a running job
 SWEEP_BATCH = 32  # job folders a sweep looks at (all of them only when the store is full)
+RENDERED_BODIES = 16  # report bodies a process keeps (the last asked for), at most
+RENDERED_BYTES = 32 * 1024 * 1024  # and at most this many bytes of them (a bigger one is not kept)
 NOT_FOUND = "no such job (unknown, or expired)"
 OWNER_GONE = "the server process running the job stopped before it finished: submit it again"
 log = logging.getLogger("rb_lint.service")
@@ -214,10 +226,102 @@ def _problem_fields(error: ProblemError) -> dict[str, Any]:
 
 
 def make_jobs_folder() -> Path:
-    """A new private folder (0700) for the jobs of one server, in the temporary directory."""
+    """A new private folder (0700) for the jobs of one server, in the temporary directory, naming
+    the process that makes it (its `OWNER_FILE`). The stale folders of killed servers go first
+    (`remove_stale_jobs_folders`)."""
+    remove_stale_jobs_folders()
     folder = Path(os.path.realpath(tempfile.mkdtemp(prefix=JOBS_PREFIX)))
     os.chmod(folder, 0o700)
+    owner = {"pid": os.getpid(), "namespace": _pid_namespace()}
+    _write_atomically(folder / OWNER_FILE, json.dumps(owner))  # whole or absent: never a cut pid
     return folder
+
+
+def register_process(folder: Path) -> None:
+    """Name this process in a jobs folder it uses but did not make (a `--workers` process): the
+    folder is not stale while it runs, even when the server process that made it was killed."""
+    try:
+        descriptor = os.open(
+            folder / f"{PROCESS_PREFIX}{os.getpid()}", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600
+        )
+    except FileNotFoundError:  # removed under it: jobs answer 404 as when it goes while serving
+        return
+    os.close(descriptor)
+
+
+def remove_stale_jobs_folders(directory: Path | None = None) -> list[Path]:
+    """Remove the jobs folders in `directory` (default: the temporary directory) that servers of
+    this user left when killed (SIGKILL: no shutdown ran): a real folder (never a link) of this
+    user, whose `OWNER_FILE` names a process of this PID namespace that is gone, and every
+    process registered in it gone too. Anything else stays: what cannot be proved stale (another
+    user's, an unreadable owner, a live process) is never removed. Returns the folders removed."""
+    if sys.platform == "win32":  # pragma: no cover - no jobs folder is shared there
+        return []
+    parent = directory or Path(tempfile.gettempdir())
+    try:
+        names = [name for name in os.listdir(parent) if name.startswith(JOBS_PREFIX)]
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        folder = parent / name
+        if _stale(folder):
+            shutil.rmtree(folder, ignore_errors=True)  # never follows links (fd-based on Linux)
+            if not os.path.lexists(folder):
+                removed.append(folder)
+    if removed:
+        log.info("removed %d stale jobs folder(s)", len(removed))
+    return removed
+
+
+def _stale(folder: Path) -> bool:
+    """Whether `folder` is provably a jobs folder of this user whose every process is gone."""
+    try:
+        info = os.lstat(folder)
+        names = os.listdir(folder) if stat.S_ISDIR(info.st_mode) else []
+    except OSError:
+        return False
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        return False
+    owner = _owner(folder / OWNER_FILE)
+    if owner is None or process_alive(owner):
+        return False
+    for name in names:
+        if name.startswith(PROCESS_PREFIX):
+            pid = name[len(PROCESS_PREFIX) :]
+            if not PID.fullmatch(pid) or process_alive(int(pid)):
+                return False
+    return True
+
+
+def _owner(path: Path) -> int | None:
+    """The pid an `OWNER_FILE` names: a small regular file of this user, written by a process of
+    this PID namespace; None when anything about it is not so."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_size > 4096:
+            return None
+        owner = json.loads(os.read(descriptor, 4096))
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(descriptor)
+    if not isinstance(owner, dict) or owner.get("namespace") != _pid_namespace():
+        return None
+    pid = owner.get("pid")
+    return pid if type(pid) is int and pid > 0 else None
+
+
+def _pid_namespace() -> str | None:
+    """This process's PID namespace (Linux): a pid means the same process only within one."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None
 
 
 def remove_jobs_folder(folder: Path) -> None:
@@ -251,6 +355,47 @@ else:  # pragma: no cover - one process only there (uvicorn's workers need fork-
         del descriptor
 
 
+class RenderedBodies:
+    """The report bodies a process rendered last, by (job id, format): at most `count` of them,
+    holding at most `limit` bytes (a job's report never changes once it is done)."""
+
+    def __init__(self, count: int, limit: int) -> None:
+        self._count = count
+        self._limit = limit
+        self._bodies: OrderedDict[tuple[str, str], tuple[bytes, str]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> tuple[bytes, str] | None:
+        with self._lock:
+            found = self._bodies.get(key)
+            if found is not None:
+                self._bodies.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str], answer: tuple[bytes, str]) -> None:
+        size = len(answer[0])
+        if size > self._limit:
+            return
+        with self._lock:
+            self._drop(key)
+            self._bodies[key] = answer
+            self._bytes += size
+            while len(self._bodies) > self._count or self._bytes > self._limit:
+                self._drop(next(iter(self._bodies)))
+
+    def forget(self, job_id: str) -> None:
+        """Drop a forgotten job's bodies."""
+        with self._lock:
+            for key in [key for key in self._bodies if key[0] == job_id]:
+                self._drop(key)
+
+    def _drop(self, key: tuple[str, str]) -> None:
+        dropped = self._bodies.pop(key, None)
+        if dropped is not None:
+            self._bytes -= len(dropped[0])
+
+
 @dataclass
 class _LocalJob:
     """A job this process runs: its bundle and observer (queued or running)."""
@@ -274,6 +419,8 @@ class JobStore:
     ) -> None:
         self.settings = settings
         self._folder = settings.jobs_dir
+        if self._folder is not None:
+            register_process(self._folder)
         self._lint = lint
         self._on_finish = on_finish
         # This process's threads (the file lock serves processes); held while a job's state is read
@@ -284,6 +431,7 @@ class JobStore:
         self._workers: list[threading.Thread] = []
         self._closed = False
         self._cursor = 0  # where the next sweep starts, in the sorted job folders
+        self._rendered = RenderedBodies(RENDERED_BODIES, RENDERED_BYTES)
 
     @property
     def folder(self) -> Path:
@@ -407,10 +555,21 @@ class JobStore:
             raise error
         if record.state != "done":
             raise ProblemError(409, f"the job is {record.state}: its report exists once it is done")
+        cached = self._rendered.get((job_id, fmt))
+        if cached is not None:
+            return cached
         try:
-            return self._path(job_id, REPORT_PREFIX + fmt).read_bytes(), MEDIA_TYPES[fmt]
+            text = self._path(job_id, REPORT_FILE).read_text(encoding="utf-8")
         except FileNotFoundError:  # forgotten or expired since
             raise ProblemError(404, NOT_FOUND) from None
+        try:
+            body, media_type = render_stored(text, fmt)
+        except ValueError as error:  # a bug (only this server writes the folder): the log says what
+            log.error("job report unreadable: %s", error)
+            raise ProblemError(500, "internal error (the server log names its type)") from None
+        answer = body.encode("utf-8"), media_type
+        self._rendered.put((job_id, fmt), answer)
+        return answer
 
     def cancel(self, job_id: str) -> JobRecord | None:
         """Cancel a queued or running job (a running one stops at its next document or mask, in
@@ -422,6 +581,7 @@ class JobStore:
             record = self._current_locked(job_id)
             if record.state in FINISHED:
                 remove_jobs_folder(self.folder / job_id)
+                self._rendered.forget(job_id)
                 return None
             _write_atomically(self._path(job_id, CANCEL_FILE), "")
             record.cancelling = True
@@ -577,7 +737,7 @@ class JobStore:
         problem: ProblemError | None = None
         try:
             report = self._lint(job.bundle, self.settings, job.observer)
-            self._write_reports(job, report)
+            self._write_report(job, report)
             state = "done"
         except RunCancelled:
             state = "cancelled"
@@ -596,11 +756,10 @@ class JobStore:
                 self._local.pop(job.record.id, None)
             self._notify(state, report)
 
-    def _write_reports(self, job: _LocalJob, report: Report) -> None:
-        """The report in every format, before the state says `done` (any process answers it)."""
-        for fmt in MEDIA_TYPES:
-            body, _ = render_report(report, job.bundle, fmt)
-            _write_atomically(self._path(job.record.id, REPORT_PREFIX + fmt), body)
+    def _write_report(self, job: _LocalJob, report: Report) -> None:
+        """The report, stored while the bundle's files are there, before the state says `done`
+        (any process renders it from the file when asked)."""
+        _write_atomically(self._path(job.record.id, REPORT_FILE), stored_report(report, job.bundle))
 
     def _write_progress(self, job: _LocalJob) -> None:
         if job.record.state == "running":

@@ -7,9 +7,12 @@ nothing outside the bundle is opened (`confine`), no mask cache, one process.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
@@ -17,9 +20,13 @@ from rb_lint.core.config import ConfigError, LoadedConfig, parse_config
 from rb_lint.core.context import Options, RunObserver
 from rb_lint.core.engine import Report
 from rb_lint.core.findings import Severity
+from rb_lint.core.rule import Rule
 from rb_lint.service.bundle import Bundle
 from rb_lint.service.problems import ProblemError
 from rb_lint.service.settings import ServeSettings
+
+if TYPE_CHECKING:
+    from rb_lint.reporters import RenderOptions
 
 # Format -> the media type it is answered with; the first format of a media type wins in `Accept`.
 MEDIA_TYPES = {
@@ -44,6 +51,7 @@ _ACCEPTED = {
     "application/*": "json",
     "text/*": "text",
 }
+STORED_VERSION = 1  # of `stored_report`'s JSON (a jobs folder lives as long as its server)
 _RULE_FAILED = re.compile(r"^(?P<head>.*?: rule RB\d{3} \([a-z0-9-]+\) failed: )(?P<type>[A-Za-z_][\w.]*)")
 
 
@@ -103,10 +111,64 @@ def _one_line(error: str, root: Path) -> str:
 def render_report(report: Report, bundle: Bundle, fmt: str) -> tuple[str, str]:
     """(the report in format `fmt`, its media type). Paths and fingerprints are relative to the
     bundle's folder, as `cd bundle && rb-lint check ... --format FMT` writes them."""
-    from rb_lint.reporters import RenderOptions, reporter
+    from rb_lint.reporters import reporter
 
-    options = RenderOptions(fail_on=_fail_on(bundle), fingerprint_base=bundle.root, path_origin=bundle.root)
+    return reporter(fmt)(report, _render_options(bundle)), MEDIA_TYPES[fmt]
+
+
+def _render_options(bundle: Bundle) -> RenderOptions:
+    from rb_lint.reporters import RenderOptions
+
+    return RenderOptions(fail_on=_fail_on(bundle), fingerprint_base=bundle.root, path_origin=bundle.root)
+
+
+def stored_report(report: Report, bundle: Bundle) -> str:
+    """`report` as JSON text from which `render_stored` writes every format as `render_report`
+    does, in any process, once the bundle is gone: the report (rules by code), the render
+    options, and what rendering reads from the bundle's files (fingerprints, SARIF locations),
+    read now."""
+    from rb_lint.reporters import resolve_paths
+
+    options = _render_options(bundle)
+    return json.dumps(
+        {
+            "version": STORED_VERSION,
+            "report": report.to_dict(),
+            "fail-on": str(options.fail_on),
+            "origin": str(bundle.root),
+            "resolved": resolve_paths(report, options).to_dict(),
+        }
+    )
+
+
+def render_stored(text: str, fmt: str) -> tuple[str, str]:
+    """(the report `stored_report` wrote, in format `fmt`; its media type). ValueError when the
+    text is not such a report."""
+    from rb_lint.reporters import RenderOptions, ResolvedPaths, reporter
+
+    try:
+        stored = json.loads(text)
+        if stored["version"] != STORED_VERSION:
+            raise ValueError(f"stored report version {stored['version']}")
+        report = Report.from_dict(stored["report"], _rules_by_code())
+        origin = Path(stored["origin"])
+        options = RenderOptions(
+            fail_on=Severity.parse(stored["fail-on"]),
+            fingerprint_base=origin,
+            path_origin=origin,
+            resolved=ResolvedPaths.from_dict(stored["resolved"]),
+        )
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"not a stored report: {type(error).__name__}") from None
     return reporter(fmt)(report, options), MEDIA_TYPES[fmt]
+
+
+@functools.cache
+def _rules_by_code() -> dict[str, Rule]:
+    """The rules a lint reports (`rb_lint.api.ALL_RULES`), by code."""
+    from rb_lint.api import ALL_RULES
+
+    return {rule.code: rule for rule in ALL_RULES}
 
 
 def _fail_on(bundle: Bundle) -> Severity:

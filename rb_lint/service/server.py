@@ -6,7 +6,8 @@ a client sent); uvicorn logs warnings and errors only.
 
 With several workers, the jobs' private folder is made here too, before any worker starts (every
 process answers for every job from it: `rb_lint.service.jobs`), and removed once they all stopped;
-one process makes its own with its first job.
+one process makes its own with its first job. Either way, the jobs folders that servers of this
+user left when killed (SIGKILL) are removed at start-up (`remove_stale_jobs_folders`).
 """
 
 from __future__ import annotations
@@ -61,17 +62,18 @@ def run(settings: ServeSettings, on_listening: Callable[[str], None] | None = No
     """Serve until interrupted. `on_listening(url)` is called once the socket listens."""
     import uvicorn
 
-    from rb_lint.service.jobs import make_jobs_folder, remove_jobs_folder
+    from rb_lint.service.jobs import make_jobs_folder, remove_jobs_folder, remove_stale_jobs_folders
 
     sock = listening_socket(settings.host, settings.port)
     jobs_dir: Path | None = None
     try:
         if settings.workers > 1:
-            jobs_dir = make_jobs_folder()
+            jobs_dir = make_jobs_folder()  # the stale folders of killed servers go first
             _run_workers(replace(settings, jobs_dir=jobs_dir), sock, on_listening)
             return
         from rb_lint.service.app import create_app
 
+        remove_stale_jobs_folders()  # now, not with this process's first job (`make_jobs_folder`)
         config = uvicorn.Config(create_app(settings), access_log=False, log_level=LOG_LEVEL, lifespan="on")
         server = _started_server(config, lambda: on_listening(url_of(sock)) if on_listening else None)
         server.run(sockets=[sock])
