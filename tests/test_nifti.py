@@ -421,6 +421,126 @@ def test_values_match_np_unique_when_stretches_are_cut_into_blocks(
     assert values.present == expected_present(array)
 
 
+LEARNT_LABELS = [*range(12), 22, 127, 255, 256, 257, 259, 512, 768, 0x1616, 0x0316, 0x1603, -1, -2, -256]
+# Labels whose bytes are each other's (0x0103 holds 0x0301's bytes): searched bytes found elsewhere.
+TANGLED_LABELS = [256, 257, 258, 259, 260, 0x0103, 0x0301, 0x0303, 0x0316, 0x1603]
+
+
+@st.composite
+def labels_learnt_over_chunks(draw: st.DrawFn) -> tuple[np.ndarray, list[int]]:
+    """Masks whose labels the chunks learn little by little: long runs of a few labels (some
+    above 255, some made of another label's bytes, some negative), so that later stretches
+    hold few labels not seen before, gaps between known ones, or none new at all."""
+    kind = draw(st.sampled_from(["u1", "i1", "u2", "i2", "u4", "f4"]))
+    dtype = np.dtype(draw(st.sampled_from("<>")) + kind)
+    if dtype.kind == "f":
+        fits: list[float] = [*LEARNT_LABELS, 2.5, float("nan")]
+    else:
+        info = np.iinfo(dtype)
+        families = [LEARNT_LABELS, TANGLED_LABELS] if dtype.itemsize > 1 else [LEARNT_LABELS]
+        labels = [*draw(st.sampled_from(families)), int(info.max), int(info.min)]
+        fits = [v for v in labels if info.min <= v <= info.max]
+    pool = draw(st.lists(st.sampled_from(fits), min_size=3, max_size=10, unique=True))
+    base = draw(st.lists(st.sampled_from(pool), min_size=8, max_size=60))
+    repeats = draw(st.lists(st.integers(1, 400), min_size=len(base), max_size=len(base)))
+    array = np.repeat(np.array(base, dtype=dtype), repeats)
+    cuts = sorted(draw(st.lists(st.integers(0, array.nbytes), min_size=4, max_size=30)))
+    return array, cuts
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    labels_learnt_over_chunks(),
+    st.sampled_from([0, 1, 2, 8]),
+    st.sampled_from([1, 16]),
+    st.sampled_from([(0, 0, 0), (8, 16, 16), (1, 2, 3)]),
+    st.sampled_from([1, 1 << 13]),
+    st.sampled_from([1, 2, 4, 8]),
+    st.booleans(),
+)
+def test_values_match_np_unique_when_known_labels_are_skipped(
+    case: tuple[np.ndarray, list[int]],
+    few: int,
+    false_hits: int,
+    pauses: tuple[int, int, int],
+    pending: int,
+    group: int,
+    shared: bool,
+) -> None:
+    """The shortcuts over labels known already (`_bounded`: a stretch's smallest and largest,
+    the few unknown patterns between looked for byte by byte, giving up after false hits, the
+    pauses after stretches it could not decide) and the run starts of wide voxels classified
+    several chunks at once, their flags read by groups of any size, with chunks that are views
+    into one buffer or copies."""
+    from rb_lint.nifti import collector
+
+    array, cuts = case
+    raw = array.tobytes()
+    buffer = bytearray(raw)
+    patience, max_pause, floor_pause = pauses
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in [
+            ("BLOCK", 16),
+            ("_ZEROS", bytearray(16)),
+            ("FEW", few),
+            ("FALSE_HITS", false_hits),
+            ("PATIENCE", patience),
+            ("MAX_PAUSE", max_pause),
+            ("FLOOR_PAUSE", floor_pause),
+            ("PENDING_LIMIT", pending),
+            ("GROUP", group),
+        ]:
+            patch.setattr(collector, name, value)
+        collector_ = collector.ValueCollector(array.dtype)
+        for start, end in zip([0, *cuts], [*cuts, len(raw)], strict=True):
+            collector_.feed(memoryview(buffer)[start:end] if shared else raw[start:end])
+        values = collector_.finish()
+    assert values.present == expected_present(array)
+    native = array.astype(array.dtype.newbyteorder("="))
+    finite = (native[np.isfinite(native)] if native.dtype.kind == "f" else native).astype(float)
+    assert bool(values.negative) == bool((np.rint(finite) < 0).any())
+    assert bool(values.above) == bool((np.rint(finite) > 65535).any())
+
+
+@pytest.mark.parametrize("order", ["<", ">"])
+@pytest.mark.parametrize("false_hits", [1, 16])
+def test_labels_made_of_other_labels_bytes_are_neither_missed_nor_invented(
+    order: ByteOrder, false_hits: int
+) -> None:
+    """Between known labels 256 and 259, 257 and 258 are looked for byte by byte: 257's bytes
+    are in every 256 and 259 (at the wrong offset), 258 is there once, late."""
+    from rb_lint.nifti import collector
+
+    array = np.repeat(np.array([256, 259] * 40, dtype=order + "u2"), 997)
+    array[-5000] = 258
+    raw = array.tobytes()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(collector, "FALSE_HITS", false_hits)
+        collector_ = collector.ValueCollector(array.dtype)
+        for start in range(0, len(raw), 4099):
+            collector_.feed(raw[start : start + 4099])
+    assert collector_.finish().present == [256, 258, 259]
+
+
+def test_background_after_large_labels_is_found_while_the_shortcut_pauses() -> None:
+    """Stretches of large labels with gaps between (the shortcut gives up, then pauses), then
+    one of labels below 256 with single zeros between them (no block of background to tell),
+    after every number of large ones: paused or not."""
+    from rb_lint.nifti import collector
+
+    small = np.tile(np.array([5, 5, 0, 7], dtype="<u2"), 125).tobytes()
+    for count in range(1, 40):
+        large = np.repeat(np.array([1000, 3000, 7000] * count, dtype="<u2"), 167)[: count * 500]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(collector, "PATIENCE", 0)
+            collector_ = collector.ValueCollector("<u2")
+            raw = large.tobytes()
+            for start in range(0, len(raw), 1000):
+                collector_.feed(raw[start : start + 1000])
+            collector_.feed(small)
+        assert collector_.finish().present == [0, 5, 7, *sorted(set(large.tolist()))], count
+
+
 def test_one_byte_labels_found_in_a_background_of_whole_blocks() -> None:
     """A label hiding in one 4 KiB block of a long background, in chunks of every alignment."""
     from rb_lint.nifti.collector import BLOCK, ValueCollector
