@@ -155,8 +155,9 @@ def uploads_left(temp: Path) -> list[Path]:
 
 
 def _job_record(path: Path) -> bool:
-    """A file or folder the jobs folder keeps: a job's folder, its state, reports, cancel marker."""
-    if path.name == ".lock":
+    """A file or folder the jobs folder keeps: its lock, owner and worker processes' names, a
+    job's folder, its state, report, cancel marker."""
+    if path.name in {".lock", ".owner"} or path.name.startswith(".process-"):
         return path.parent.name.startswith("rb-lint-jobs-")
     if path.is_dir():
         return path.parent.name.startswith("rb-lint-jobs-")
