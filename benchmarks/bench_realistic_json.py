@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import subprocess
 import sys
@@ -35,6 +36,7 @@ from pathlib import Path
 from benchlib import uptime
 
 WORK = Path(__file__).resolve().parent / "_work" / "realistic"
+REPOSITORY = Path(__file__).resolve().parent.parent
 CATEGORIES = ["Liver", "Spleen", "Kidney", "Edema", "Necrosis"]
 MODALITIES = ("t1", "t2", "fl")
 FOLDERS = 100  # local masks live in masks/<folder>/...
@@ -131,6 +133,8 @@ MEASURE = textwrap.dedent("""
 
 
 def measure(path: Path, mode: str) -> dict[str, float]:
+    # This checkout's rb_lint, whatever is installed: the measure runs in the list's folder.
+    paths = [str(REPOSITORY), *filter(None, [os.environ.get("PYTHONPATH")])]
     out = subprocess.run(
         [sys.executable, "-c", MEASURE, str(path), mode],
         check=True,
@@ -138,6 +142,7 @@ def measure(path: Path, mode: str) -> dict[str, float]:
         text=True,
         cwd=path.parent,
         timeout=3600,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
     )
     result: dict[str, float] = json.loads(out.stdout)
     return result

@@ -26,7 +26,7 @@ from rb_lint.core.context import Context
 from rb_lint.formats import maskpaths, walk
 from rb_lint.formats.dicom import is_dicom_item, is_dicom_segmentation
 from rb_lint.io.document import Document
-from rb_lint.io.jsonpos import collector_paused
+from rb_lint.io.jsonpos import collector_paused, join_pointer
 from rb_lint.io.loading import file_type, is_lfs_pointer
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -71,9 +71,18 @@ class LocalFile:
 class NamedFile:
     """A local path string of a document that names a file rb-lint reads."""
 
-    pointer: str  # the JSON pointer of the path string
+    series_pointer: str  # the series' pointer (the shared string of `walk.all_series`)
+    key: str  # `items` or `segmentations`
+    index: int | None  # its place in a list; None for the field's one string
     written: str  # the string as written
     path: Path
+
+    @property
+    def pointer(self) -> str:
+        """The JSON pointer of the path string (made when asked: a list names 100,000s of files)."""
+        if self.index is None:
+            return join_pointer(self.series_pointer, self.key)
+        return join_pointer(self.series_pointer, self.key, self.index)
 
 
 def local_file(ctx: Context, path: Path) -> LocalFile:
@@ -168,7 +177,8 @@ def _has_long_name(path: Path) -> bool:
 def read_files(doc: Document, ctx: Context) -> list[NamedFile]:
     """The local files of the document that rb-lint reads, in document order (once per document):
     NIfTI and `.dcm` segmentations, the image of a series whose `items` is one NIfTI file, and the
-    items of a DICOM series."""
+    items of a DICOM series. Each path string once, where it is first named (a list of 100,000
+    tasks names the same few hundred masks over and over)."""
     return doc.memo(_read_files, doc, ctx.root)
 
 
@@ -180,21 +190,25 @@ def _read_files(doc: Document, root: Path) -> list[NamedFile]:
         return _files_of(doc, root, every_series)
 
 
-def _files_of(doc: Document, root: Path, every_series: list[tuple[str, walk.Series]]) -> list[NamedFile]:
-    found = []
-    is_remote = maskpaths.is_remote
+def _files_of(doc: Document, root: Path, every_series: walk.Pairs[walk.Series]) -> list[NamedFile]:
+    found: dict[str, NamedFile] = {}  # by the string as written, in the order first named
+    is_remote, common = maskpaths.is_remote, maskpaths.COMMON_SCHEMES  # the common ones without a call
     table = maskpaths.resolutions(doc, root)  # taken once, not asked of the memo per path
-    for pointer, series in every_series:
+    pointers, values = every_series.pointers, every_series.values
+    for place in walk.local_path_series(doc)[0]:  # a remote file is read by nobody
+        pointer, series = pointers[place], values[place]
         items = series.get("items")
-        if not (isinstance(items, str) and is_remote(items)):  # a remote file is read by nobody
+        if not (isinstance(items, str) and (items.startswith(common) or is_remote(items))):  # read by nobody
             names = walk.as_list(items)
             nifti_image = len(names) == 1 and isinstance(names[0], str) and _nifti(names[0])
             if nifti_image or (bool(names) and all(isinstance(n, str) and is_dicom_item(n) for n in names)):
-                found += _named(table, doc, root, pointer, "items", items, _any)
+                _named(found, table, doc, root, pointer, "items", items, _any)
         segmentations = series.get("segmentations")
-        if segmentations is not None and not (isinstance(segmentations, str) and is_remote(segmentations)):
-            found += _named(table, doc, root, pointer, "segmentations", segmentations, _segmentation_file)
-    return found
+        if segmentations is not None and not (
+            isinstance(segmentations, str) and (segmentations.startswith(common) or is_remote(segmentations))
+        ):
+            _named(found, table, doc, root, pointer, "segmentations", segmentations, _segmentation_file)
+    return list(found.values())
 
 
 def _any(_written: str) -> bool:
@@ -206,6 +220,7 @@ def _segmentation_file(written: str) -> bool:
 
 
 def _named(
+    found: dict[str, NamedFile],
     table: dict[str, maskpaths.Resolution],
     doc: Document,
     root: Path,
@@ -213,15 +228,16 @@ def _named(
     key: str,
     raw: object,
     wanted: Callable[[str], bool],
-) -> list[NamedFile]:
-    found = []
+) -> None:
+    """Add the strings of a field that name a file rb-lint reads, unless named before, to `found`."""
     for index, written in enumerate(walk.as_list(raw)):
-        if not isinstance(written, str) or not written or maskpaths.is_remote(written) or not wanted(written):
+        if not isinstance(written, str) or written in found or not written:
+            continue
+        if maskpaths.is_remote(written) or not wanted(written):
             continue  # a remote file is read by nobody: its local facts are not resolved
         where, path, _escapes, _real = maskpaths.locate_in(table, doc, written, root)
         if where == maskpaths.LOCAL and path is not None:
-            found.append(NamedFile(walk.element_pointer(pointer, key, raw, index), written, path))
-    return found
+            found[written] = NamedFile(pointer, key, None if isinstance(raw, str) else index, written, path)
 
 
 def _nifti(written: str) -> bool:

@@ -17,8 +17,8 @@ file.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, ItemsView, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -30,6 +30,7 @@ from rb_lint.facts.remote import remote_scan, remote_scans, storage_map
 from rb_lint.formats import maskpaths
 from rb_lint.formats.maskpaths import MaskRef
 from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import collector_paused
 from rb_lint.models.kinds import TASK_KINDS
 from rb_lint.nifti.executors import DASK, EXECUTORS, LOCAL, SCHEDULER_VARIABLE, ExecutorError, UnsharedFile
 from rb_lint.nifti.header import Header
@@ -197,40 +198,48 @@ def scan_result(ctx: Context, ref: MaskRef) -> ScanResult | None:
     return _on_executor(ctx, lambda settings: remote_scan(ref.doc, ctx, ref.pointer, settings))
 
 
-def scanned_masks(ctx: Context, series: SeriesMasks) -> list[ScannedMask]:
+def scanned_masks(ctx: Context, series: SeriesMasks) -> Sequence[ScannedMask]:
     """The series' files that were scanned, with their results (computed once per document)."""
-    return series.doc.memo(_scanned_by_series, series.doc, ctx).get(series.pointer, [])
+    return series.doc.memo(_scanned_by_series, series.doc, ctx).get(series, ())
 
 
-def _scanned_by_series(doc: Document, ctx: Context) -> dict[str, list[ScannedMask]]:
-    """`scanned_masks` of every series that has some, by the series' pointer: one pass, not a
-    fact per series."""
+def scanned_series(doc: Document, ctx: Context) -> ItemsView[SeriesMasks, Sequence[ScannedMask]]:
+    """(series, `scanned_masks`) of every series with a scanned file, in document order: a rule
+    that looks at each such series' files asks the memo once, not once per series."""
+    return doc.memo(_scanned_by_series, doc, ctx).items()
+
+
+def _scanned_by_series(doc: Document, ctx: Context) -> dict[SeriesMasks, tuple[ScannedMask, ...]]:
+    """`scanned_masks` of every series that has some, in document order: one pass, not a fact
+    per series (keyed by the series itself: `SeriesMasks` hash by identity)."""
     masks = document_masks(doc, ctx)
-    found: dict[str, list[ScannedMask]] = {}
+    found: dict[SeriesMasks, tuple[ScannedMask, ...]] = {}
     if storage_map(ctx).network:
         for series in masks.series:
             if scanned := _scanned_masks(ctx, series):
-                found[series.pointer] = scanned
+                found[series] = scanned
         return found
     # Only local NIfTI paths have results: those in the document's scan (which holds exactly the
-    # paths that are `scannable`, and scans nothing when none is).
+    # paths that are `scannable`, and scans nothing when none is). The scan runs first: what the
+    # scanner leaves (garbage cycles) must not be frozen with the objects made per path below.
     scans = doc.memo(_scan_document, doc, ctx) if masks.local else {}
-    for series in masks.local:
-        if scanned := _scanned_local_masks(series, scans):
-            found[series.pointer] = scanned
+    with collector_paused():  # objects per scanned path, no cycles (see `collector_paused`)
+        for series in masks.local:
+            if scanned := _scanned_local_masks(series, scans):
+                found[series] = scanned
     return found
 
 
-def _scanned_masks(ctx: Context, series: SeriesMasks) -> list[ScannedMask]:
+def _scanned_masks(ctx: Context, series: SeriesMasks) -> tuple[ScannedMask, ...]:
     found = []
     for ref in series.refs:
         result = scan_result(ctx, ref)
         if result is not None:
             found.append(ScannedMask(ref, result))
-    return found
+    return tuple(found)
 
 
-def _scanned_local_masks(series: SeriesMasks, scans: dict[Path, ScanResult]) -> list[ScannedMask]:
+def _scanned_local_masks(series: SeriesMasks, scans: dict[Path, ScanResult]) -> tuple[ScannedMask, ...]:
     """`_scanned_masks` when nothing is fetched (`scans`: the document's)."""
     found = []
     for ref in series.refs:
@@ -239,31 +248,52 @@ def _scanned_local_masks(series: SeriesMasks, scans: dict[Path, ScanResult]) -> 
             result = scans.get(path)
             if result is not None:
                 found.append(ScannedMask(ref, result))
-    return found
+    return tuple(found)
 
 
-def series_with_files(doc: Document, ctx: Context) -> list[SeriesMasks]:
-    """Series with at least one scanned mask file (the only ones content rules look at)."""
-    return doc.memo(_series_with_files, doc, ctx)
+def content_identity(series: SeriesMasks, scanned: Sequence[ScannedMask]) -> tuple[int, ...]:
+    """What a rule that compares a series' ids with its files' values decides on, as a key: a list's
+    series share the same few files and sets of ids (`SeriesMasks.instances`, and the empty
+    `group_members`, are shared), so such a rule can judge each set once. Identities: the
+    document's objects outlive its rules."""
+    shared = (series.instances, series.group_members, *[mask.result for mask in scanned])
+    return (len(series.refs), *map(id, shared))
 
 
-def _series_with_files(doc: Document, ctx: Context) -> list[SeriesMasks]:
-    masks = document_masks(doc, ctx)
-    candidates = masks.series if storage_map(ctx).network else masks.local
-    scanned = doc.memo(_scanned_by_series, doc, ctx)
-    return [s for s in candidates if s.pointer in scanned]
+@dataclass(frozen=True, slots=True)
+class FileUses:
+    """The (series, file) pairs that name one scanned file, as two lists (no pair kept each)."""
+
+    series: list[SeriesMasks] = field(default_factory=list)
+    masks: list[ScannedMask] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[tuple[SeriesMasks, ScannedMask]]:
+        return zip(self.series, self.masks, strict=True)
 
 
-def scanned_files(doc: Document, ctx: Context) -> Iterator[tuple[SeriesMasks, ScannedMask]]:
-    """Every scanned mask file of the document, with its series, in document order."""
-    # Listed once per document: a dozen content rules each walk it (100,000 series).
-    yield from doc.memo(_scanned_files, doc, ctx)
+def scanned_by_result(doc: Document, ctx: Context) -> list[tuple[ScanResult, FileUses]]:
+    """Every scanned mask file of the document, grouped by scan result, each result once (in the
+    order first named), with every (series, file) that names it, in document order: a list of
+    100,000 tasks names the same few hundred files over and over, and a rule that judges a file
+    by its result alone judges each once."""
+    return doc.memo(_scanned_by_result, doc, ctx)
 
 
-def _scanned_files(doc: Document, ctx: Context) -> list[tuple[SeriesMasks, ScannedMask]]:
-    return [
-        (series, scanned) for series in series_with_files(doc, ctx) for scanned in scanned_masks(ctx, series)
-    ]
+def _scanned_by_result(doc: Document, ctx: Context) -> list[tuple[ScanResult, FileUses]]:
+    with collector_paused():  # lists of what is already made, no cycles (see `collector_paused`)
+        return _scanned_by_result_made(doc, ctx)
+
+
+def _scanned_by_result_made(doc: Document, ctx: Context) -> list[tuple[ScanResult, FileUses]]:
+    groups: dict[int, tuple[ScanResult, FileUses]] = {}
+    for series, scanned in scanned_series(doc, ctx):
+        for mask in scanned:
+            group = groups.get(id(mask.result))  # results are kept by the run: their ids are stable
+            if group is None:
+                group = groups[id(mask.result)] = (mask.result, FileUses())
+            group[1].series.append(series)
+            group[1].masks.append(mask)
+    return list(groups.values())
 
 
 # -- headers -------------------------------------------------------------------------------------

@@ -7,10 +7,12 @@ Extraction only (the RB3xx rules judge). Paths resolve relative to the JSON file
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from rb_lint.core.context import Context
@@ -23,7 +25,8 @@ from rb_lint.models.kinds import TASK_KINDS
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 MAX_LISTED = 12
-_NO_GROUPS: dict[int, set[int]] = {}  # shared by the series without groups: never modified
+# Shared by the series without groups: read-only, so that no rule can add to every series' groups.
+_NO_GROUPS: Mapping[int, frozenset[int]] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +88,7 @@ class SeriesMasks:
         self._instance_table = {} if instance_table is None else instance_table  # the document's, shared
         self._instances: dict[int, str] | None = None
         self._entries: tuple[InstanceEntry, ...] | None = None
-        self._group_members: dict[int, set[int]] | None = None
+        self._group_members: Mapping[int, Set[int]] | None = None
 
     def __repr__(self) -> str:
         return f"SeriesMasks({self.pointer!r}, refs={self.refs!r})"
@@ -127,7 +130,7 @@ class SeriesMasks:
         return tuple(found)
 
     @property
-    def group_members(self) -> dict[int, set[int]]:
+    def group_members(self) -> Mapping[int, Set[int]]:
         """overlappingGroups: group id -> the instance ids it stands for (a voxel value)."""
         if self._group_members is None:
             self._group_members = self._groups()
@@ -167,16 +170,53 @@ def _instances_of(table: dict[tuple[str, ...], dict[int, str]], keys: tuple[str,
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class RemoteRefs:
+    """The `segmentations` URLs of a document's series, counted (not one object each: a list of
+    500,000 tasks names a million), and the first of them."""
+
+    count: int
+    first: tuple[int, SeriesMasks, MaskRef] | None  # (its series' place in the document, series, path)
+
+
 class DocumentMasks:
     """A document's series, sorted once into the groups the rules look at (so that a list of
-    100,000 tasks with remote masks costs each rule only a glance)."""
+    100,000 tasks with remote masks costs each rule only a glance). Only the series in a group get
+    a `SeriesMasks` at first: one whose paths are all URLs and whose segmentMap is plain (most of a
+    large list's) has nothing a rule looks into without network access; `series`, every one, is
+    made when first asked (with the same objects for the series in a group)."""
 
-    series: list[SeriesMasks]  # with `segmentations` or a `segmentMap`
-    local: list[SeriesMasks]  # with at least one local path
-    binary: list[SeriesMasks]  # `binaryMask: true`
-    with_masks: list[SeriesMasks]  # with an entry that has `mask`
-    with_groups: list[SeriesMasks]  # with an entry that has `overlappingGroups`
+    __slots__ = (
+        "_all",
+        "_doc",
+        "_root",
+        "binary",
+        "instance_table",
+        "local",
+        "local_places",
+        "remote",
+        "with_groups",
+        "with_masks",
+    )
+
+    def __init__(self, doc: Document, root: Path) -> None:
+        self._doc, self._root = doc, root
+        self.instance_table: dict[tuple[str, ...], dict[int, str]] = {}  # shared (`_instances_of`)
+        self._all: list[SeriesMasks] | None = None
+        self.local: list[SeriesMasks] = []  # with at least one local path
+        self.local_places = array("q")  # each local series' place among the document's series
+        self.binary: list[SeriesMasks] = []  # `binaryMask: true`
+        self.with_masks: list[SeriesMasks] = []  # with an entry that has `mask`
+        self.with_groups: list[SeriesMasks] = []  # with an entry that has `overlappingGroups`
+        self.remote = RemoteRefs(0, None)  # the `segmentations` URLs of every series
+
+    @property
+    def series(self) -> list[SeriesMasks]:
+        """Every series with `segmentations` or a `segmentMap`, in document order."""
+        if self._all is None:
+            with collector_paused():  # objects per series and path, no cycles
+                self._all = _every_series(self, self._doc, self._root)
+        return self._all
 
 
 def document_masks(doc: Document, ctx: Context) -> DocumentMasks:
@@ -193,22 +233,47 @@ def _document_masks(doc: Document, root: Path) -> DocumentMasks:
 def _sorted_masks(doc: Document, root: Path) -> DocumentMasks:
     """One pass over the series (a list of 500,000 tasks has a million): each is sorted into its
     groups as it is met."""
-    found = DocumentMasks([], [], [], [], [])
+    found = DocumentMasks(doc, root)
     task_kind = doc.kind in TASK_KINDS  # `maskpaths.segmentation_refs`, one series at a time
     table = maskpaths.resolutions(doc, root)
-    instance_table: dict[tuple[str, ...], dict[int, str]] = {}
-    series_refs, local = maskpaths.series_segmentation_refs, maskpaths.LOCAL
-    for pointer, series in walk.all_series(doc):
-        refs = series_refs(doc, pointer, series, root, table) if task_kind else ()
+    instance_table = found.instance_table
+    series_refs, local, is_remote = maskpaths.series_segmentation_refs, maskpaths.LOCAL, maskpaths.is_remote
+    common = maskpaths.COMMON_SCHEMES  # `is_remote` of most URLs, without a call
+    urls, first_url = 0, None
+    for place, (pointer, series) in enumerate(walk.all_series(doc)):
+        raw = series.get("segmentations") if task_kind else None
         segment_map = series.get("segmentMap")
         if not isinstance(segment_map, dict):
             segment_map = {}
+        # Most series: one URL, no `binaryMask` and a segmentMap of category strings (no object
+        # entry, which a group would look into). Nothing to keep. Written out: a million series.
+        if (
+            type(raw) is str
+            and (raw.startswith(common) or is_remote(raw))
+            and series.get("binaryMask") is not True
+        ):
+            for entry in segment_map.values():
+                if isinstance(entry, dict):
+                    break
+            else:
+                urls += 1
+                if first_url is None:
+                    refs = series_refs(doc, pointer, series, root, table)
+                    masks = SeriesMasks(doc, pointer, series, refs, segment_map, instance_table)
+                    first_url = (place, masks, refs[0])
+                continue
+        refs = series_refs(doc, pointer, series, root, table) if raw is not None else ()
         if not (refs or segment_map):
             continue
         masks = SeriesMasks(doc, pointer, series, refs, segment_map, instance_table)
-        found.series.append(masks)
-        if any(r.where == local for r in refs):
+        remote = [r for r in refs if r.where != local]
+        if remote:
+            urls += len(remote)
+            if first_url is None:
+                first_url = (place, masks, remote[0])
+        if len(remote) < len(refs):
             found.local.append(masks)
+            found.local_places.append(place)
         if series.get("binaryMask") is True:
             found.binary.append(masks)
         # Most segmentMaps map ids to category strings: only those with object entries are looked into.
@@ -219,7 +284,29 @@ def _sorted_masks(doc: Document, root: Path) -> DocumentMasks:
             found.with_groups.append(masks)
         else:
             masks._group_members = _NO_GROUPS  # known without a look at each entry
+    found.remote = RemoteRefs(urls, first_url)
     return found
+
+
+def _every_series(found: DocumentMasks, doc: Document, root: Path) -> list[SeriesMasks]:
+    """`DocumentMasks.series`: the series in a group as they are, the others made now."""
+    made = (*found.local, *found.binary, *found.with_masks, *found.with_groups)
+    grouped = {id(masks.series): masks for masks in made}  # parsed objects: one per series
+    first = found.remote.first
+    if first is not None:
+        grouped.setdefault(id(first[1].series), first[1])
+    table, instance_table = maskpaths.resolutions(doc, root), found.instance_table
+    every = []
+    for pointer, series in walk.all_series(doc):
+        masks = grouped.get(id(series))
+        if masks is None:
+            refs = maskpaths.series_segmentation_refs(doc, pointer, series, root, table)
+            segment_map = walk.segment_map(series)
+            if not (refs or segment_map):
+                continue
+            masks = SeriesMasks(doc, pointer, series, refs, segment_map, instance_table)
+        every.append(masks)
+    return every
 
 
 def listed(values: Sequence[object], limit: int = MAX_LISTED) -> str:

@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from itertools import repeat
 from typing import NamedTuple
 
 from rb_lint.core.findings import Part
 from rb_lint.formats import walk
 from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import collector_paused
 from rb_lint.models.kinds import TASK_KINDS
 
 
@@ -30,19 +33,43 @@ def task_names(docs: list[Document]) -> Iterator[TaskName]:
             yield from document_task_names(doc)
 
 
-def document_task_names(doc: Document) -> list[TaskName]:
+@dataclass(frozen=True, slots=True)
+class DocumentTaskNames:
+    """The named tasks of one document, as two lists of strings (no object kept per task: a list
+    of 500,000 tasks); read as `TaskName`s, made as they are read."""
+
+    doc: Document
+    pointers: list[str]  # the tasks' pointers (the shared strings of `walk.tasks`)
+    names: list[str]
+
+    def __iter__(self) -> Iterator[TaskName]:
+        # `tuple.__new__` of each (doc, pointer, name): a `TaskName` without a Python call each.
+        return map(partial(tuple.__new__, TaskName), zip(repeat(self.doc), self.pointers, self.names))
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def document_task_names(doc: Document) -> DocumentTaskNames:
     """The named tasks of one task document, computed once per document; they hold strings only
     (a 100,000-task file allocates no new pointer strings: they are those of `walk.tasks`), not
     the parsed tasks."""
     return doc.memo(_document_task_names, doc)
 
 
-def _document_task_names(doc: Document) -> list[TaskName]:
-    found = []
-    for task_pointer, task in walk.tasks(doc):
+def _document_task_names(doc: Document) -> DocumentTaskNames:
+    with collector_paused():  # an entry per task, no cycles (see `collector_paused`)
+        return _document_task_names_made(doc)
+
+
+def _document_task_names_made(doc: Document) -> DocumentTaskNames:
+    found = DocumentTaskNames(doc, [], [])
+    every = walk.tasks(doc)
+    for task_pointer, task in zip(every.pointers, every.values, strict=True):
         name = task.get("name")
         if isinstance(name, str):
-            found.append(TaskName(doc, task_pointer, name))
+            found.pointers.append(task_pointer)
+            found.names.append(name)
     return found
 
 
@@ -56,18 +83,60 @@ class SeriesGroup:
 
 
 def series_groups(doc: Document) -> list[SeriesGroup]:
-    """Every set of series of a task document that is exported together, computed once per document."""
+    """Every set of series of a task document that is exported together and may hold a clash (see
+    `_may_clash`), computed once per document: a list of 500,000 tasks whose series' names,
+    file names and instance ids are distinct keeps nothing."""
     return doc.memo(_series_groups, doc)
 
 
 def _series_groups(doc: Document) -> list[SeriesGroup]:
+    with collector_paused():  # objects per task, no cycles (see `collector_paused`)
+        return _series_groups_made(doc)
+
+
+def _series_groups_made(doc: Document) -> list[SeriesGroup]:
+    every_task, every_series = walk.tasks(doc), walk.all_series(doc)
     groups = []
-    for task_pointer, task, owner, group in walk.series_sets(doc):
+    names_clash: dict[tuple[object, ...], bool] = {}  # `_may_clash`'s, per tuple of names
+    for task_place, owner, start, end in walk.series_spans(doc):
+        if end - start < 2 or not _may_clash(every_series.values[start:end], names_clash):
+            continue
+        task_pointer, task = every_task[task_place]
         name = task.get("name")
         name = name if isinstance(name, str) else task_pointer
-        owner_name = name if owner is task_pointer else f"{name}{owner[len(task_pointer) :]}"
-        groups.append(SeriesGroup(owner, owner_name, group))
+        owner_name = name if owner is None else f"{name}{owner[len(task_pointer) :]}"
+        series = every_series.pointers[start:end], every_series.values[start:end]
+        groups.append(SeriesGroup(owner or task_pointer, owner_name, list(zip(*series, strict=True))))
     return groups
+
+
+def _may_clash(members: list[walk.Series], names_clash: dict[tuple[object, ...], bool]) -> bool:
+    """Whether two of a set's series share a `name` string, an export file name (as
+    `walk.series_export_stem`, case aside) or a segmentMap key: what RB202, RB203 and RB204 look
+    for, each in its own way. `names_clash`: the verdict on the names, per tuple of names (a
+    list's tasks repeat the same few)."""
+    names = tuple([series.get("name") for series in members])
+    try:
+        clash = names_clash.get(names)
+    except TypeError:  # a name that is an array or an object: looked at each time
+        clash = _names_clash(names)
+    if clash is None:
+        clash = names_clash[names] = _names_clash(names)
+    if clash:
+        return True
+    keys = [key for series in members for key in walk.segment_map(series)]
+    return len(set(keys)) < len(keys)
+
+
+def _names_clash(names: tuple[object, ...]) -> bool:
+    strings = [name for name in names if isinstance(name, str)]
+    if len(set(strings)) < len(strings):
+        return True
+    stems = set()
+    for index, name in enumerate(names):
+        shown = name if isinstance(name, str) and name else walk.series_letter(index)
+        stems.add((walk.export_file_stem(shown) or walk.series_letter(index)).lower())
+    return len(stems) < len(names)
 
 
 class UnlocatedPointer(LookupError):

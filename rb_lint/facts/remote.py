@@ -36,6 +36,7 @@ from rb_lint.formats.locations import (
     storage_of,
 )
 from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import collector_paused
 from rb_lint.models.kinds import TASKS_EXPORT
 from rb_lint.nifti.executors import DASK
 from rb_lint.nifti.scan import ScanResult
@@ -132,6 +133,11 @@ def document_locations(doc: Document, ctx: Context) -> DocumentLocations:
 
 
 def _document_locations(doc: Document, ctx: Context) -> DocumentLocations:
+    with collector_paused():  # an object per path string, no cycles (see `collector_paused`)
+        return _document_locations_made(doc, ctx)
+
+
+def _document_locations_made(doc: Document, ctx: Context) -> DocumentLocations:
     storages = storage_map(ctx)
     # Without network access full URLs are not listed: nothing is asked of them (RB303 counts them
     # from the mask facts), and a list of 500,000 tasks names a million.
@@ -163,15 +169,18 @@ def _document_locations(doc: Document, ctx: Context) -> DocumentLocations:
     # An export's masks are files the exporter wrote next to it.
     any_local = items_local or doc.kind == TASKS_EXPORT or local(SEGMENTATION)
     located = []
-    locations: dict[tuple[str, str, str | None, bool], Location] = {}  # once per distinct string
+    # Once per distinct string: where it leads, and whether it is fetched (`url` may parse it).
+    locations: dict[tuple[str, str, str | None, bool], tuple[Location, bool]] = {}
+    network = storages.network
     for ref, path, found in pairs:
         key = (ref.role, ref.written, ref.storage_id, found)
-        location = locations.get(key)
-        if location is None:
+        known_location = locations.get(key)
+        if known_location is None:
             direct = items_local if ref.role == ITEM else any_local
-            location = locations[key] = resolve(ref, found, direct, storages)
-        fetched = (location.place is Place.STORAGE or storages.network) and location.url is not None
-        located.append(Located(ref, location, path, fetched))
+            location = resolve(ref, found, direct, storages)
+            fetched = (location.place is Place.STORAGE or network) and location.url is not None
+            known_location = locations[key] = (location, fetched)
+        located.append(Located(ref, known_location[0], path, known_location[1]))
     return DocumentLocations(
         items=[found for found in located if found.ref.role == ITEM],
         segmentations=[found for found in located if found.ref.role == SEGMENTATION],

@@ -5,10 +5,13 @@ rule decides which errors are its problem and what it says)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
+from rb_lint.formats import walk
 from rb_lint.formats.validation import SERIES_FLAGS, SchemaError, schema_errors
 from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import collector_paused
 from rb_lint.models.common import json_type
 
 _URL_SUFFIX = re.compile(r"[?#].*$")
@@ -68,3 +71,58 @@ def item_extension(path: str) -> str:
         return ""
     extension = name.rsplit(".", 1)[1]
     return "" if extension.isdigit() else extension
+
+
+SeriesList = list[tuple[str, walk.Series]]
+_NIFTI_ENDINGS = (".nii.gz", ".nii")
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesCensus:
+    """The series a few RB1xx rules look at, found in one pass over every series rather than one
+    pass per rule (a list of 500,000 tasks has a million series, nearly all of them of one plain
+    shape). Candidates, in document order: each rule still checks its own condition."""
+
+    odd_items: SeriesList = field(default_factory=list)  # `items` other than one `.nii(.gz)` string
+    item_lists: SeriesList = field(default_factory=list)  # `items` a list of two or more
+    without_map: SeriesList = field(default_factory=list)  # no `segmentMap` key
+    without_segmentations: SeriesList = field(default_factory=list)  # no `segmentations` path
+    flags_in_map: SeriesList = field(default_factory=list)  # a series flag among segmentMap keys
+    png: SeriesList = field(default_factory=list)  # with a `pngMask` key
+    instance_classified: SeriesList = field(default_factory=list)  # with `instanceClassifications`
+
+
+def series_census(doc: Document) -> SeriesCensus:
+    """`SeriesCensus` of a task document (once per document)."""
+    return doc.memo(_series_census, doc)
+
+
+def _series_census(doc: Document) -> SeriesCensus:
+    every = walk.all_series(doc)
+    with collector_paused():  # lists of existing pairs, no cycles
+        return _census(every)
+
+
+def _census(every: walk.Pairs[walk.Series]) -> SeriesCensus:
+    found = SeriesCensus()
+    flags = frozenset(SERIES_FLAGS)
+    for pair in every:
+        series = pair[1]
+        items = series.get("items")
+        if type(items) is not str or not items.endswith(_NIFTI_ENDINGS):
+            found.odd_items.append(pair)
+            if isinstance(items, list) and len(items) >= 2:
+                found.item_lists.append(pair)
+        segment_map = series.get("segmentMap")
+        if segment_map is None and "segmentMap" not in series:
+            found.without_map.append(pair)
+        segmentations = series.get("segmentations")
+        if not (type(segmentations) is str or walk.as_list(segmentations)):
+            found.without_segmentations.append(pair)
+        if isinstance(segment_map, dict) and not flags.isdisjoint(segment_map):
+            found.flags_in_map.append(pair)
+        if "pngMask" in series:
+            found.png.append(pair)
+        if "instanceClassifications" in series:
+            found.instance_classified.append(pair)
+    return found

@@ -22,12 +22,13 @@ Pure decisions: whether a path exists locally is the caller's fact (`rb_lint.fac
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 
 from rb_lint.formats import maskpaths, walk
 from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import collector_paused
 from rb_lint.models.kinds import TASK_KINDS
 from rb_lint.storage.urls import join_prefix, parse_url
 
@@ -116,27 +117,46 @@ def path_strings(doc: Document, full_urls: bool = True) -> list[PathString]:
 
 
 def _path_strings(doc: Document, full_urls: bool) -> list[PathString]:
+    with collector_paused():  # an object per path string, no cycles (see `collector_paused`)
+        return _path_strings_made(doc, full_urls)
+
+
+def _path_strings_made(doc: Document, full_urls: bool) -> list[PathString]:
     if doc.kind not in TASK_KINDS:
         return []
     found: list[PathString] = []
-    is_url = maskpaths.is_remote  # `is_full_url`, without a call more per string
-    for _task_pointer, task, _owner, group in walk.series_sets(doc):
-        raw_id = task.get("storageId")
+    # `is_full_url`: the common schemes (most strings of a large list) without a call.
+    is_url, common = maskpaths.is_remote, maskpaths.COMMON_SCHEMES
+    every_task, every_series = walk.tasks(doc).values, walk.all_series(doc)
+    pointers, values = every_series.pointers, every_series.values
+    for place, task_place in _places(doc, full_urls):
+        series_pointer, series = pointers[place], values[place]
+        raw_id = every_task[task_place].get("storageId")
         storage_id = raw_id if isinstance(raw_id, str) and raw_id else None
-        for series_pointer, series in group:
-            for key, role in _ROLES:
-                raw = series.get(key)
-                if type(raw) is str:  # the common case, without a list and an index
-                    if raw and (full_urls or not is_url(raw)):
-                        found.append(
-                            PathString(series_pointer, f"{series_pointer}/{key}", raw, role, storage_id)
-                        )
-                elif raw is not None:
-                    found += _strings(series_pointer, raw, key, role, storage_id, full_urls)
+        # `items`, then `segmentations`: written out (a list has a million series).
+        raw = series.get("items")
+        if type(raw) is str:  # the common case, without a list and an index
+            if raw and (full_urls or not (raw.startswith(common) or is_url(raw))):
+                found.append(PathString(series_pointer, f"{series_pointer}/items", raw, ITEM, storage_id))
+        elif raw is not None:
+            found += _strings(series_pointer, raw, "items", ITEM, storage_id, full_urls)
+        raw = series.get("segmentations")
+        if type(raw) is str:
+            if raw and (full_urls or not (raw.startswith(common) or is_url(raw))):
+                pointer = f"{series_pointer}/segmentations"
+                found.append(PathString(series_pointer, pointer, raw, SEGMENTATION, storage_id))
+        elif raw is not None:
+            found += _strings(series_pointer, raw, "segmentations", SEGMENTATION, storage_id, full_urls)
     return found
 
 
-_ROLES = (("items", ITEM), ("segmentations", SEGMENTATION))
+def _places(doc: Document, full_urls: bool) -> Iterable[tuple[int, int]]:
+    """(place in `walk.all_series`, place of its task in `walk.tasks`) of each series that may hold
+    a string `path_strings` lists: every series, or, without full URLs, those with a local path."""
+    if not full_urls:
+        return zip(*walk.local_path_series(doc), strict=True)
+    spans = walk.series_spans(doc)
+    return ((place, task) for task, _owner, start, end in spans for place in range(start, end))
 
 
 def _strings(

@@ -22,7 +22,7 @@ from rb_lint.models.kinds import TASK_KINDS
 
 # s3://, gs://, http(s)://, az://, abfs(s)://, wasb(s)://, and Azure blob URLs.
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)", re.IGNORECASE)
-_COMMON_SCHEMES = ("s3://", "gs://", "https://", "http://", "az://")
+COMMON_SCHEMES = ("s3://", "gs://", "https://", "http://", "az://")
 LOCAL = "local"
 REMOTE = "remote"
 
@@ -51,7 +51,7 @@ class MaskRef:
 
 
 def is_remote(written: str) -> bool:
-    if written.startswith(_COMMON_SCHEMES):  # most URLs of a large list
+    if written.startswith(COMMON_SCHEMES):  # most URLs of a large list
         return True
     end = written.find("://")
     if end < 0:  # most local paths: no regular expression needed

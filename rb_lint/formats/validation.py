@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import sys
 import types
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -70,19 +70,29 @@ def _validate(data: Any, schema: FormatSchema) -> Iterator[SchemaError]:
     if schema.element_adapter is not None:
         if not isinstance(data, list):
             return  # the top-level shape is reported by its own rule
-        validate, element_type = schema.element_adapter.validate_python, schema.element_type
+        check, validate = schema.element_check, schema.element_adapter.validate_python
         for index, element in enumerate(data):
             if isinstance(element, dict):
                 # Inline (no generator, no pointer) for the elements without an error: nearly all.
                 try:
-                    validate(element)
-                except ValidationError as error:
-                    yield from _described(error, element, element_type, join_pointer("", index), seen)
+                    (check or validate)(element)
+                except ValidationError:
+                    yield from _errors_of(validate, element, schema.element_type, index, seen)
     else:
         try:
             schema.document_adapter.validate_python(data)
         except ValidationError as error:
             yield from _described(error, data, schema.document_type, "", seen)
+
+
+def _errors_of(
+    validate: Callable[[Any], object], element: Any, element_type: Any, index: int, seen: set[tuple[Any, ...]]
+) -> Iterator[SchemaError]:
+    """The errors of an element `FormatSchema.element_check` rejected, as the models word them."""
+    try:
+        validate(element)
+    except ValidationError as error:
+        yield from _described(error, element, element_type, join_pointer("", index), seen)
 
 
 def _described(

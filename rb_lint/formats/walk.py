@@ -6,8 +6,10 @@ Anything of the wrong type is skipped here, because the structure rules already 
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from rb_lint.io.document import Document
 from rb_lint.io.jsonpos import collector_paused, join_pointer
@@ -20,15 +22,44 @@ _LEGACY_UNSAFE_FOR_FILE_NAMES = re.compile(r"[^\w.]+")
 _WINDOWS_DEVICE_NAME = re.compile(r"^(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(?:\..*)?$", re.IGNORECASE)
 
 
-def tasks(doc: Document) -> list[tuple[str, Task]]:
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class Pairs(Generic[V]):
+    """(pointer, value) pairs, kept as two lists: read as pairs (a loop unpacks each as it is
+    made), with no tuple kept per task or series (a list of 500,000 tasks has a million series)."""
+
+    pointers: list[str] = field(default_factory=list)
+    values: list[V] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[tuple[str, V]]:
+        return zip(self.pointers, self.values, strict=True)
+
+    def __len__(self) -> int:
+        return len(self.pointers)
+
+    def __getitem__(self, index: int) -> tuple[str, V]:
+        return self.pointers[index], self.values[index]
+
+    def append(self, pointer: str, value: V) -> None:
+        self.pointers.append(pointer)
+        self.values.append(value)
+
+
+def tasks(doc: Document) -> Pairs[Task]:
     """(pointer, task) for every task object; computed once per document (rules share it)."""
     return doc.memo(_tasks, doc)
 
 
-def _tasks(doc: Document) -> list[tuple[str, Task]]:
+def _tasks(doc: Document) -> Pairs[Task]:
     data = doc.data if isinstance(doc.data, list) else []
-    with collector_paused():  # a pointer and a pair per task, no cycles (see `collector_paused`)
-        return [(f"/{index}", task) for index, task in enumerate(data) if isinstance(task, dict)]
+    with collector_paused():  # a pointer per task, no cycles (see `collector_paused`)
+        objects = [task for task in data if isinstance(task, dict)]
+        if len(objects) == len(data):  # the common case: every element is a task
+            return Pairs([f"/{index}" for index in range(len(data))], objects)
+        found = [(index, task) for index, task in enumerate(data) if isinstance(task, dict)]
+        return Pairs([f"/{index}" for index, _task in found], [task for _index, task in found])
 
 
 def owners(task: Task) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
@@ -65,29 +96,74 @@ def _series_of(owner_pointer: str, owner: dict[str, Any]) -> list[tuple[str, Ser
     ]
 
 
-def series_sets(doc: Document) -> list[tuple[str, Task, str, list[tuple[str, Series]]]]:
-    """(task pointer, task, owner pointer, its series) for every set of series exported together
-    (see `series_groups`); computed once per document, shared by `all_series`."""
-    return doc.memo(_series_sets, doc)
+def series_spans(doc: Document) -> Iterator[tuple[int, str | None, int, int]]:
+    """Each set of series exported together (see `series_groups`), in document order, as the place
+    of its task in `tasks`, its owner's pointer (None: the task itself) and the range of its series
+    in `all_series` (no list of pairs per set)."""
+    layout = doc.memo(_series_layout, doc)
+    start = 0
+    for task_place, owner, end in zip(layout.tasks, layout.owners, layout.ends, strict=True):
+        yield task_place, owner, start, end
+        start = end
 
 
-def _series_sets(doc: Document) -> list[tuple[str, Task, str, list[tuple[str, Series]]]]:
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Every series of a document, and its sets of series: per set, the place of its task, its
+    owner's pointer (None: the task itself) and where its series end in `series`."""
+
+    series: Pairs[Series] = field(default_factory=Pairs)
+    tasks: array[int] = field(default_factory=lambda: array("q"))
+    owners: list[str | None] = field(default_factory=list)
+    ends: array[int] = field(default_factory=lambda: array("q"))
+    # `local_path_series`: the places of the series that may name a local file, and of their tasks.
+    local: array[int] = field(default_factory=lambda: array("q"))
+    local_tasks: array[int] = field(default_factory=lambda: array("q"))
+
+
+def _series_layout(doc: Document) -> _Layout:
+    from rb_lint.formats import maskpaths  # (it imports this module)
+
+    common, is_remote = maskpaths.COMMON_SCHEMES, maskpaths.is_remote
+
     every_task = tasks(doc)
-    with collector_paused():  # objects per series, no cycles
-        return [
-            (task_pointer, task, owner, group)
-            for task_pointer, task in every_task
-            for owner, group in series_groups(task_pointer, task)
-        ]
+    found = _Layout()
+    pointers, values = found.series.pointers, found.series.values
+    with collector_paused():  # a pointer per series, no cycles
+        for task_place, (task_pointer, task) in enumerate(every_task):
+            for tokens, owner in owners(task):  # as `series_groups`, without a list per set
+                owner_pointer = join_pointer(task_pointer, *tokens) if tokens else task_pointer
+                series = owner.get("series")
+                for index, item in enumerate(series if isinstance(series, list) else ()):
+                    if isinstance(item, dict):
+                        # Anything but one full URL, or nothing, in `items` or `segmentations`.
+                        for raw in (item.get("items"), item.get("segmentations")):
+                            if raw is not None and not (
+                                type(raw) is str and raw and (raw.startswith(common) or is_remote(raw))
+                            ):
+                                found.local.append(len(pointers))
+                                found.local_tasks.append(task_place)
+                                break
+                        pointers.append(f"{owner_pointer}/series/{index}")
+                        values.append(item)
+                found.tasks.append(task_place)
+                found.owners.append(owner_pointer if tokens else None)
+                found.ends.append(len(pointers))
+    return found
 
 
-def all_series(doc: Document) -> list[tuple[str, Series]]:
+def local_path_series(doc: Document) -> tuple[array[int], array[int]]:
+    """The places in `all_series` of the series whose `items` or `segmentations` may name a local
+    file (anything but one full URL, or nothing), with the places of their tasks in `tasks`: the
+    facts about local files look at those only (a list of remote data names none). Once per
+    document."""
+    layout = doc.memo(_series_layout, doc)
+    return layout.local, layout.local_tasks
+
+
+def all_series(doc: Document) -> Pairs[Series]:
     """(pointer, series) for every series of every task, consensus annotators' included."""
-    return doc.memo(_all_series, doc)
-
-
-def _all_series(doc: Document) -> list[tuple[str, Series]]:
-    return [pair for _task_pointer, _task, _owner, group in series_sets(doc) for pair in group]
+    return doc.memo(_series_layout, doc).series
 
 
 def as_list(value: Any) -> list[Any]:
@@ -109,6 +185,8 @@ def export_file_stem(name: str) -> str:
     `sanitize_path_name`): runs of other characters become `-`, trailing spaces and dots go, Windows
     device names get a `_` prefix. "" means nothing is left: the exporter then falls back to the
     taskId for a task and to the series' letter for a series."""
+    if name.isascii() and name.isalnum():  # most names (`p000123`): nothing to replace or strip
+        return "_" + name if len(name) <= 4 and _WINDOWS_DEVICE_NAME.match(name) else name
     stem = _UNSAFE_FOR_FILE_NAMES.sub("-", name).rstrip(" .")
     if stem in ("", ".", ".."):
         return ""

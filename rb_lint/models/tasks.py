@@ -20,7 +20,7 @@ from rb_lint.models.common import (
     Number,
     StrictModel,
     StringOrList,
-    by_json_type,
+    by_json_type_int_apart,
     exactly,
     length_schema,
     tagged,
@@ -264,7 +264,7 @@ SegmentValue = Annotated[
         "category_type",
         "a segmentMap value is a category (name, classId or nested path) or an object "
         "{category, attributes?, mask?}",
-        lambda v: "integer" if type(v) is int else by_json_type(v),
+        by_json_type_int_apart,  # an integer is a classId
     ),
 ]
 

@@ -9,7 +9,7 @@ from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
 from rb_lint.facts.geometry import index, show_index
 from rb_lint.facts.grid import series_frames
-from rb_lint.formats import walk
+from rb_lint.facts.structure import series_census
 from rb_lint.io.document import Document
 from rb_lint.io.jsonpos import join_pointer
 from rb_lint.models.kinds import TASK_KINDS
@@ -41,7 +41,7 @@ def file_index_out_of_range(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         "instanceClassifications": [{"fileIndex": 2, "values": {"Artifact": true}}]
     """
-    for series_pointer, series in walk.all_series(doc):
+    for series_pointer, series in series_census(doc).instance_classified:
         entries = series.get("instanceClassifications")
         for number, entry in enumerate(entries if isinstance(entries, list) else []):
             found = index(entry.get("fileIndex")) if isinstance(entry, dict) else None

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.mask_scans import scanned_files
+from rb_lint.facts.mask_scans import scanned_by_result
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 from rb_lint.nifti.scan import CORRUPT, UNREADABLE
@@ -30,11 +30,12 @@ def corrupt_mask_data(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         seg.nii.gz copied again (compare its checksum with the original)
     """
-    for series, mask in scanned_files(doc, ctx):
-        problem = mask.result.problem(CORRUPT) or mask.result.problem(UNREADABLE)
+    for result, uses in scanned_by_result(doc, ctx):
+        problem = result.problem(CORRUPT) or result.problem(UNREADABLE)
         if problem is not None:
-            yield Hit(
-                f"`{mask.ref.written}` is damaged: {problem.message}",
-                mask.ref.pointer,
-                key=series.key(mask.ref.written),
-            )
+            for series, mask in uses:
+                yield Hit(
+                    f"`{mask.ref.written}` is damaged: {problem.message}",
+                    mask.ref.pointer,
+                    key=series.key(mask.ref.written),
+                )

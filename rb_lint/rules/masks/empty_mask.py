@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.mask_scans import scanned_files
+from rb_lint.facts.mask_scans import scanned_by_result
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -25,13 +25,14 @@ def empty_mask(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         the series without that file in `segmentations` (or the right file)
     """
-    for series, mask in scanned_files(doc, ctx):
-        values = mask.result.values
-        if values is None or not mask.result.complete or not values.empty:
+    for result, uses in scanned_by_result(doc, ctx):
+        values = result.values
+        if values is None or not result.complete or not values.empty:
             continue
-        yield Hit(
-            f"`{mask.ref.written}` holds no non-zero voxel: the platform skips empty masks "
-            "silently; name the right file or remove it",
-            mask.ref.pointer,
-            key=series.key(mask.ref.written),
-        )
+        for series, mask in uses:
+            yield Hit(
+                f"`{mask.ref.written}` holds no non-zero voxel: the platform skips empty masks "
+                "silently; name the right file or remove it",
+                mask.ref.pointer,
+                key=series.key(mask.ref.written),
+            )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.mask_scans import readable_header, scanned_files
+from rb_lint.facts.mask_scans import readable_header, scanned_by_result
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 from rb_lint.nifti.scan import UNSUPPORTED
@@ -27,13 +27,14 @@ def float_mask(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         seg.nii.gz stored as uint8 (`img.set_data_dtype(np.uint8)`)
     """
-    for series, mask in scanned_files(doc, ctx):
-        header = readable_header(mask.result)
-        if header is None or not header.is_float or mask.result.problem(UNSUPPORTED):
+    for result, uses in scanned_by_result(doc, ctx):
+        header = readable_header(result)
+        if header is None or not header.is_float or result.problem(UNSUPPORTED):
             continue
-        yield Hit(
-            f"`{mask.ref.written}` stores {header.dtype_name} voxels: the platform rounds "
-            "them to uint16; save integer labels (uint8 or uint16) instead",
-            mask.ref.pointer,
-            key=series.key(mask.ref.written),
-        )
+        for series, mask in uses:
+            yield Hit(
+                f"`{mask.ref.written}` stores {header.dtype_name} voxels: the platform rounds "
+                "them to uint16; save integer labels (uint8 or uint16) instead",
+                mask.ref.pointer,
+                key=series.key(mask.ref.written),
+            )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.mask_scans import scanned_files
+from rb_lint.facts.mask_scans import scanned_by_result
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 from rb_lint.nifti.scan import COMPRESSION
@@ -33,9 +33,12 @@ def mask_compression_mismatch(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         "segmentations": "seg.nii.gz"   (the file renamed)
     """
-    for series, mask in scanned_files(doc, ctx):
-        problem = mask.result.problem(COMPRESSION)
+    for result, uses in scanned_by_result(doc, ctx):
+        problem = result.problem(COMPRESSION)
         if problem is not None and problem.message:
-            yield Hit(
-                f"`{mask.ref.written}` {problem.message}", mask.ref.pointer, key=series.key(mask.ref.written)
-            )
+            for series, mask in uses:
+                yield Hit(
+                    f"`{mask.ref.written}` {problem.message}",
+                    mask.ref.pointer,
+                    key=series.key(mask.ref.written),
+                )

@@ -8,7 +8,7 @@ from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
 from rb_lint.facts.mask_grids import grid_difference
-from rb_lint.facts.mask_scans import readable_header, scanned_masks, series_with_files
+from rb_lint.facts.mask_scans import readable_header, scanned_series
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 from rb_lint.nifti.header import Header
@@ -36,8 +36,7 @@ def mask_grid_mismatch(doc: Document, ctx: Context) -> Iterator[Hit]:
         both resampled onto the image's grid, shape (240, 240, 155)
     """
     tolerance = ctx.config.masks.affine_tolerance
-    for series in series_with_files(doc, ctx):
-        scanned = scanned_masks(ctx, series)
+    for series, scanned in scanned_series(doc, ctx):
         if len(scanned) < 2:
             continue  # one mask is on its own grid (the image's is RB325's)
         first: tuple[str, Header] | None = None

@@ -8,7 +8,7 @@ from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
 from rb_lint.facts.mask_grids import grid_difference, image_header
-from rb_lint.facts.mask_scans import readable_header, scanned_masks, series_with_files
+from rb_lint.facts.mask_scans import readable_header, scanned_series
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -34,9 +34,8 @@ def mask_image_grid_mismatch(doc: Document, ctx: Context) -> Iterator[Hit]:
         "segmentations": "seg.nii.gz" resampled onto ct.nii.gz's grid
     """
     tolerance = ctx.config.masks.affine_tolerance
-    for series in series_with_files(doc, ctx):
-        scanned = scanned_masks(ctx, series)
-        image = image_header(ctx, series) if scanned else None
+    for series, scanned in scanned_series(doc, ctx):
+        image = image_header(ctx, series)
         if image is None:
             continue
         for mask in scanned:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.mask_scans import readable_header, scanned_files
+from rb_lint.facts.mask_scans import readable_header, scanned_by_result
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -26,8 +26,8 @@ def mask_not_3d(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         seg.nii.gz with shape (240, 240, 155)   (e.g. `nib.squeeze_image(img)`)
     """
-    for series, mask in scanned_files(doc, ctx):
-        header = readable_header(mask.result)
+    for result, uses in scanned_by_result(doc, ctx):
+        header = readable_header(result)
         if header is None or header.ndim == 3:
             continue
         hint = (
@@ -35,9 +35,10 @@ def mask_not_3d(doc: Document, ctx: Context) -> Iterator[Hit]:
             if header.ndim < 3
             else "drop the extra axes (e.g. `nib.squeeze_image`) or split the volumes"
         )
-        yield Hit(
-            f"`{mask.ref.written}` is {header.ndim}-D (shape {header.shape}): the platform "
-            f"accepts exactly 3-D masks (`Invalid base mask shape`); {hint}",
-            mask.ref.pointer,
-            key=series.key(mask.ref.written),
-        )
+        for series, mask in uses:
+            yield Hit(
+                f"`{mask.ref.written}` is {header.ndim}-D (shape {header.shape}): the platform "
+                f"accepts exactly 3-D masks (`Invalid base mask shape`); {hint}",
+                mask.ref.pointer,
+                key=series.key(mask.ref.written),
+            )

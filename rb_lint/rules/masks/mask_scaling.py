@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.mask_scans import readable_header, scanned_files
+from rb_lint.facts.mask_scans import readable_header, scanned_by_result
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -33,15 +33,16 @@ def mask_scaling(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         seg.nii.gz with scl_slope 1.0, scl_inter 0.0 (or NaN)
     """
-    for series, mask in scanned_files(doc, ctx):
-        header = readable_header(mask.result)
+    for result, uses in scanned_by_result(doc, ctx):
+        header = readable_header(result)
         if header is None or not header.scaled:
             continue
-        yield Hit(
-            f"`{mask.ref.written}` has scl_slope {header.scl_slope:g} and scl_inter "
-            f"{header.scl_inter:g}: the platform applies them on upload but not on export, "
-            "and rb-lint checks the stored values; save the labels unscaled (slope 1, "
-            "intercept 0)",
-            mask.ref.pointer,
-            key=series.key(mask.ref.written),
-        )
+        for series, mask in uses:
+            yield Hit(
+                f"`{mask.ref.written}` has scl_slope {header.scl_slope:g} and scl_inter "
+                f"{header.scl_inter:g}: the platform applies them on upload but not on export, "
+                "and rb-lint checks the stored values; save the labels unscaled (slope 1, "
+                "intercept 0)",
+                mask.ref.pointer,
+                key=series.key(mask.ref.written),
+            )

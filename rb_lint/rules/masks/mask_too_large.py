@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.mask_scans import readable_header, scanned_files
+from rb_lint.facts.mask_scans import readable_header, scanned_by_result
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -34,15 +34,16 @@ def mask_too_large(doc: Document, ctx: Context) -> Iterator[Hit]:
         seg.nii.gz with the real shape (512, 512, 300)
     """
     limit = ctx.config.masks.max_uncompressed_bytes
-    for series, mask in scanned_files(doc, ctx):
-        header = readable_header(mask.result)
+    for result, uses in scanned_by_result(doc, ctx):
+        header = readable_header(result)
         if header is None or header.nbytes <= limit:
             continue
-        yield Hit(
-            f"`{mask.ref.written}` promises {header.nbytes:,} bytes of voxel data (shape "
-            f"{header.shape}, {header.dtype_name}), over `max-uncompressed-bytes` "
-            f"({limit:,}): it was not read; check its header, or raise the limit in "
-            "`[tool.rb-lint.masks]`",
-            mask.ref.pointer,
-            key=series.key(mask.ref.written),
-        )
+        for series, mask in uses:
+            yield Hit(
+                f"`{mask.ref.written}` promises {header.nbytes:,} bytes of voxel data (shape "
+                f"{header.shape}, {header.dtype_name}), over `max-uncompressed-bytes` "
+                f"({limit:,}): it was not read; check its header, or raise the limit in "
+                "`[tool.rb-lint.masks]`",
+                mask.ref.pointer,
+                key=series.key(mask.ref.written),
+            )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.mask_scans import scanned_files
+from rb_lint.facts.mask_scans import scanned_by_result
 from rb_lint.facts.masks import listed
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
@@ -33,8 +33,8 @@ def mask_values_out_of_range(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         seg.nii.gz holding 0, 1, 2
     """
-    for series, mask in scanned_files(doc, ctx):
-        values = mask.result.values
+    for result, uses in scanned_by_result(doc, ctx):
+        values = result.values
         if values is None or not (values.negative or values.above):
             continue
         parts = []
@@ -42,10 +42,11 @@ def mask_values_out_of_range(doc: Document, ctx: Context) -> Iterator[Hit]:
             parts.append(f"negative values (e.g. {listed(values.negative, 5)})")
         if values.above:
             parts.append(f"values above 65535 (e.g. {listed(values.above, 5)})")
-        yield Hit(
-            f"`{mask.ref.written}` holds {' and '.join(parts)}: the platform casts labels to "
-            "uint16 and they wrap around silently; labels must be 0..65535 (is this an image "
-            "rather than a mask?)",
-            mask.ref.pointer,
-            key=series.key(mask.ref.written),
-        )
+        for series, mask in uses:
+            yield Hit(
+                f"`{mask.ref.written}` holds {' and '.join(parts)}: the platform casts labels to "
+                "uint16 and they wrap around silently; labels must be 0..65535 (is this an image "
+                "rather than a mask?)",
+                mask.ref.pointer,
+                key=series.key(mask.ref.written),
+            )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.mask_scans import readable_header, scanned_files
+from rb_lint.facts.mask_scans import readable_header, scanned_by_result
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 
@@ -31,14 +31,15 @@ def mask_without_orientation(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         nib.Nifti1Image(labels, image.affine, image.header)
     """
-    for series, mask in scanned_files(doc, ctx):
-        header = readable_header(mask.result)
+    for result, uses in scanned_by_result(doc, ctx):
+        header = readable_header(result)
         if header is None or header.qform_code or header.sform_code:
             continue
-        yield Hit(
-            f"`{mask.ref.written}` has qform_code and sform_code 0, so it has no "
-            "orientation and may be shown flipped or shifted against its image; save it "
-            "with the image's affine",
-            mask.ref.pointer,
-            key=series.key(mask.ref.written),
-        )
+        for series, mask in uses:
+            yield Hit(
+                f"`{mask.ref.written}` has qform_code and sform_code 0, so it has no "
+                "orientation and may be shown flipped or shifted against its image; save it "
+                "with the image's affine",
+                mask.ref.pointer,
+                key=series.key(mask.ref.written),
+            )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.mask_scans import scanned_files
+from rb_lint.facts.mask_scans import scanned_by_result
 from rb_lint.facts.masks import listed
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
@@ -34,8 +34,8 @@ def non_integral_mask_values(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         seg.nii.gz holding 0, 1   (resampled with nearest-neighbour interpolation)
     """
-    for series, mask in scanned_files(doc, ctx):
-        values = mask.result.values
+    for result, uses in scanned_by_result(doc, ctx):
+        values = result.values
         if values is None or not (values.non_integral or values.non_finite):
             continue
         parts = []
@@ -43,10 +43,11 @@ def non_integral_mask_values(doc: Document, ctx: Context) -> Iterator[Hit]:
             parts.append(f"fractional values (e.g. {listed(values.non_integral, 5)})")
         if values.non_finite:
             parts.append(f"non-finite values ({', '.join(values.non_finite)})")
-        yield Hit(
-            f"`{mask.ref.written}` holds {' and '.join(parts)}: the platform rounds labels "
-            "to whole numbers and NaN/inf become arbitrary labels; resample with "
-            "nearest-neighbour interpolation and store integer labels",
-            mask.ref.pointer,
-            key=series.key(mask.ref.written),
-        )
+        for series, mask in uses:
+            yield Hit(
+                f"`{mask.ref.written}` holds {' and '.join(parts)}: the platform rounds labels "
+                "to whole numbers and NaN/inf become arbitrary labels; resample with "
+                "nearest-neighbour interpolation and store integer labels",
+                mask.ref.pointer,
+                key=series.key(mask.ref.written),
+            )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.mask_scans import scanned_files
+from rb_lint.facts.mask_scans import scanned_by_result
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 from rb_lint.nifti.scan import NOT_NIFTI
@@ -29,11 +29,12 @@ def not_a_nifti_volume(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         "segmentations": "seg.nii.gz"   (converted, e.g. with SimpleITK.WriteImage)
     """
-    for series, mask in scanned_files(doc, ctx):
-        problem = mask.result.problem(NOT_NIFTI)
+    for result, uses in scanned_by_result(doc, ctx):
+        problem = result.problem(NOT_NIFTI)
         if problem is not None:
-            yield Hit(
-                f"`{mask.ref.written}` is not a NIfTI-1/2 volume: {problem.message}",
-                mask.ref.pointer,
-                key=series.key(mask.ref.written),
-            )
+            for series, mask in uses:
+                yield Hit(
+                    f"`{mask.ref.written}` is not a NIfTI-1/2 volume: {problem.message}",
+                    mask.ref.pointer,
+                    key=series.key(mask.ref.written),
+                )

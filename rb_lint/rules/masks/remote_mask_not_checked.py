@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.masks import document_masks
+from rb_lint.facts.masks import SeriesMasks, document_masks
 from rb_lint.facts.remote import Located, document_locations, storage_map
 from rb_lint.formats import maskpaths
 from rb_lint.formats.locations import SEGMENTATION, Place
@@ -57,20 +57,29 @@ def remote_mask_not_checked(doc: Document, ctx: Context) -> Iterator[Hit]:
         remote = true
     """
     located = document_locations(doc, ctx).by_pointer  # looked up once, not per path
-    count, first, every_url = 0, None, True  # counted, not listed: a list may name a million
-    # Without network access full URLs are not located: their pointers need not be made.
-    unlisted = None if storage_map(ctx).network else maskpaths.REMOTE
-    for series in document_masks(doc, ctx).series:
-        for ref in series.refs:
-            url = _unchecked_url(ref, None if ref.where == unlisted else located.get(ref.pointer))
+    masks, network = document_masks(doc, ctx), storage_map(ctx).network
+    # Counted, not listed: a list may name a million. Without network access full URLs are not
+    # located: the mask facts count them, and only the local series' other paths are looked up.
+    count, every_url, first = 0, True, None
+    places: Iterable[tuple[int, SeriesMasks]]
+    if network:
+        places = enumerate(masks.series)
+    else:
+        places, count = zip(masks.local_places, masks.local, strict=True), masks.remote.count
+        if masks.remote.first is not None:
+            place, series, ref = masks.remote.first
+            first = (place, series.refs.index(ref), series, ref, True)
+    for place, series in places:
+        for index, ref in enumerate(series.refs):
+            url = None if not network and ref.where == maskpaths.REMOTE else _unchecked_url(ref, located)
             if url is None:
                 continue
             count, every_url = count + 1, every_url and url
-            if first is None:
-                first = (series, ref, url)
+            if first is None or (place, index) < first[:2]:
+                first = (place, index, series, ref, url)
     if first is None:
         return
-    series, ref, url = first
+    _place, _index, series, ref, url = first
     noun = ("remote " if every_url else "") + "segmentation file" + ("s" if count > 2 else "")
     unchecked = "" if every_url else " not checked"
     others = f" (and {count - 1} more {noun}{unchecked} in this file)" if count > 1 else ""
@@ -81,9 +90,10 @@ def remote_mask_not_checked(doc: Document, ctx: Context) -> Iterator[Hit]:
     yield Hit(message, ref.pointer, key=series.key(ref.written))
 
 
-def _unchecked_url(ref: MaskRef, found: Located | None) -> bool | None:
+def _unchecked_url(ref: MaskRef, located: dict[str, Located]) -> bool | None:
     """Whether an unchecked path is a URL (True) or of unknown location (False); None: checked.
     A path `document_locations` does not list is a full URL of a run without network access."""
+    found = located.get(ref.pointer)
     if found is None:
         return True if ref.where == maskpaths.REMOTE else None
     if found.ref.role != SEGMENTATION:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.mask_scans import ScannedMask, scan_result, scanned_masks, series_with_files
+from rb_lint.facts.mask_scans import ScannedMask, content_identity, scan_result, scanned_series
 from rb_lint.facts.masks import SeriesMasks, listed
 from rb_lint.formats.maskpaths import MaskRef
 from rb_lint.io.document import Document
@@ -42,20 +42,22 @@ def segment_id_not_in_masks(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         "segmentations": "seg.nii.gz", "segmentMap": {"1": "Liver", "2": "Spleen"}
     """
-    for series in series_with_files(doc, ctx):
+    judged: set[tuple[int, ...]] = set()  # `content_identity` of series found whole
+    for series, held in scanned_series(doc, ctx):
         if not series.instances:
             continue
         if series.binary:
             yield from _empty_binary_instances(ctx, series)
             continue
-        scanned = _complete(ctx, series)
-        if scanned is None:
+        if (known := content_identity(series, held)) in judged:
             continue
-        present = {v for mask in scanned if mask.result.values for v in mask.result.values.present}
+        scanned = _complete(series, held)
+        present = {v for mask in scanned or () if mask.result.values for v in mask.result.values.present}
         for group, members in series.group_members.items():  # empty, and known so, without groups
             if group in present:
                 present |= members
-        if present.issuperset(series.instances):
+        if scanned is None or present.issuperset(series.instances):
+            judged.add(known)
             continue  # the common case: every id is there (nothing to describe)
         holdings = "; ".join(
             f"`{mask.ref.written}` holds {listed(mask.result.values.present if mask.result.values else [])}"
@@ -78,9 +80,8 @@ def segment_id_not_in_masks(doc: Document, ctx: Context) -> Iterator[Hit]:
                 )
 
 
-def _complete(ctx: Context, series: SeriesMasks) -> list[ScannedMask] | None:
+def _complete(series: SeriesMasks, scanned: Sequence[ScannedMask]) -> Sequence[ScannedMask] | None:
     """Every file of the series with its result, or None unless every one was read completely."""
-    scanned = scanned_masks(ctx, series)
     if not scanned or len(scanned) != len(series.refs):
         return None
     if any(not mask.result.complete or mask.result.values is None for mask in scanned):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.mask_scans import scanned_masks, series_with_files
+from rb_lint.facts.mask_scans import scanned_series
 from rb_lint.facts.masks import listed
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
@@ -35,15 +35,24 @@ def unmapped_mask_values(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         "segmentations": "seg.nii.gz", "segmentMap": {"1": "Liver", "2": "Spleen", "4": "Kidney"}
     """
-    for series in series_with_files(doc, ctx):
+    # The unmapped values of a file for a set of ids and groups: a list's series share the same
+    # few files and the same few sets of ids (`SeriesMasks.instances` are shared), and the
+    # document's objects live through the run (their ids are stable).
+    unmapped: dict[tuple[int, int, int], list[int]] = {}
+    for series, scanned in scanned_series(doc, ctx):
         if series.binary or not isinstance(series.series.get("segmentMap"), dict):
             continue
         instances, groups = series.instances, series.group_members  # looked up, not copied per series
-        for mask in scanned_masks(ctx, series):
+        for mask in scanned:
             values = mask.result.values
             if values is None:
                 continue
-            extra = [v for v in values.present if v and v not in instances and v not in groups]
+            known = (id(instances), id(groups), id(values))
+            extra = unmapped.get(known)
+            if extra is None:
+                extra = unmapped[known] = [
+                    v for v in values.present if v and v not in instances and v not in groups
+                ]
             if extra:
                 many = len(extra) > 1
                 yield Hit(

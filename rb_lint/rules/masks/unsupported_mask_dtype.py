@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.mask_scans import scanned_files
+from rb_lint.facts.mask_scans import scanned_by_result
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
 from rb_lint.nifti.header import COMPLEX_OR_RGB
@@ -34,14 +34,15 @@ def unsupported_mask_dtype(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         seg.nii.gz stored as uint8 or uint16 labels
     """
-    for series, mask in scanned_files(doc, ctx):
-        header = mask.result.header
-        if mask.result.problem(UNSUPPORTED) is None or header is None:
+    for result, uses in scanned_by_result(doc, ctx):
+        header = result.header
+        if result.problem(UNSUPPORTED) is None or header is None:
             continue
         kind = "complex or RGB" if header.datatype in COMPLEX_OR_RGB else "non-label"
-        yield Hit(
-            f"`{mask.ref.written}` holds {header.dtype_name} voxels ({kind} data): masks "
-            "hold integer labels; save it as uint8 or uint16",
-            mask.ref.pointer,
-            key=series.key(mask.ref.written),
-        )
+        for series, mask in uses:
+            yield Hit(
+                f"`{mask.ref.written}` holds {header.dtype_name} voxels ({kind} data): masks "
+                "hold integer labels; save it as uint8 or uint16",
+                mask.ref.pointer,
+                key=series.key(mask.ref.written),
+            )

@@ -9,6 +9,7 @@ from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
 from rb_lint.facts.names import TaskName, cite, document_task_names, task_names, value_positions
 from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import collector_paused
 from rb_lint.models.kinds import TASK_KINDS
 
 
@@ -38,10 +39,11 @@ def duplicate_task_name(docs: list[Document], ctx: Context) -> Iterator[Hit]:
     """
     first: dict[str, TaskName] = {}
     repeats: list[TaskName] = []
-    for task in task_names(docs):
-        earlier = first.setdefault(task.name, task)
-        if earlier is not task:
-            repeats.append(task)
+    with collector_paused():  # a `TaskName` per task, no cycles (see `collector_paused`)
+        for task in task_names(docs):
+            earlier = first.setdefault(task.name, task)
+            if earlier is not task:
+                repeats.append(task)
     if not repeats:
         return
     positions = value_positions((first[t.name].doc, f"{first[t.name].pointer}/name") for t in repeats)

@@ -10,6 +10,7 @@ from rb_lint.core.rule import rule
 from rb_lint.facts.names import TaskName, cite, document_task_names, task_names, value_positions
 from rb_lint.formats import walk
 from rb_lint.io.document import Document
+from rb_lint.io.jsonpos import collector_paused
 from rb_lint.models.kinds import TASK_KINDS
 
 
@@ -39,13 +40,14 @@ def task_folder_collision(docs: list[Document], ctx: Context) -> Iterator[Hit]:
     """
     first: dict[str, TaskName] = {}
     clashes: list[tuple[TaskName, str]] = []
-    for task in task_names(docs):
-        folder = walk.export_file_stem(task.name)
-        if not folder:
-            continue  # the exporter falls back to the task's id, which is unique
-        earlier = first.setdefault(folder, task)
-        if earlier.name != task.name:
-            clashes.append((task, folder))
+    with collector_paused():  # a `TaskName` per task, no cycles (see `collector_paused`)
+        for task in task_names(docs):
+            folder = walk.export_file_stem(task.name)
+            if not folder:
+                continue  # the exporter falls back to the task's id, which is unique
+            earlier = first.setdefault(folder, task)
+            if earlier.name != task.name:
+                clashes.append((task, folder))
     if not clashes:
         return
     positions = value_positions((first[f].doc, f"{first[f].pointer}/name") for _task, f in clashes)

@@ -47,7 +47,7 @@ def lfs_pointer(doc: Document, ctx: Context) -> Iterator[Hit]:
     """
     is_pointer: dict[Path, bool] = {}  # asked once per file, not per path string naming it
     pointers = []
-    for named in read_files(doc, ctx):
+    for named in read_files(doc, ctx):  # each path string once, where first named
         found = is_pointer.get(named.path)
         if found is None:
             found = is_pointer[named.path] = lfs_pointer_file(ctx, named.path)
@@ -56,7 +56,7 @@ def lfs_pointer(doc: Document, ctx: Context) -> Iterator[Hit]:
     if not pointers:
         return
     first = pointers[0]
-    others = list(dict.fromkeys(n.written for n in pointers if n.written != first.written))
+    others = [n.written for n in pointers[1:]]
     more = ""
     if others:
         shown = ", ".join(f"`{name}`" for name in others[:SHOWN]) + (", …" if len(others) > SHOWN else "")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
+from rb_lint.facts.structure import series_census
 from rb_lint.formats import walk
 from rb_lint.formats.validation import SERIES_FLAGS
 from rb_lint.io.document import Document
@@ -37,7 +38,7 @@ def mask_flag_in_segmentmap(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         "segmentMap": {"1": {"category": "Liver", "mask": "liver.nii.gz"}}, "binaryMask": true
     """
-    for pointer, series in walk.all_series(doc):
+    for pointer, series in series_census(doc).flags_in_map:
         segment_map = walk.segment_map(series)
         if not segment_map:
             continue

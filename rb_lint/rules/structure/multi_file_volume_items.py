@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.structure import item_extension
-from rb_lint.formats import walk
+from rb_lint.facts.structure import item_extension, series_census
 from rb_lint.io.document import Document
 from rb_lint.io.jsonpos import join_pointer
 from rb_lint.models.kinds import TASK_KINDS
@@ -35,7 +34,7 @@ def multi_file_volume_items(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         [{"name": "t1", "items": "t1.nii.gz"}, {"name": "t2", "items": "t2.nii.gz"}]  (two series)
     """
-    for pointer, series in walk.all_series(doc):
+    for pointer, series in series_census(doc).item_lists:
         items = series.get("items")
         if not isinstance(items, list) or len(items) < 2:
             continue

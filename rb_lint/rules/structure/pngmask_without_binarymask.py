@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.formats import walk
+from rb_lint.facts.structure import series_census
 from rb_lint.io.document import Document
 from rb_lint.io.jsonpos import join_pointer
 from rb_lint.models.kinds import TASK_KINDS
@@ -32,7 +32,7 @@ def pngmask_without_binarymask(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         {"items": "x.png", "segmentations": ["a.png"], "pngMask": true, "binaryMask": true, ...}
     """
-    for pointer, series in walk.all_series(doc):
+    for pointer, series in series_census(doc).png:
         if series.get("pngMask") is True and series.get("binaryMask") is not True:
             yield Hit(
                 "`pngMask: true` needs `binaryMask: true`: PNG masks are read as binary masks only",

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
+from rb_lint.facts.structure import series_census
 from rb_lint.formats import walk
 from rb_lint.io.document import Document
 from rb_lint.io.jsonpos import join_pointer
@@ -33,7 +34,7 @@ def segmentations_without_segmentmap(doc: Document, ctx: Context) -> Iterator[Hi
     Fixed:
         {"items": "ct.nii.gz", "segmentations": "seg.nii.gz", "segmentMap": {"1": "Liver"}}
     """
-    for pointer, series in walk.all_series(doc):
+    for pointer, series in series_census(doc).without_map:
         if walk.as_list(series.get("segmentations")) and "segmentMap" not in series:
             yield Hit(
                 "`segmentations` without `segmentMap`: the mask values map to no category "

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rb_lint.core.context import Context
 from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
-from rb_lint.facts.structure import item_extension
+from rb_lint.facts.structure import item_extension, series_census
 from rb_lint.formats import walk
 from rb_lint.io.document import Document
 from rb_lint.models.kinds import TASK_KINDS
@@ -38,7 +38,7 @@ def unsupported_item_type(doc: Document, ctx: Context) -> Iterator[Hit]:
     Fixed:
         {"items": "scan.nii.gz"}
     """
-    for pointer, series in walk.all_series(doc):
+    for pointer, series in series_census(doc).odd_items:
         raw = series.get("items")
         for index, item in enumerate(walk.as_list(raw)):
             if not isinstance(item, str) or item.endswith(_NIFTI_ENDINGS):
