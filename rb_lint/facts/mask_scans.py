@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from rb_lint.core.config import ConfigError, cache_directory
 from rb_lint.core.context import Context
+from rb_lint.core.findings import Hit
 from rb_lint.facts.files import content_here
 from rb_lint.facts.masks import NIFTI_SUFFIXES, SeriesMasks, document_masks
 from rb_lint.facts.remote import remote_scan, remote_scans, storage_map
@@ -269,6 +270,12 @@ class FileUses:
 
     def __iter__(self) -> Iterator[tuple[SeriesMasks, ScannedMask]]:
         return zip(self.series, self.masks, strict=True)
+
+    def hits(self, said: str) -> Iterator[Hit]:
+        """A finding where each series names the file: the file as written there, then `said`."""
+        for series, mask in self:
+            written = mask.ref.written
+            yield Hit(f"`{written}` {said}", mask.ref.pointer, key=series.key(written))
 
 
 def scanned_by_result(doc: Document, ctx: Context) -> list[tuple[ScanResult, FileUses]]:

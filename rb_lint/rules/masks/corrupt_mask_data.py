@@ -33,9 +33,4 @@ def corrupt_mask_data(doc: Document, ctx: Context) -> Iterator[Hit]:
     for result, uses in scanned_by_result(doc, ctx):
         problem = result.problem(CORRUPT) or result.problem(UNREADABLE)
         if problem is not None:
-            for series, mask in uses:
-                yield Hit(
-                    f"`{mask.ref.written}` is damaged: {problem.message}",
-                    mask.ref.pointer,
-                    key=series.key(mask.ref.written),
-                )
+            yield from uses.hits(f"is damaged: {problem.message}")

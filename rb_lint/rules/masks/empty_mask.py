@@ -29,10 +29,7 @@ def empty_mask(doc: Document, ctx: Context) -> Iterator[Hit]:
         values = result.values
         if values is None or not result.complete or not values.empty:
             continue
-        for series, mask in uses:
-            yield Hit(
-                f"`{mask.ref.written}` holds no non-zero voxel: the platform skips empty masks "
-                "silently; name the right file or remove it",
-                mask.ref.pointer,
-                key=series.key(mask.ref.written),
-            )
+        yield from uses.hits(
+            "holds no non-zero voxel: the platform skips empty masks "
+            "silently; name the right file or remove it"
+        )

@@ -31,10 +31,7 @@ def float_mask(doc: Document, ctx: Context) -> Iterator[Hit]:
         header = readable_header(result)
         if header is None or not header.is_float or result.problem(UNSUPPORTED):
             continue
-        for series, mask in uses:
-            yield Hit(
-                f"`{mask.ref.written}` stores {header.dtype_name} voxels: the platform rounds "
-                "them to uint16; save integer labels (uint8 or uint16) instead",
-                mask.ref.pointer,
-                key=series.key(mask.ref.written),
-            )
+        yield from uses.hits(
+            f"stores {header.dtype_name} voxels: the platform rounds "
+            "them to uint16; save integer labels (uint8 or uint16) instead"
+        )

@@ -36,9 +36,4 @@ def mask_compression_mismatch(doc: Document, ctx: Context) -> Iterator[Hit]:
     for result, uses in scanned_by_result(doc, ctx):
         problem = result.problem(COMPRESSION)
         if problem is not None and problem.message:
-            for series, mask in uses:
-                yield Hit(
-                    f"`{mask.ref.written}` {problem.message}",
-                    mask.ref.pointer,
-                    key=series.key(mask.ref.written),
-                )
+            yield from uses.hits(problem.message)

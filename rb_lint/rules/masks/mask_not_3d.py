@@ -35,10 +35,7 @@ def mask_not_3d(doc: Document, ctx: Context) -> Iterator[Hit]:
             if header.ndim < 3
             else "drop the extra axes (e.g. `nib.squeeze_image`) or split the volumes"
         )
-        for series, mask in uses:
-            yield Hit(
-                f"`{mask.ref.written}` is {header.ndim}-D (shape {header.shape}): the platform "
-                f"accepts exactly 3-D masks (`Invalid base mask shape`); {hint}",
-                mask.ref.pointer,
-                key=series.key(mask.ref.written),
-            )
+        yield from uses.hits(
+            f"is {header.ndim}-D (shape {header.shape}): the platform "
+            f"accepts exactly 3-D masks (`Invalid base mask shape`); {hint}"
+        )

@@ -37,12 +37,9 @@ def mask_scaling(doc: Document, ctx: Context) -> Iterator[Hit]:
         header = readable_header(result)
         if header is None or not header.scaled:
             continue
-        for series, mask in uses:
-            yield Hit(
-                f"`{mask.ref.written}` has scl_slope {header.scl_slope:g} and scl_inter "
-                f"{header.scl_inter:g}: the platform applies them on upload but not on export, "
-                "and rb-lint checks the stored values; save the labels unscaled (slope 1, "
-                "intercept 0)",
-                mask.ref.pointer,
-                key=series.key(mask.ref.written),
-            )
+        yield from uses.hits(
+            f"has scl_slope {header.scl_slope:g} and scl_inter "
+            f"{header.scl_inter:g}: the platform applies them on upload but not on export, "
+            "and rb-lint checks the stored values; save the labels unscaled (slope 1, "
+            "intercept 0)"
+        )

@@ -38,12 +38,9 @@ def mask_too_large(doc: Document, ctx: Context) -> Iterator[Hit]:
         header = readable_header(result)
         if header is None or header.nbytes <= limit:
             continue
-        for series, mask in uses:
-            yield Hit(
-                f"`{mask.ref.written}` promises {header.nbytes:,} bytes of voxel data (shape "
-                f"{header.shape}, {header.dtype_name}), over `max-uncompressed-bytes` "
-                f"({limit:,}): it was not read; check its header, or raise the limit in "
-                "`[tool.rb-lint.masks]`",
-                mask.ref.pointer,
-                key=series.key(mask.ref.written),
-            )
+        yield from uses.hits(
+            f"promises {header.nbytes:,} bytes of voxel data (shape "
+            f"{header.shape}, {header.dtype_name}), over `max-uncompressed-bytes` "
+            f"({limit:,}): it was not read; check its header, or raise the limit in "
+            "`[tool.rb-lint.masks]`"
+        )

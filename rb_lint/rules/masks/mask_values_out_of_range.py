@@ -42,11 +42,8 @@ def mask_values_out_of_range(doc: Document, ctx: Context) -> Iterator[Hit]:
             parts.append(f"negative values (e.g. {listed(values.negative, 5)})")
         if values.above:
             parts.append(f"values above 65535 (e.g. {listed(values.above, 5)})")
-        for series, mask in uses:
-            yield Hit(
-                f"`{mask.ref.written}` holds {' and '.join(parts)}: the platform casts labels to "
-                "uint16 and they wrap around silently; labels must be 0..65535 (is this an image "
-                "rather than a mask?)",
-                mask.ref.pointer,
-                key=series.key(mask.ref.written),
-            )
+        yield from uses.hits(
+            f"holds {' and '.join(parts)}: the platform casts labels to "
+            "uint16 and they wrap around silently; labels must be 0..65535 (is this an image "
+            "rather than a mask?)"
+        )

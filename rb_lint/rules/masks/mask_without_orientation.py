@@ -35,11 +35,8 @@ def mask_without_orientation(doc: Document, ctx: Context) -> Iterator[Hit]:
         header = readable_header(result)
         if header is None or header.qform_code or header.sform_code:
             continue
-        for series, mask in uses:
-            yield Hit(
-                f"`{mask.ref.written}` has qform_code and sform_code 0, so it has no "
-                "orientation and may be shown flipped or shifted against its image; save it "
-                "with the image's affine",
-                mask.ref.pointer,
-                key=series.key(mask.ref.written),
-            )
+        yield from uses.hits(
+            "has qform_code and sform_code 0, so it has no "
+            "orientation and may be shown flipped or shifted against its image; save it "
+            "with the image's affine"
+        )

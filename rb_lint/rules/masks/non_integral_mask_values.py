@@ -43,11 +43,8 @@ def non_integral_mask_values(doc: Document, ctx: Context) -> Iterator[Hit]:
             parts.append(f"fractional values (e.g. {listed(values.non_integral, 5)})")
         if values.non_finite:
             parts.append(f"non-finite values ({', '.join(values.non_finite)})")
-        for series, mask in uses:
-            yield Hit(
-                f"`{mask.ref.written}` holds {' and '.join(parts)}: the platform rounds labels "
-                "to whole numbers and NaN/inf become arbitrary labels; resample with "
-                "nearest-neighbour interpolation and store integer labels",
-                mask.ref.pointer,
-                key=series.key(mask.ref.written),
-            )
+        yield from uses.hits(
+            f"holds {' and '.join(parts)}: the platform rounds labels "
+            "to whole numbers and NaN/inf become arbitrary labels; resample with "
+            "nearest-neighbour interpolation and store integer labels"
+        )

@@ -32,9 +32,4 @@ def not_a_nifti_volume(doc: Document, ctx: Context) -> Iterator[Hit]:
     for result, uses in scanned_by_result(doc, ctx):
         problem = result.problem(NOT_NIFTI)
         if problem is not None:
-            for series, mask in uses:
-                yield Hit(
-                    f"`{mask.ref.written}` is not a NIfTI-1/2 volume: {problem.message}",
-                    mask.ref.pointer,
-                    key=series.key(mask.ref.written),
-                )
+            yield from uses.hits(f"is not a NIfTI-1/2 volume: {problem.message}")

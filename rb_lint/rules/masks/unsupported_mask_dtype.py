@@ -39,10 +39,7 @@ def unsupported_mask_dtype(doc: Document, ctx: Context) -> Iterator[Hit]:
         if result.problem(UNSUPPORTED) is None or header is None:
             continue
         kind = "complex or RGB" if header.datatype in COMPLEX_OR_RGB else "non-label"
-        for series, mask in uses:
-            yield Hit(
-                f"`{mask.ref.written}` holds {header.dtype_name} voxels ({kind} data): masks "
-                "hold integer labels; save it as uint8 or uint16",
-                mask.ref.pointer,
-                key=series.key(mask.ref.written),
-            )
+        yield from uses.hits(
+            f"holds {header.dtype_name} voxels ({kind} data): masks "
+            "hold integer labels; save it as uint8 or uint16"
+        )
