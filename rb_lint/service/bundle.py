@@ -35,6 +35,7 @@ from rb_lint.core.config import CONFIG_FILES, DEFAULT_EXCLUDE, Config
 from rb_lint.models.kind_names import KINDS
 from rb_lint.service.problems import ProblemError
 from rb_lint.service.settings import ServeSettings
+from rb_lint.service.stale import owned_prefix
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -201,7 +202,7 @@ class Writer:
 
     def __init__(self, settings: ServeSettings) -> None:
         self.settings = settings
-        self.root = Path(os.path.realpath(tempfile.mkdtemp(prefix=TEMP_PREFIX)))
+        self.root = Path(os.path.realpath(tempfile.mkdtemp(prefix=owned_prefix(TEMP_PREFIX))))
         os.chmod(self.root, 0o700)
         self.names: dict[PurePosixPath, Path] = {}
         self.bytes = 0
@@ -347,7 +348,7 @@ def empty_root() -> Path:
     global _empty
     with _empty_lock:
         if _empty is None or _empty[0] != os.getpid() or not os.path.isdir(_empty[1]):
-            folder = Path(os.path.realpath(tempfile.mkdtemp(prefix=EMPTY_PREFIX)))
+            folder = Path(os.path.realpath(tempfile.mkdtemp(prefix=owned_prefix(EMPTY_PREFIX))))
             os.chmod(folder, 0o700)
             if _empty is None:
                 atexit.register(remove_empty_root)

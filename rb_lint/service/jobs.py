@@ -55,6 +55,7 @@ from rb_lint.service.bundle import Bundle
 from rb_lint.service.linting import lint_bundle, render_stored, stored_report
 from rb_lint.service.problems import ProblemError
 from rb_lint.service.settings import ServeSettings
+from rb_lint.service.stale import pid_namespace, process_alive
 
 State = Literal["queued", "running", "done", "failed", "cancelled"]
 STATES: tuple[State, ...] = ("queued", "running", "done", "failed", "cancelled")
@@ -232,7 +233,7 @@ def make_jobs_folder() -> Path:
     remove_stale_jobs_folders()
     folder = Path(os.path.realpath(tempfile.mkdtemp(prefix=JOBS_PREFIX)))
     os.chmod(folder, 0o700)
-    owner = {"pid": os.getpid(), "namespace": _pid_namespace()}
+    owner = {"pid": os.getpid(), "namespace": pid_namespace()}
     _write_atomically(folder / OWNER_FILE, json.dumps(owner))  # whole or absent: never a cut pid
     return folder
 
@@ -310,37 +311,14 @@ def _owner(path: Path) -> int | None:
         return None
     finally:
         os.close(descriptor)
-    if not isinstance(owner, dict) or owner.get("namespace") != _pid_namespace():
+    if not isinstance(owner, dict) or owner.get("namespace") != pid_namespace():
         return None
     pid = owner.get("pid")
     return pid if type(pid) is int and pid > 0 else None
 
 
-def _pid_namespace() -> str | None:
-    """This process's PID namespace (Linux): a pid means the same process only within one."""
-    try:
-        return os.readlink("/proc/self/ns/pid")
-    except OSError:
-        return None
-
-
 def remove_jobs_folder(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def process_alive(pid: int) -> bool:
-    """Whether process `pid` still runs (a zombie, dead but not yet reaped, counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True  # no /proc: os.kill said it exists
-    return stat.rsplit(")", 1)[-1].split()[:1] != ["Z"]
 
 
 if sys.platform != "win32":

@@ -64,6 +64,7 @@ def run(settings: ServeSettings, on_listening: Callable[[str], None] | None = No
 
     from rb_lint.service.jobs import make_jobs_folder, remove_jobs_folder, remove_stale_jobs_folders
 
+    _remove_stale_uploads()
     sock = listening_socket(settings.host, settings.port)
     jobs_dir: Path | None = None
     try:
@@ -81,6 +82,15 @@ def run(settings: ServeSettings, on_listening: Callable[[str], None] | None = No
         sock.close()
         if jobs_dir is not None:
             remove_jobs_folder(jobs_dir)
+
+
+def _remove_stale_uploads() -> None:
+    """The uploads and empty folders of this user's servers killed while they ran (`stale`)."""
+    from rb_lint.service.bundle import EMPTY_PREFIX, TEMP_PREFIX
+    from rb_lint.service.stale import remove_stale_owned
+
+    for base in (TEMP_PREFIX, EMPTY_PREFIX):
+        remove_stale_owned(base)
 
 
 def _run_workers(
