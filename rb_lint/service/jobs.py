@@ -55,7 +55,7 @@ from rb_lint.service.bundle import Bundle
 from rb_lint.service.linting import lint_bundle, render_stored, stored_report
 from rb_lint.service.problems import ProblemError
 from rb_lint.service.settings import ServeSettings
-from rb_lint.service.stale import pid_namespace, process_alive
+from rb_lint.service.stale import pid_namespace, process_alive, remove_if
 
 State = Literal["queued", "running", "done", "failed", "cancelled"]
 STATES: tuple[State, ...] = ("queued", "running", "done", "failed", "cancelled")
@@ -263,16 +263,7 @@ def remove_stale_jobs_folders(directory: Path | None = None) -> list[Path]:
         names = [name for name in os.listdir(parent) if name.startswith(JOBS_PREFIX)]
     except OSError:
         return []
-    removed = []
-    for name in names:
-        folder = parent / name
-        if _stale(folder):
-            shutil.rmtree(folder, ignore_errors=True)  # never follows links (fd-based on Linux)
-            if not os.path.lexists(folder):
-                removed.append(folder)
-    if removed:
-        log.info("removed %d stale jobs folder(s)", len(removed))
-    return removed
+    return remove_if(_stale, [parent / name for name in names])
 
 
 def _stale(folder: Path) -> bool:

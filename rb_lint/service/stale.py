@@ -17,6 +17,7 @@ import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger("rb_lint.serve")
@@ -60,13 +61,22 @@ def remove_stale_owned(base: str, directory: Path | None = None) -> list[Path]:
         names = os.listdir(parent)
     except OSError:
         return []
+    namespace = _namespace_number()
+
+    def stale(folder: Path) -> bool:
+        match = owned.match(folder.name)
+        if match is None or match.group(1) != namespace:
+            return False
+        return not process_alive(int(match.group(2))) and _own_folder(folder)
+
+    return remove_if(stale, [parent / name for name in names])
+
+
+def remove_if(stale: Callable[[Path], bool], folders: list[Path]) -> list[Path]:
+    """Remove each of `folders` that is `stale`; returns those removed."""
     removed = []
-    for name in names:
-        match = owned.match(name)
-        if match is None or match.group(1) != _namespace_number():
-            continue
-        folder = parent / name
-        if not process_alive(int(match.group(2))) and _own_folder(folder):
+    for folder in folders:
+        if stale(folder):
             shutil.rmtree(folder, ignore_errors=True)  # never follows links (fd-based on Linux)
             if not os.path.lexists(folder):
                 removed.append(folder)
