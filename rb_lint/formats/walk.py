@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -124,32 +124,40 @@ class _Layout:
 def _series_layout(doc: Document) -> _Layout:
     from rb_lint.formats import maskpaths  # (it imports this module)
 
-    common, is_remote = maskpaths.COMMON_SCHEMES, maskpaths.is_remote
-
-    every_task = tasks(doc)
+    remote = (maskpaths.COMMON_SCHEMES, maskpaths.is_remote)
     found = _Layout()
-    pointers, values = found.series.pointers, found.series.values
     with collector_paused():  # a pointer per series, no cycles
-        for task_place, (task_pointer, task) in enumerate(every_task):
+        for task_place, (task_pointer, task) in enumerate(tasks(doc)):
             for tokens, owner in owners(task):  # as `series_groups`, without a list per set
                 owner_pointer = join_pointer(task_pointer, *tokens) if tokens else task_pointer
-                series = owner.get("series")
-                for index, item in enumerate(series if isinstance(series, list) else ()):
-                    if isinstance(item, dict):
-                        # Anything but one full URL, or nothing, in `items` or `segmentations`.
-                        for raw in (item.get("items"), item.get("segmentations")):
-                            if raw is not None and not (
-                                type(raw) is str and raw and (raw.startswith(common) or is_remote(raw))
-                            ):
-                                found.local.append(len(pointers))
-                                found.local_tasks.append(task_place)
-                                break
-                        pointers.append(f"{owner_pointer}/series/{index}")
-                        values.append(item)
+                _add_series(found, task_place, owner_pointer, owner.get("series"), remote)
                 found.tasks.append(task_place)
                 found.owners.append(owner_pointer if tokens else None)
-                found.ends.append(len(pointers))
+                found.ends.append(len(found.series))
     return found
+
+
+def _add_series(
+    found: _Layout,
+    task_place: int,
+    owner_pointer: str,
+    series: Any,
+    remote: tuple[tuple[str, ...], Callable[[str], bool]],
+) -> None:
+    for index, item in enumerate(series if isinstance(series, list) else ()):
+        if isinstance(item, dict):
+            if _may_name_local_file(item, *remote):
+                found.local.append(len(found.series))
+                found.local_tasks.append(task_place)
+            found.series.append(f"{owner_pointer}/series/{index}", item)
+
+
+def _may_name_local_file(series: Series, common: tuple[str, ...], is_remote: Callable[[str], bool]) -> bool:
+    """Anything but one full URL, or nothing, in `items` or `segmentations`."""
+    for raw in (series.get("items"), series.get("segmentations")):
+        if raw is not None and not (type(raw) is str and raw and (raw.startswith(common) or is_remote(raw))):
+            return True
+    return False
 
 
 def local_path_series(doc: Document) -> tuple[array[int], array[int]]:
