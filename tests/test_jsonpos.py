@@ -8,7 +8,15 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from rb_lint.io.jsonpos import LineIndex, Locator, Part, join_pointer, parse_json, parse_json_array_stream
+from rb_lint.io.jsonpos import (
+    LineIndex,
+    Locator,
+    Part,
+    SyntaxProblem,
+    join_pointer,
+    parse_json,
+    parse_json_array_stream,
+)
 
 scalars = (
     st.none()
@@ -75,3 +83,38 @@ def test_line_index_counts_code_points():
     text = 'ab\n"é€😀x"'
     positions = LineIndex(text).positions([0, 3, 7])
     assert positions == {0: (1, 1), 3: (2, 1), 7: (2, 5)}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(values, max_size=6), st.booleans())
+def test_shared_label_maps_never_change_what_is_parsed(elements, streamed):
+    label_map = {"1": "Liver", "2": "Spleen"}  # shared between its copies below
+    elements = [*elements, {"segmentMap": label_map}, {"segmentMap": dict(label_map)}]
+    text = json.dumps(elements)
+    parsed = parse_json_array_stream([text]) if streamed else parse_json(text)
+    assert parsed is not None and parsed.data == json.loads(text)  # type: ignore[union-attr]
+
+
+def test_equal_label_maps_are_one_object_and_other_objects_keep_their_identity():
+    text = json.dumps(
+        [
+            {"name": "a", "segmentMap": {"1": "Liver", "2": "Spleen"}},
+            {"name": "a", "segmentMap": {"1": "Liver", "2": "Spleen"}},
+            {"name": "b", "segmentMap": {"1": 1}, "other": {"1": 1.0}, "third": {"1": True}},
+            {"name": "c", "segmentMap": {"1": "Liver", "1 ": "Spleen"}},
+        ]
+    )
+    for parsed in (parse_json(text), parse_json_array_stream([text[:50], text[50:]])):
+        first, second, typed, _named = parsed.data  # type: ignore[union-attr]
+        assert first["segmentMap"] is second["segmentMap"]
+        assert first is not second  # equal tasks and series stay apart: facts keep them by identity
+        # Values of other types are never merged: `1`, `1.0` and `true` are equal in Python.
+        assert [type(typed[key]["1"]) for key in ("segmentMap", "other", "third")] == [int, float, bool]
+
+
+def test_a_label_map_with_repeated_keys_is_reported_and_not_shared():
+    text = '[{"segmentMap": {"1": "Liver", "1": "Spleen"}}, {"segmentMap": {"1": "Spleen"}}]'
+    parsed = parse_json(text)
+    assert not isinstance(parsed, SyntaxProblem)
+    assert parsed.duplicate_keys == [("/0/segmentMap", "1")]
+    assert parsed.data[0]["segmentMap"] is not parsed.data[1]["segmentMap"]

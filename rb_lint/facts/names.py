@@ -4,6 +4,7 @@ exported together with the name of its owner, and where a value is, to cite it i
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from rb_lint.models.kinds import TASK_KINDS
 
 class TaskName(NamedTuple):
     doc: Document
-    pointer: str  # the task's pointer (the shared string of `walk.tasks`)
+    pointer: str  # the task's pointer
     name: str
 
 
@@ -35,25 +36,25 @@ def task_names(docs: list[Document]) -> Iterator[TaskName]:
 
 @dataclass(frozen=True, slots=True)
 class DocumentTaskNames:
-    """The named tasks of one document, as two lists of strings (no object kept per task: a list
-    of 500,000 tasks); read as `TaskName`s, made as they are read."""
+    """The named tasks of one document, as their indices in its top-level array and their names
+    (no object kept per task: a list of 500,000 tasks); read as `TaskName`s, made as they are read."""
 
     doc: Document
-    pointers: list[str]  # the tasks' pointers (the shared strings of `walk.tasks`)
+    indices: array[int]  # the tasks' indices in the document's top-level array
     names: list[str]
 
     def __iter__(self) -> Iterator[TaskName]:
         # `tuple.__new__` of each (doc, pointer, name): a `TaskName` without a Python call each.
-        return map(partial(tuple.__new__, TaskName), zip(repeat(self.doc), self.pointers, self.names))
+        pointers = map("/{}".format, self.indices)
+        return map(partial(tuple.__new__, TaskName), zip(repeat(self.doc), pointers, self.names))
 
     def __len__(self) -> int:
         return len(self.names)
 
 
 def document_task_names(doc: Document) -> DocumentTaskNames:
-    """The named tasks of one task document, computed once per document; they hold strings only
-    (a 100,000-task file allocates no new pointer strings: they are those of `walk.tasks`), not
-    the parsed tasks."""
+    """The named tasks of one task document, computed once per document; they hold names and
+    indices only, not the parsed tasks."""
     return doc.memo(_document_task_names, doc)
 
 
@@ -63,12 +64,11 @@ def _document_task_names(doc: Document) -> DocumentTaskNames:
 
 
 def _document_task_names_made(doc: Document) -> DocumentTaskNames:
-    found = DocumentTaskNames(doc, [], [])
-    every = walk.tasks(doc)
-    for task_pointer, task in zip(every.pointers, every.values, strict=True):
+    found = DocumentTaskNames(doc, array("q"), [])
+    for index, task in zip(walk.task_indices(doc), walk.tasks(doc).values, strict=True):
         name = task.get("name")
         if isinstance(name, str):
-            found.pointers.append(task_pointer)
+            found.indices.append(index)
             found.names.append(name)
     return found
 

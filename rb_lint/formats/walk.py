@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from rb_lint.io.document import Document
 from rb_lint.io.jsonpos import collector_paused, join_pointer
@@ -27,10 +27,10 @@ V = TypeVar("V")
 
 @dataclass(frozen=True, slots=True)
 class Pairs(Generic[V]):
-    """(pointer, value) pairs, kept as two lists: read as pairs (a loop unpacks each as it is
+    """(pointer, value) pairs, kept as two sequences: read as pairs (a loop unpacks each as it is
     made), with no tuple kept per task or series (a list of 500,000 tasks has a million series)."""
 
-    pointers: list[str] = field(default_factory=list)
+    pointers: Sequence[str] = field(default_factory=list)
     values: list[V] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[tuple[str, V]]:
@@ -42,9 +42,32 @@ class Pairs(Generic[V]):
     def __getitem__(self, index: int) -> tuple[str, V]:
         return self.pointers[index], self.values[index]
 
-    def append(self, pointer: str, value: V) -> None:
-        self.pointers.append(pointer)
-        self.values.append(value)
+
+class ElementPointers(Sequence[str]):
+    """`/0`, `/1`, ...: the pointers of elements of the document's top-level array, made as they
+    are read (a list of 500,000 tasks keeps no 500,000 strings for them)."""
+
+    __slots__ = ("indices",)
+
+    def __init__(self, indices: Sequence[int]) -> None:
+        self.indices = indices  # each element's index in the array
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [f"/{element}" for element in self.indices[index]]
+        return f"/{self.indices[index]}"
+
+    def __iter__(self) -> Iterator[str]:
+        return map("/{}".format, self.indices)
 
 
 def tasks(doc: Document) -> Pairs[Task]:
@@ -52,14 +75,22 @@ def tasks(doc: Document) -> Pairs[Task]:
     return doc.memo(_tasks, doc)
 
 
+def task_indices(doc: Document) -> Sequence[int]:
+    """The index in the document's top-level array of each task of `tasks`."""
+    return doc.memo(_task_list, doc)[0]
+
+
 def _tasks(doc: Document) -> Pairs[Task]:
+    indices, objects = doc.memo(_task_list, doc)
+    return Pairs(ElementPointers(indices), objects)
+
+
+def _task_list(doc: Document) -> tuple[Sequence[int], list[Task]]:
     data = doc.data if isinstance(doc.data, list) else []
-    with collector_paused():  # a pointer per task, no cycles (see `collector_paused`)
-        objects = [task for task in data if isinstance(task, dict)]
-        if len(objects) == len(data):  # the common case: every element is a task
-            return Pairs([f"/{index}" for index in range(len(data))], objects)
-        found = [(index, task) for index, task in enumerate(data) if isinstance(task, dict)]
-        return Pairs([f"/{index}" for index, _task in found], [task for _index, task in found])
+    objects = [task for task in data if isinstance(task, dict)]
+    if len(objects) == len(data):  # the common case: every element is a task
+        return range(len(data)), objects
+    return array("q", [index for index, task in enumerate(data) if isinstance(task, dict)]), objects
 
 
 def owners(task: Task) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
@@ -112,7 +143,8 @@ class _Layout:
     """Every series of a document, and its sets of series: per set, the place of its task, its
     owner's pointer (None: the task itself) and where its series end in `series`."""
 
-    series: Pairs[Series] = field(default_factory=Pairs)
+    pointers: list[str] = field(default_factory=list)  # of every series
+    series: list[Series] = field(default_factory=list)
     tasks: array[int] = field(default_factory=lambda: array("q"))
     owners: list[str | None] = field(default_factory=list)
     ends: array[int] = field(default_factory=lambda: array("q"))
@@ -149,7 +181,8 @@ def _add_series(
             if _may_name_local_file(item, *remote):
                 found.local.append(len(found.series))
                 found.local_tasks.append(task_place)
-            found.series.append(f"{owner_pointer}/series/{index}", item)
+            found.pointers.append(f"{owner_pointer}/series/{index}")
+            found.series.append(item)
 
 
 def _may_name_local_file(series: Series, common: tuple[str, ...], is_remote: Callable[[str], bool]) -> bool:
@@ -171,7 +204,12 @@ def local_path_series(doc: Document) -> tuple[array[int], array[int]]:
 
 def all_series(doc: Document) -> Pairs[Series]:
     """(pointer, series) for every series of every task, consensus annotators' included."""
-    return doc.memo(_series_layout, doc).series
+    return doc.memo(_all_series, doc)
+
+
+def _all_series(doc: Document) -> Pairs[Series]:
+    layout = doc.memo(_series_layout, doc)
+    return Pairs(layout.pointers, layout.series)
 
 
 def as_list(value: Any) -> list[Any]:

@@ -23,6 +23,8 @@ Part = Literal["value", "key", "first-key"]
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DELIMITERS = frozenset(" \t\n\r,]}")
 _MAX_SHARED_STRINGS = 100_000
+_MAX_SHARED_MAPS = 10_000
+_MAX_SHARED_MAP_SIZE = 64  # pairs: a larger map is rarely repeated whole
 _FREEZE_FROM = 100_000  # objects made while paused: below it, freezing saves next to nothing
 _scan_value = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _scan_string = json.decoder.scanstring  # type: ignore[attr-defined]
@@ -66,7 +68,9 @@ class _Anomalies:
 
     The object hook also shares equal keys and short string values: exports repeat categories,
     emails, dates and stage names thousands of times, and the C scanner shares keys only within
-    one call (the streaming reader makes one call per task).
+    one call (the streaming reader makes one call per task). Equal label maps are shared too (see
+    `_is_label_map`): a project's segmentMap (`{"1": "Liver", "2": "Spleen"}`) is repeated in
+    every series, and a million of them would otherwise cost more than the linter's own facts.
     """
 
     def __init__(self) -> None:
@@ -74,6 +78,7 @@ class _Anomalies:
         self.non_finite_literals: list[str] = []
         self.huge_integers: dict[int, tuple[float, str]] = {}  # id -> (the value, kept alive; literal)
         self._strings: dict[str, str] = {}
+        self._maps: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
 
     def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         strings = self._strings
@@ -88,6 +93,18 @@ class _Anomalies:
             seen: set[str] = set()
             repeated = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
             self.objects_with_duplicates.append((obj, repeated))
+        elif _is_label_map(pairs):
+            return self._shared_map(tuple(pairs), obj)
+        return obj
+
+    def _shared_map(self, key: tuple[tuple[str, Any], ...], obj: dict[str, Any]) -> dict[str, Any]:
+        maps = self._maps
+        shared = maps.get(key)
+        if shared is not None:
+            return shared
+        if len(maps) >= _MAX_SHARED_MAPS:
+            maps.clear()  # maps that are all different would only grow the table: start afresh
+        maps[key] = obj
         return obj
 
     def constant(self, literal: str) -> float:
@@ -104,6 +121,16 @@ class _Anomalies:
             value = float(literal)  # ±inf: far beyond any float
             self.huge_integers[id(value)] = (value, f"{literal[:12]}…({len(literal.lstrip('-'))} digits)")
             return value
+
+
+def _is_label_map(pairs: list[tuple[str, Any]]) -> bool:
+    """A map from integer ids to names, as a segmentMap (`{"1": "Liver"}`): one object may stand
+    for all its equal copies. Nothing holds such a map by identity, and nothing changes a parsed
+    tree. Only string values: equal tuples of other scalars may differ in type (`1 == 1.0 == true`).
+    Task and series objects never qualify: identity tells equal copies of those apart."""
+    if not pairs or len(pairs) > _MAX_SHARED_MAP_SIZE or not pairs[0][0].isdigit():
+        return False  # (most objects: their first key is a name)
+    return all(type(value) is str and key.isdigit() for key, value in pairs)
 
 
 @contextmanager
