@@ -194,6 +194,7 @@ def main() -> None:
         env["PYTHONPYCACHEPREFIX"] = str(folder / "bytecode")
         print(f"python {sys.version.split()[0]} ({python}); rb-lint {script}; runs {args.runs}")
         print(f"the console script runs {_entry(script)}")
+        print(f"stored validators (items list, config) up to date: {_stored_validators_in_use(folder, env)}")
         steps = [
             Step("python -c pass", [python, "-c", "pass"]),
             Step("rb-lint --version", [python, script, "--version"], target_ms=120.0),
@@ -221,6 +222,18 @@ def main() -> None:
         _print_targets(steps, times, base)
     print("\nuptime:", _uptime())
     print(f"cores: {os.cpu_count()}; targets (idle machine): --version <= 120 ms, check <= 250 ms")
+
+
+def _stored_validators_in_use(folder: Path, env: dict[str, str]) -> str:
+    """Whether a check uses the stored validators (`rb_lint.core.stored_schemas`): otherwise it
+    builds the models' (a model edited without `python -m rb_lint.models.schemas`, or another
+    pydantic-core), some tens of milliseconds more."""
+    probe = (
+        "from rb_lint.core import config; from rb_lint.models import stored_checks; "
+        "print(stored_checks.load('items-list') is not None and config._stored_validator() is not None)"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], cwd=folder, env=env, capture_output=True, text=True)
+    return run.stdout.strip() or f"unknown ({run.stderr.strip()[-200:]})"
 
 
 def _print_targets(steps: list[Step], times: dict[str, tuple[float, float]], base: float) -> None:

@@ -400,25 +400,32 @@ def test_the_machinery_loads_when_a_document_needs_it(tmp_path: Path):
 @pytest.mark.parametrize("config", [TYPICAL_CONFIG, COMMENTS_ONLY, None])
 def test_a_check_builds_only_the_validators_its_documents_need(tmp_path: Path, config: str | None):
     """The models of tasks.json exports, consensus tasks, taxonomies and DataGym exports are
-    defined (the rules read their fields) but their validators are built only when a document of
-    their kind is validated; without config keys, neither are the config's."""
+    defined when a rule reads their fields, but their validators are built only when a document of
+    their kind is validated. A valid items list and a valid config are checked by the stored
+    validators (`core.stored_schemas`): no model is built, the items list's models are not even
+    imported, and pydantic never looks for plugins."""
     _small_items_list(tmp_path, config)
     probe = (
         "import importlib\n"
+        "untouched = not {'rb_lint.models.tasks', 'pydantic.plugin._loader'} & set(sys.modules)\n"
         f"models = {OTHER_KINDS_MODELS!r}\n"
         "built = [f'{m}.{n}' for m, names in models.items() for n in names\n"
         "         if getattr(importlib.import_module(m), n).__pydantic_complete__]\n"
         "from rb_lint.core.config import Config\n"
         "from rb_lint.models.schemas import SCHEMAS\n"
-        "items = 'element_adapter' in vars(SCHEMAS['items-list'])\n"
-        "print('BUILT', json.dumps([built, items, Config.__pydantic_complete__]))\n"
+        "from rb_lint.models.tasks import UploadTask\n"
+        "items = 'element_check' in vars(SCHEMAS['items-list'])\n"
+        "complete = [UploadTask.__pydantic_complete__, Config.__pydantic_complete__]\n"
+        "print('BUILT', json.dumps([untouched, built, items, *complete]))\n"
     )
     _, out = _check_in_a_child(tmp_path, probe)
     line = next(line for line in out.splitlines() if line.startswith("BUILT "))
-    built, items_validator, config_validator = json.loads(line[len("BUILT ") :])
+    untouched, built, items_validator, items_models, config_models = json.loads(line[len("BUILT ") :])
     assert items_validator  # the probe works: the items list was validated
+    assert untouched
     assert built == []
-    assert config_validator == (config == TYPICAL_CONFIG)  # built only when there are keys to validate
+    assert not items_models
+    assert not config_models
 
 
 def test_the_default_config_is_the_validated_default():

@@ -11,6 +11,7 @@ else the current folder. Never the first path's own folder: `rb-lint check items
 
 # No `from __future__ import annotations`: pydantic evaluates every field's annotation when a model
 # is defined, and strings would each be compiled first (start-up, issue 17).
+import contextlib
 import functools
 import os
 import re
@@ -22,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from rb_lint.core import stored_schemas
 from rb_lint.core.globs import GlobError, check_patterns, pointer_ignore
 from rb_lint.core.suggest import closest_name
 
@@ -31,6 +33,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 CONFIG_FILES = ("rb-lint.toml", "pyproject.toml")
+CONFIG_CHECK = Path(__file__).resolve().with_name("config_check.json")  # see `_validated`
 CACHE_DIR_ENV = "RB_LINT_CACHE_DIR"  # overrides `[tool.rb-lint.masks] cache-dir`; `--cache-dir` wins
 DEFAULT_EXCLUDE = (
     ".git",
@@ -308,11 +311,32 @@ def _default_config() -> Config:
     )
 
 
+def config_check_sources() -> list[Path]:
+    """What `CONFIG_CHECK` is made from (see `core.stored_schemas`)."""
+    return [Path(__file__).resolve(), Path(stored_schemas.__file__).resolve()]
+
+
+@functools.cache
+def _stored_validator() -> Callable[[Any], Any] | None:
+    return stored_schemas.load(CONFIG_CHECK, config_check_sources())
+
+
+def _validated(table: dict[str, Any]) -> "Config":
+    """`Config.model_validate(table)`, by the stored validator when it is up to date: a valid
+    config builds no model (see `core.stored_schemas`). The models word any error."""
+    stored = _stored_validator()
+    if stored is not None:
+        with contextlib.suppress(ValidationError):
+            config: Config = stored(table)
+            return config
+    return Config.model_validate(table)
+
+
 def parse_config(table: dict[str, Any], source: str = "config") -> Config:
     if not table:  # no keys (a config file of comments, as `rb-lint init` may write)
         return default_config()
     try:
-        config = Config.model_validate(table)
+        config = _validated(table)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -38,8 +38,8 @@ from rb_lint.formats.taxonomy_index import (
 from rb_lint.formats.validation import SERIES_FLAGS
 from rb_lint.io.document import Document
 from rb_lint.io.jsonpos import join_pointer
+from rb_lint.models.common import LIST_LABEL_TYPES, MEASUREMENT_LABEL_TYPES
 from rb_lint.models.kinds import TASK_KINDS
-from rb_lint.models.tasks import LIST_LABEL_TYPES, MEASUREMENT_LABEL_TYPES
 
 Loc = tuple[str | int, ...]  # a JSON pointer as tokens from the document root
 OwnerKind = Literal["task", "consensus", "super-truth"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import sys
 import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -67,17 +67,17 @@ def _schema_errors(doc: Document) -> list[SchemaError]:
 
 def _validate(data: Any, schema: FormatSchema) -> Iterator[SchemaError]:
     seen: set[tuple[Any, ...]] = set()
-    if schema.element_adapter is not None:
+    check = schema.element_check
+    if check is not None:
         if not isinstance(data, list):
             return  # the top-level shape is reported by its own rule
-        check, validate = schema.element_check, schema.element_adapter.validate_python
         for index, element in enumerate(data):
             if isinstance(element, dict):
                 # Inline (no generator, no pointer) for the elements without an error: nearly all.
                 try:
-                    (check or validate)(element)
+                    check(element)
                 except ValidationError:
-                    yield from _errors_of(validate, element, schema.element_type, index, seen)
+                    yield from _errors_of(schema, element, index, seen)
     else:
         try:
             schema.document_adapter.validate_python(data)
@@ -86,13 +86,15 @@ def _validate(data: Any, schema: FormatSchema) -> Iterator[SchemaError]:
 
 
 def _errors_of(
-    validate: Callable[[Any], object], element: Any, element_type: Any, index: int, seen: set[tuple[Any, ...]]
+    schema: FormatSchema, element: Any, index: int, seen: set[tuple[Any, ...]]
 ) -> Iterator[SchemaError]:
-    """The errors of an element `FormatSchema.element_check` rejected, as the models word them."""
+    """The errors of an element `FormatSchema.element_check` rejected, as the models word them (the
+    models are built for the first such element)."""
+    assert schema.element_adapter is not None  # `element_check` is set for element-wise kinds only
     try:
-        validate(element)
+        schema.element_adapter.validate_python(element)
     except ValidationError as error:
-        yield from _described(error, element, element_type, join_pointer("", index), seen)
+        yield from _described(error, element, schema.element_type, join_pointer("", index), seen)
 
 
 def _described(

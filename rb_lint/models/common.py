@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
@@ -22,6 +23,26 @@ _INSTANCE_ID = re.compile(INSTANCE_ID_PATTERN)
 LabelType = Literal[
     "BBOX", "CUBOID", "POINT", "POLYLINE", "POLYGON", "ELLIPSE", "SEGMENTATION", "LENGTH", "ANGLE"
 ]
+
+
+# The labelType (Taxonomy V2) each label list of a series takes; measurements take theirs by `type`.
+LIST_LABEL_TYPES: dict[str, LabelType] = {
+    "segmentMap": "SEGMENTATION",
+    "boundingBoxes": "BBOX",
+    "polygons": "POLYGON",
+    "polylines": "POLYLINE",
+    "landmarks": "POINT",
+    "landmarks3d": "POINT",
+    "ellipses": "ELLIPSE",
+    "cuboids": "CUBOID",
+}
+MEASUREMENT_LABEL_TYPES: dict[str, LabelType] = {"length": "LENGTH", "angle": "ANGLE"}
+
+
+def measurement_type(value: object) -> str | None:
+    """The discriminator of a measurement: its `type`."""
+    kind = value.get("type") if isinstance(value, dict) else None
+    return kind if kind in ("length", "angle") else None  # (a tuple: `type` may be unhashable)
 
 
 def instance_id(key: str) -> int | None:
@@ -100,20 +121,27 @@ StringOrList = Annotated[
 ]
 
 
-def exactly(length: int, what: str) -> AfterValidator:
-    """A list of exactly ``length`` elements. Its own error type (``array_length``, not pydantic's
-    ``too_short``, which reads as "must not be empty"), worded ``expected <length> <what>, not <n>``."""
+@dataclass(frozen=True)
+class ExactLength:
+    """The check of `exactly`: an object, not a closure, so that `stored_checks` can name it."""
 
-    def check(value: list[Any]) -> list[Any]:
-        if len(value) != length:
+    length: int
+    what: str
+
+    def __call__(self, value: list[Any]) -> list[Any]:
+        if len(value) != self.length:
             raise PydanticCustomError(
                 "array_length",
                 "expected {length} {what}, not {count}",
-                {"length": length, "what": what, "count": len(value)},
+                {"length": self.length, "what": self.what, "count": len(value)},
             )
         return value
 
-    return AfterValidator(check)
+
+def exactly(length: int, what: str) -> AfterValidator:
+    """A list of exactly ``length`` elements. Its own error type (``array_length``, not pydantic's
+    ``too_short``, which reads as "must not be empty"), worded ``expected <length> <what>, not <n>``."""
+    return AfterValidator(ExactLength(length, what))
 
 
 def length_schema(length: int) -> Any:

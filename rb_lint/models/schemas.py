@@ -1,6 +1,8 @@
 """The JSON Schemas rb-lint ships, generated from the pydantic models (never edited by hand).
 
-`python -m rb_lint.models.schemas` rewrites `schemas/`; a test fails when a file there drifts from its model.
+`python -m rb_lint.models.schemas` rewrites `schemas/` and the stored validators (the element
+checks in `rb_lint/models/element_checks/` and the config's, see `core.stored_schemas`); a test
+fails when one of them drifts from its model.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import SchemaValidator, core_schema
 
-from rb_lint.models import kinds
+from rb_lint.core import config, stored_schemas
+from rb_lint.models import kinds, stored_checks
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_BASE_URI = "https://rb-lint.dev/schemas/"
@@ -68,7 +71,23 @@ class FormatSchema:
         the model instances nor filling in their defaults (a list of 500,000 tasks has a million
         series, each a model with 22 fields, nearly all absent): for the elements without an
         error, nearly all. An element it rejects is validated again by `element_adapter`, whose
-        errors are the ones reported."""
+        errors are the ones reported. Stored in `element_checks/` (see `stored_checks`): a clean
+        document builds no model."""
+        if self.element_name is None:
+            return None
+        stored = stored_checks.load(self.name)
+        if stored is not None:
+            return stored
+        dicts_only = self.dicts_only_check()
+        if dicts_only is not None:
+            return SchemaValidator(*dicts_only).validate_python
+        adapter = self.element_adapter
+        assert adapter is not None  # an element-wise kind
+        return adapter.validator.validate_python
+
+    def dicts_only_check(self) -> tuple[core_schema.CoreSchema, core_schema.CoreConfig] | None:
+        """The core schema (and config) of `element_check`, built from the models; None when the
+        models' own validator is needed (see `_Unexpected`)."""
         adapter = self.element_adapter
         if adapter is None:
             return None
@@ -77,10 +96,10 @@ class FormatSchema:
         try:
             dicts_only = _without_models(adapter.core_schema, configs)
         except _Unexpected:
-            return adapter.validator.validate_python
-        if not configs or any(config != configs[0] for config in configs):
-            return adapter.validator.validate_python  # one config per model: not one for all
-        return SchemaValidator(dicts_only, cast(core_schema.CoreConfig, configs[0])).validate_python
+            return None
+        if not configs or any(each != configs[0] for each in configs):
+            return None  # one config per model: not one for all
+        return dicts_only, cast(core_schema.CoreConfig, configs[0])
 
     def json_schema(self) -> dict[str, Any]:
         body = self.document_adapter.json_schema(
@@ -196,6 +215,22 @@ def schema_directory() -> Path:
     return Path(__file__).resolve().parents[2] / "schemas"
 
 
+def stored_check(schema: FormatSchema) -> str | None:
+    """The text of `element_checks/<name>.json` (see `stored_checks`); None for a kind that has none."""
+    dicts_only = schema.dicts_only_check()
+    if dicts_only is None:
+        return None
+    return stored_checks.stored_text(schema.name, *dicts_only)
+
+
+def stored_config_check() -> str:
+    """The text of `config.CONFIG_CHECK`: the config model's own core schema."""
+    config.Config.model_rebuild()  # the models build on first use (`defer_build`)
+    schema = config.Config.__pydantic_core_schema__
+    stored = stored_schemas.stored_form("config", schema, None, config.config_check_sources())
+    return stored_schemas.render(stored)
+
+
 def write_all(directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
@@ -206,7 +241,21 @@ def write_all(directory: Path) -> list[Path]:
     return written
 
 
+def write_stored_checks(directory: Path = stored_checks.FOLDER) -> list[Path]:
+    """`element_checks/` and the config's stored check (see `core.stored_schemas`)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for schema in SCHEMAS.values():
+        text = stored_check(schema)
+        if text is not None:
+            target = directory / f"{schema.name}.json"
+            target.write_text(text, encoding="utf-8")
+            written.append(target)
+    config.CONFIG_CHECK.write_text(stored_config_check(), encoding="utf-8")
+    return [*written, config.CONFIG_CHECK]
+
+
 if __name__ == "__main__":
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else schema_directory()
-    for path in write_all(out):
+    for path in [*write_all(out), *write_stored_checks()]:
         print(path)

@@ -15,6 +15,8 @@ from typing_extensions import TypeAliasType
 
 from rb_lint.models.common import (
     INSTANCE_ID_PATTERN,
+    LIST_LABEL_TYPES,
+    MEASUREMENT_LABEL_TYPES,
     Category,
     LabelType,
     Number,
@@ -23,6 +25,7 @@ from rb_lint.models.common import (
     by_json_type_int_apart,
     exactly,
     length_schema,
+    measurement_type,
     tagged,
 )
 
@@ -181,15 +184,10 @@ class MeasureAngle(Label):
     angle: Number | None = None
 
 
-def _measurement_type(value: object) -> str | None:
-    kind = value.get("type") if isinstance(value, dict) else None
-    return kind if kind in ("length", "angle") else None
-
-
 Measurement = Annotated[
     Annotated[MeasureLength, Tag("length")] | Annotated[MeasureAngle, Tag("angle")],
     tagged(
-        "measurement_type", 'a measurement is an object with `type` "length" or "angle"', _measurement_type
+        "measurement_type", 'a measurement is an object with `type` "length" or "angle"', measurement_type
     ),
 ]
 
@@ -328,18 +326,7 @@ class Series(StrictModel):
     metaData: MetaData | None = None
 
 
-# The labelType (Taxonomy V2) each label list of a series takes; measurements take theirs by `type`.
-LIST_LABEL_TYPES: dict[str, LabelType] = {
-    "segmentMap": "SEGMENTATION",
-    "boundingBoxes": "BBOX",
-    "polygons": "POLYGON",
-    "polylines": "POLYLINE",
-    "landmarks": "POINT",
-    "landmarks3d": "POINT",
-    "ellipses": "ELLIPSE",
-    "cuboids": "CUBOID",
-}
-MEASUREMENT_LABEL_TYPES: dict[str, LabelType] = {"length": "LENGTH", "angle": "ANGLE"}
+# `LIST_LABEL_TYPES` and `MEASUREMENT_LABEL_TYPES` (models.common: the rules read them) match the models.
 if (
     not LIST_LABEL_TYPES.keys() <= Series.model_fields.keys()
     or MEASUREMENT_LABEL_TYPES.keys()

@@ -9,8 +9,8 @@ from rb_lint.core.findings import Hit, Severity
 from rb_lint.core.rule import rule
 from rb_lint.facts.taxonomy import task_references
 from rb_lint.io.document import Document
+from rb_lint.models.common import LIST_LABEL_TYPES, MEASUREMENT_LABEL_TYPES
 from rb_lint.models.kinds import TASK_KINDS
-from rb_lint.models.tasks import LIST_LABEL_TYPES, MEASUREMENT_LABEL_TYPES
 
 
 def _homes() -> dict[str, str]:
