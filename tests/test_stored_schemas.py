@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pydantic_core
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,15 +32,13 @@ SEED_ELEMENTS = {
 
 
 def _assert_up_to_date(path: Path, sources: list[Path], regenerated: Callable[[], str]) -> None:
-    """The file is made from the sources as they are; it is compared whole only under the
-    pydantic-core that wrote it (another one may lay a core schema out differently: a run then
-    builds the validator from the models instead)."""
+    """The file is made from the sources as they are, and is what the installed pydantic makes of
+    them: byte for byte, whichever pydantic version this runs with."""
     assert path.exists(), f"{path} is missing: {REGENERATE}"
     stored = json.loads(path.read_text(encoding="utf-8"))
     assert stored["sources"] == stored_schemas.sources_digest(sources), f"{path} is out of date: {REGENERATE}"
-    if stored["pydantic_core"] == pydantic_core.__version__:
-        assert path.read_text(encoding="utf-8") == regenerated(), f"{path} drifted: {REGENERATE}"
-        assert stored_schemas.load(path, sources) is not None
+    assert path.read_text(encoding="utf-8") == regenerated(), f"{path} drifted: {REGENERATE}"
+    assert stored_schemas.load(path, sources) is not None
 
 
 @pytest.mark.parametrize("name", sorted(STORED))
@@ -58,10 +55,10 @@ def test_no_stray_stored_checks() -> None:
     assert {p.name for p in stored_checks.FOLDER.iterdir()} == {f"{name}.json" for name in STORED}
 
 
-def test_a_stored_validator_from_other_sources_or_another_pydantic_core_is_not_used(tmp_path: Path) -> None:
+def test_a_stored_validator_made_from_other_sources_or_broken_is_not_used(tmp_path: Path) -> None:
     stored = json.loads((stored_checks.FOLDER / "items-list.json").read_text(encoding="utf-8"))
     path, sources = tmp_path / "items-list.json", stored_checks.sources()
-    for changed in ({"sources": "0" * 64}, {"pydantic_core": "0.0.1"}, {"schema": {"type": "nonsense"}}):
+    for changed in ({"sources": "0" * 64}, {"schema": {"type": "nonsense"}}, {"config": 1}):
         path.write_text(json.dumps({**stored, **changed}), encoding="utf-8")
         assert stored_schemas.load(path, sources) is None, changed
     path.write_text("{", encoding="utf-8")
