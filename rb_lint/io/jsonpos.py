@@ -69,7 +69,7 @@ class _Anomalies:
     The object hook also shares equal keys and short string values: exports repeat categories,
     emails, dates and stage names thousands of times, and the C scanner shares keys only within
     one call (the streaming reader makes one call per task). Equal label maps are shared too (see
-    `_is_label_map`): a project's segmentMap (`{"1": "Liver", "2": "Spleen"}`) is repeated in
+    `_shared_map`): a project's segmentMap (`{"1": "Liver", "2": "Spleen"}`) is repeated in
     every series, and a million of them would otherwise cost more than the linter's own facts.
     """
 
@@ -93,18 +93,27 @@ class _Anomalies:
             seen: set[str] = set()
             repeated = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
             self.objects_with_duplicates.append((obj, repeated))
-        elif _is_label_map(pairs):
-            return self._shared_map(tuple(pairs), obj)
+        elif pairs and pairs[0][0].isdigit():  # (inline: most objects' first key is a name)
+            return self._shared_map(pairs, obj)
         return obj
 
-    def _shared_map(self, key: tuple[tuple[str, Any], ...], obj: dict[str, Any]) -> dict[str, Any]:
-        maps = self._maps
-        shared = maps.get(key)
+    def _shared_map(self, pairs: list[tuple[str, Any]], obj: dict[str, Any]) -> dict[str, Any]:
+        """A map from integer ids to names, as a segmentMap (`{"1": "Liver"}`), stands for all its
+        equal copies: nothing holds such a map by identity, and nothing changes a parsed tree.
+        Only string values: equal tuples of other scalars may differ in type (`1 == 1.0 == true`).
+        Task and series objects never qualify: identity tells equal copies of those apart."""
+        if len(pairs) > _MAX_SHARED_MAP_SIZE:
+            return obj
+        for key, value in pairs:
+            if type(value) is not str or not key.isdigit():
+                return obj
+        maps, content = self._maps, tuple(pairs)
+        shared = maps.get(content)
         if shared is not None:
             return shared
         if len(maps) >= _MAX_SHARED_MAPS:
             maps.clear()  # maps that are all different would only grow the table: start afresh
-        maps[key] = obj
+        maps[content] = obj
         return obj
 
     def constant(self, literal: str) -> float:
@@ -121,16 +130,6 @@ class _Anomalies:
             value = float(literal)  # ±inf: far beyond any float
             self.huge_integers[id(value)] = (value, f"{literal[:12]}…({len(literal.lstrip('-'))} digits)")
             return value
-
-
-def _is_label_map(pairs: list[tuple[str, Any]]) -> bool:
-    """A map from integer ids to names, as a segmentMap (`{"1": "Liver"}`): one object may stand
-    for all its equal copies. Nothing holds such a map by identity, and nothing changes a parsed
-    tree. Only string values: equal tuples of other scalars may differ in type (`1 == 1.0 == true`).
-    Task and series objects never qualify: identity tells equal copies of those apart."""
-    if not pairs or len(pairs) > _MAX_SHARED_MAP_SIZE or not pairs[0][0].isdigit():
-        return False  # (most objects: their first key is a name)
-    return all(type(value) is str and key.isdigit() for key, value in pairs)
 
 
 @contextmanager
