@@ -142,7 +142,9 @@ def hostile(tmp_path: Path, kind: str) -> Path:
     elif kind == "empty":
         path.write_bytes(b"")
     else:
-        instance(path, 15.0)
+        # A fixed UID: `generate_uid()`'s vary in length (one in a hundred is two bytes shorter),
+        # and so would the byte at which the truncated header ends.
+        instance(path, 15.0, uid="1.2.826.0.1.3680043.8.498." + "1" * 38)
         data = bytearray(path.read_bytes())
         if kind == "truncated":
             data = data[:300]
